@@ -1,0 +1,8 @@
+/** The v1alpha1 API of orchestration.proompteng.ai as zod schemas: pure, no I/O, safe inside workflows. */
+export * from './names.js';
+export * from './meta.js';
+export * from './step.js';
+export * from './policy.js';
+export * from './orchestration.js';
+export * from './orchestration-run.js';
+export * from './orchestration-run-status.js';

@@ -1,0 +1,70 @@
+/** Status of an OrchestrationRun, written only by the bridge and its workflow. */
+import { z } from 'zod';
+import { CONDITION_TYPES, RUN_PHASES, STEP_PHASES } from './names.js';
+import { MAX_STEPS } from './step.js';
+
+const Timestamp = z.string().meta({ format: 'date-time' });
+const Count = z.int().min(0).max(1_000_000);
+
+export const ConditionSchema = z.object({
+  type: z.enum(CONDITION_TYPES),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().max(1024).optional(),
+  message: z.string().max(32768).optional(),
+  lastTransitionTime: Timestamp,
+  observedGeneration: z.int().min(0).optional(),
+});
+export type Condition = z.infer<typeof ConditionSchema>;
+
+/** One step's entry; optional fields are omitted rather than written empty, to keep 5,000 steps small. */
+export const StepStatusSchema = z.object({
+  name: z.string().max(63),
+  phase: z.enum(STEP_PHASES),
+  reason: z.string().max(256).optional(),
+  message: z.string().max(4096).optional(),
+  attempts: z.int().min(0).max(1000).optional(),
+  startTime: Timestamp.optional(),
+  completionTime: Timestamp.optional(),
+  jobName: z.string().max(63).optional(),
+  output: z.string().max(4096).optional(),
+});
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+
+export const StepCountsSchema = z.object({
+  total: Count,
+  pending: Count,
+  running: Count,
+  succeeded: Count,
+  failed: Count,
+  skipped: Count,
+  cancelled: Count,
+});
+export type StepCounts = z.infer<typeof StepCountsSchema>;
+
+export const TemporalRefSchema = z.object({
+  namespace: z.string(),
+  workflowId: z.string(),
+  runId: z.string().optional(),
+  taskQueue: z.string(),
+  uiUrl: z.string().optional(),
+});
+export type TemporalRef = z.infer<typeof TemporalRefSchema>;
+
+export const OrchestrationRunStatusSchema = z.object({
+  phase: z.enum(RUN_PHASES).optional(),
+  observedGeneration: z.int().min(0).optional(),
+  startTime: Timestamp.optional(),
+  completionTime: Timestamp.optional(),
+  message: z.string().max(32768).optional(),
+  cancelledBy: z.string().max(512).optional(),
+  progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
+  temporal: TemporalRefSchema.optional(),
+  stepCounts: StepCountsSchema.optional(),
+  steps: z.array(StepStatusSchema).max(MAX_STEPS).optional(),
+  conditions: z
+    .array(ConditionSchema)
+    .max(8)
+    .optional()
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+});
+export type OrchestrationRunStatus = z.infer<typeof OrchestrationRunStatusSchema>;

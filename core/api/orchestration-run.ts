@@ -1,0 +1,79 @@
+/** OrchestrationRun: one execution of a DAG, mirrored into exactly one Temporal workflow. */
+import { z } from 'zod';
+import { ObjectMetaSchema } from './meta.js';
+import { API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './names.js';
+import { OrchestrationRunStatusSchema } from './orchestration-run-status.js';
+import { RetentionFields, SchedulingFields } from './policy.js';
+import { DEPENDS_ON_KNOWN_RULE, StepListSchema } from './step.js';
+
+/** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
+export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Spec fields frozen at creation; cancel and the ttl fields are the only ones that may change. */
+export const IMMUTABLE_RUN_SPEC_FIELDS = [
+  'orchestrationRef',
+  'steps',
+  'parameters',
+  'triggerKey',
+  'parallelism',
+  'failFast',
+  'cancellationPolicy',
+] as const;
+
+const immutabilityRules = IMMUTABLE_RUN_SPEC_FIELDS.map((field) => ({
+  rule: `self.?${field} == oldSelf.?${field}`,
+  message: `spec.${field} is immutable after creation (only spec.cancel and the ttl fields may change)`,
+  fieldPath: `.${field}`,
+}));
+
+export const OrchestrationRunSpecSchema = z
+  .object({
+    orchestrationRef: z
+      .object({ name: z.string().min(1).max(253).describe('Name of an Orchestration in the run namespace.') })
+      .optional(),
+    steps: StepListSchema.optional(),
+    parameters: z
+      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
+      .optional()
+      .describe('String parameters, substituted as {{params.NAME}}.')
+      .meta({
+        maxProperties: 256,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))",
+            message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*',
+          },
+        ],
+      }),
+    triggerKey: z
+      .string()
+      .max(253)
+      .optional()
+      .describe('Runs of one Orchestration with one triggerKey retrigger each other.'),
+    ...SchedulingFields,
+    cancel: z.boolean().optional().describe('true requests cancellation of the run (seed 000).'),
+    ...RetentionFields,
+  })
+  .refine((spec) => (spec.orchestrationRef === undefined) !== (spec.steps === undefined), {
+    message: 'exactly one of orchestrationRef or steps must be set',
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: 'has(self.orchestrationRef) != has(self.steps)',
+        message: 'exactly one of orchestrationRef or steps must be set',
+      },
+      DEPENDS_ON_KNOWN_RULE,
+      ...immutabilityRules,
+    ],
+  });
+export type OrchestrationRunSpec = z.infer<typeof OrchestrationRunSpecSchema>;
+
+export const OrchestrationRunSchema = z.object({
+  apiVersion: z.literal(API_GROUP_VERSION),
+  kind: z.literal(ORCHESTRATION_RUN_KIND),
+  metadata: ObjectMetaSchema,
+  spec: OrchestrationRunSpecSchema,
+  status: OrchestrationRunStatusSchema.optional(),
+});
+export type OrchestrationRun = z.infer<typeof OrchestrationRunSchema>;

@@ -1,0 +1,112 @@
+/** The Step schema shared by Orchestration and OrchestrationRun specs. */
+import { z } from 'zod';
+
+/** A DNS-1123 label: the same rule Kubernetes applies to names that end up in labels and Job names. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const MAX_STEPS = 5000;
+/**
+ * Upper bound on one step's dependsOn list. The apiserver estimates the cost of the CEL rule that checks
+ * every dependency names a step as steps × dependsOn; this bound keeps that estimate inside its budget.
+ */
+export const MAX_DEPENDENCIES = 500;
+
+export const StepNameSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(DNS1123_LABEL, 'must be a DNS-1123 label: lower-case letters, digits and "-", starting and ending alphanumeric')
+  .describe('Step name: a DNS-1123 label, unique within the list.');
+
+export const StepRetrySchema = z
+  .object({
+    maxAttempts: z.int().min(1).max(100).optional().describe('Attempts in all, including the first. Default 1.'),
+    initialIntervalSeconds: z.number().min(0.001).max(86400).optional().describe('Delay before the first retry. Default 1.'),
+    backoffCoefficient: z.number().min(1).max(100).optional().describe('Growth of the delay per retry. Default 2.'),
+  })
+  .describe('Temporal retry policy of the step.');
+
+export const ActivityStepSchema = z
+  .object({
+    name: z.string().min(1).max(253).describe('Name of an activity registered in the worker, e.g. sleep, fail, http.'),
+    input: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Input object of the activity; strings may use {{params.NAME}} and {{steps.NAME.output}}.')
+      .meta({ 'x-kubernetes-preserve-unknown-fields': true }),
+  })
+  .describe('Run a named activity of the worker.');
+
+/** A resource quantity such as "500m", "1Gi" or 2. */
+export const QuantitySchema = z
+  .union([z.string().max(64), z.number()])
+  .meta({ 'x-kubernetes-int-or-string': true });
+
+export const EnvVarSchema = z.object({
+  name: z.string().min(1).max(253).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'must be a valid environment variable name'),
+  value: z.string().max(32768).optional(),
+});
+
+export const JobStepSchema = z
+  .object({
+    image: z.string().min(1).max(1024).describe('Container image of the Job.'),
+    command: z.array(z.string().max(4096)).max(256).optional(),
+    args: z.array(z.string().max(4096)).max(256).optional(),
+    env: z.array(EnvVarSchema).max(256).optional(),
+    resources: z
+      .object({
+        requests: z.record(z.string(), QuantitySchema).optional(),
+        limits: z.record(z.string(), QuantitySchema).optional(),
+      })
+      .optional(),
+  })
+  .describe('Run a batch/v1 Job in the run namespace.');
+
+export const StepSchema = z
+  .object({
+    name: StepNameSchema,
+    dependsOn: z
+      .array(StepNameSchema)
+      .max(MAX_DEPENDENCIES)
+      .optional()
+      .describe('Steps that must end first. When no step of the list declares dependsOn, the list runs in order.'),
+    continueOnFailure: z
+      .boolean()
+      .optional()
+      .describe('A failed best-effort step neither skips its dependents nor fails the run. Default false.'),
+    timeoutSeconds: z.int().min(1).max(604800).optional().describe('Limit of one attempt. Default 600.'),
+    retry: StepRetrySchema.optional(),
+    activity: ActivityStepSchema.optional(),
+    job: JobStepSchema.optional(),
+  })
+  .refine((step) => (step.activity === undefined) !== (step.job === undefined), {
+    message: 'exactly one of activity or job must be set',
+  })
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: 'has(self.activity) != has(self.job)', message: 'exactly one of activity or job must be set' },
+    ],
+  });
+export type Step = z.infer<typeof StepSchema>;
+
+/**
+ * A step list. The apiserver keeps names unique (list-map keyed by name); the CEL rule on the owning spec
+ * checks that every dependsOn names a step of the same list.
+ */
+export const StepListSchema = z
+  .array(StepSchema)
+  .min(1)
+  .max(MAX_STEPS)
+  .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] });
+
+/** CEL: every dependsOn entry names a step of the same list; the message lists the unknown names. */
+export const DEPENDS_ON_KNOWN_RULE = {
+  rule:
+    '!has(self.steps) || cel.bind(names, self.steps.transformMapEntry(i, s, {s.name: true}), ' +
+    'self.steps.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in names)))',
+  messageExpression:
+    "'dependsOn names no step of this list: ' + cel.bind(names, self.steps.transformMapEntry(i, s, {s.name: true}), " +
+    "self.steps.filter(s, has(s.dependsOn) && s.dependsOn.exists(d, !(d in names)))" +
+    ".map(s, s.name + ' -> ' + s.dependsOn.filter(d, !(d in names)).join(', ')).join('; '))",
+  fieldPath: '.steps',
+  reason: 'FieldValueInvalid',
+} as const;

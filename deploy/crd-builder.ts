@@ -1,0 +1,107 @@
+/** Builds the CustomResourceDefinitions from the zod schemas of core/api: the schemas are the one source. */
+import { z } from 'zod';
+import {
+  API_GROUP,
+  API_VERSION,
+  ORCHESTRATION_KIND,
+  ORCHESTRATION_PLURAL,
+  ORCHESTRATION_RUN_KIND,
+  ORCHESTRATION_RUN_PLURAL,
+  OrchestrationRunSpecSchema,
+  OrchestrationRunStatusSchema,
+  OrchestrationSpecSchema,
+} from '../core/index.js';
+
+type JsonSchema = { [key: string]: unknown };
+
+/**
+ * Turns zod's OpenAPI 3.0 output into a Kubernetes structural schema: no defaults (they are applied when a
+ * run is resolved, so the stored object shows what the user wrote), no additionalProperties beside
+ * preserve-unknown-fields, int-or-string instead of anyOf, and no JavaScript safe-integer bounds.
+ */
+function toStructural(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toStructural);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node as JsonSchema)) {
+    if (key === 'default' || key === '$schema') continue;
+    out[key] = toStructural(value);
+  }
+  if (out['x-kubernetes-int-or-string'] === true) delete out.anyOf;
+  if (out['x-kubernetes-preserve-unknown-fields'] === true) delete out.additionalProperties;
+  if (out.type === 'integer') {
+    if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
+    if (out.maximum === Number.MAX_SAFE_INTEGER) delete out.maximum;
+  }
+  return out;
+}
+
+/** The OpenAPI v3 structural schema of a zod schema, as the apiserver wants it. */
+export function structuralSchema(schema: z.ZodType): JsonSchema {
+  return toStructural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'throw' })) as JsonSchema;
+}
+
+interface CrdNames {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+}
+
+function crd(names: CrdNames, openAPIV3Schema: JsonSchema, version: JsonSchema = {}): JsonSchema {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${names.plural}.${API_GROUP}` },
+    spec: {
+      group: API_GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: names.kind,
+        listKind: `${names.kind}List`,
+        plural: names.plural,
+        singular: names.kind.toLowerCase(),
+        shortNames: names.shortNames,
+        categories: ['orchestration'],
+      },
+      versions: [{ name: API_VERSION, served: true, storage: true, schema: { openAPIV3Schema }, ...version }],
+    },
+  };
+}
+
+function objectSchema(spec: z.ZodType, status?: z.ZodType): JsonSchema {
+  return {
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec: structuralSchema(spec),
+      ...(status ? { status: structuralSchema(status) } : {}),
+    },
+  };
+}
+
+/** The two CRDs of the API, in the order they are written to deploy/crds/. */
+export function buildCrds(): JsonSchema[] {
+  const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+  return [
+    crd(
+      { kind: ORCHESTRATION_KIND, plural: ORCHESTRATION_PLURAL, shortNames: ['orch'] },
+      objectSchema(OrchestrationSpecSchema),
+      { additionalPrinterColumns: [age] },
+    ),
+    crd(
+      { kind: ORCHESTRATION_RUN_KIND, plural: ORCHESTRATION_RUN_PLURAL, shortNames: ['orchrun'] },
+      objectSchema(OrchestrationRunSpecSchema, OrchestrationRunStatusSchema),
+      {
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+          { name: 'Steps', type: 'string', jsonPath: '.status.progress', description: 'Steps done/total' },
+          age,
+        ],
+      },
+    ),
+  ];
+}

@@ -1,6 +1,7 @@
 /** The v1alpha1 API of orchestration.proompteng.ai as zod schemas: pure, no I/O, safe inside workflows. */
 export * from './names.js';
 export * from './meta.js';
+export * from './issues.js';
 export * from './step.js';
 export * from './policy.js';
 export * from './orchestration.js';

@@ -3,7 +3,7 @@
  * A directory is complete or absent: work happens in a scratch directory renamed into place at the end, so a
  * failed or interrupted provisioning never leaves a half-built binary behind.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -65,13 +65,15 @@ export async function ensureTool(spec: ToolSpec, log: (line: string) => void = c
     new Promise((resolve, reject) => {
       const line = [command, ...args].join(' ');
       logStream.write(`$ ${line}\n`);
-      const child = execFile(command, args, { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 1 << 30 }, (err) => {
-        if (!err) return resolve();
-        const detail = 'code' in err && typeof err.code === 'number' ? `exited with code ${err.code}` : `failed (${err.message})`;
-        reject(new ProvisionError(spec.name, line, logFile, detail));
+      const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.pipe(logStream, { end: false });
+      child.stderr.pipe(logStream, { end: false });
+      child.on('error', (err) => reject(new ProvisionError(spec.name, line, logFile, `could not start (${err.message})`)));
+      // 'close' comes after the output streams ended, so the log is complete when this settles.
+      child.on('close', (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new ProvisionError(spec.name, line, logFile, code === null ? `was killed by ${signal}` : `exited with code ${code}`));
       });
-      child.stdout?.pipe(logStream, { end: false });
-      child.stderr?.pipe(logStream, { end: false });
     });
   try {
     await spec.install({ dir: scratch, run });
@@ -87,7 +89,7 @@ export async function ensureTool(spec: ToolSpec, log: (line: string) => void = c
     rmSync(scratch, { recursive: true, force: true });
     throw err;
   } finally {
-    logStream.end();
+    await new Promise<void>((resolve) => logStream.end(resolve));
   }
   log(`[tools] ${spec.name} ready after ${Math.round((Date.now() - started) / 1000)} s`);
   return paths;

@@ -1,0 +1,67 @@
+/** `.dev/env`: the shell lines `npm run dev` writes for `source`, and the lock that allows one dev sandbox. */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SandboxEnv } from './index.js';
+
+/** `.dev/` of the checkout; ORCHESTRATION_DEV_DIR moves it (the e2e test runs a second dev sandbox this way). */
+export const DEV_DIR = process.env.ORCHESTRATION_DEV_DIR ?? join(import.meta.dirname, '..', '.dev');
+export const DEV_ENV_FILE = join(DEV_DIR, 'env');
+const LOCK_FILE = join(DEV_DIR, 'dev.pid');
+
+/** Single-quoted for POSIX shells, so `source .dev/env` reads every value verbatim. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export function renderEnvFile(env: SandboxEnv): string {
+  return Object.entries(env)
+    .map(([key, value]) => `export ${key}=${shellQuote(value)}`)
+    .join('\n')
+    .concat('\n');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function holder(): number | undefined {
+  try {
+    const pid = Number(readFileSync(LOCK_FILE, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes the dev lock (created exclusively), or returns the pid of the `npm run dev` that holds it. */
+export function acquireDevLock(): { ok: true } | { ok: false; pid: number } {
+  mkdirSync(DEV_DIR, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
+      return { ok: true };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = holder();
+      if (pid !== undefined) return { ok: false, pid };
+      rmSync(LOCK_FILE, { force: true }); // left behind by a dev sandbox that was killed
+    }
+  }
+  const pid = holder();
+  if (pid !== undefined) return { ok: false, pid };
+  throw new Error(`could not take the dev lock ${LOCK_FILE}`);
+}
+
+export function writeDevEnv(env: SandboxEnv): void {
+  writeFileSync(DEV_ENV_FILE, renderEnvFile(env));
+}
+
+export function releaseDev(): void {
+  rmSync(DEV_ENV_FILE, { force: true });
+  rmSync(LOCK_FILE, { force: true });
+}

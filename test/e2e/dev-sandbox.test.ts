@@ -1,0 +1,73 @@
+// `npm run dev` as a user runs it: it writes .dev/env, kubectl and the UI answer through it, a second one
+// refuses to start, and Ctrl-C stops everything and removes .dev/env.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { probe } from '../../sandbox/http-probe.js';
+import { waitFor } from '../../sandbox/wait.js';
+import { runCommand } from '../support/run.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const devDir = mkdtempSync(join(tmpdir(), 'dev-e2e-'));
+const envFile = join(devDir, 'env');
+const env = { ...process.env, ORCHESTRATION_DEV_DIR: devDir };
+let dev: ChildProcess | undefined;
+let output = '';
+
+function startDev(): ChildProcess {
+  const child = spawn('npm', ['run', 'dev'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (output += c));
+  return child;
+}
+
+/** Runs a shell line after `source .dev/env`, as the README tells a user to. */
+function sourced(line: string) {
+  return runCommand('bash', ['-c', `source "${envFile}" && ${line}`]);
+}
+
+afterAll(() => {
+  if (dev?.pid && dev.exitCode === null) process.kill(-dev.pid, 'SIGKILL');
+});
+
+describe('npm run dev', () => {
+  it('starts the sandbox and writes .dev/env', { timeout: 300_000 }, async () => {
+    dev = startDev();
+    await waitFor(() => (existsSync(envFile) ? true : undefined), {
+      what: `${envFile} (npm run dev output so far:\n${output})`,
+      timeoutMs: 240_000,
+      failIf: () => (dev?.exitCode !== null ? `npm run dev exited ${dev?.exitCode}:\n${output}` : undefined),
+    });
+    expect(readFileSync(envFile, 'utf8')).toMatch(/^export KUBECONFIG=.*\nexport TEMPORAL_ADDRESS=.*\nexport TEMPORAL_NAMESPACE=.*\nexport TEMPORAL_UI_URL=.*\nexport TEMPORAL_CLI=.*\n$/);
+    expect(output).toContain('kubectl get orchrun -A');
+  });
+
+  it('answers kubectl get orchrun -A, the temporal CLI and the UI URL through .dev/env', async () => {
+    const runs = await sourced('kubectl get orchrun -A');
+    expect(runs.stderr.trim()).toBe('No resources found');
+    expect(runs.code).toBe(0);
+    const workflows = await sourced('"$TEMPORAL_CLI" workflow list --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE"');
+    expect(workflows.code).toBe(0);
+    const url = (await sourced('printf %s "$TEMPORAL_UI_URL"')).stdout;
+    expect((await probe(url)).status).toBe(200);
+  });
+
+  it('refuses a second npm run dev while one runs', async () => {
+    const second = await runCommand('npm', ['run', 'dev'], { env: { ...env } });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain(`npm run dev is already running (pid`);
+  });
+
+  it('stops everything on SIGINT and removes .dev/env', { timeout: 120_000 }, async () => {
+    const address = (await sourced('printf %s "$TEMPORAL_ADDRESS"')).stdout;
+    const closed = new Promise<number | null>((resolve) => dev?.on('exit', (code) => resolve(code)));
+    process.kill(-dev!.pid!, 'SIGINT');
+    expect(await closed).toBe(0);
+    expect(existsSync(envFile)).toBe(false);
+    const [host, port] = address.split(':');
+    const stillListening = await runCommand('bash', ['-c', `exec 3<>/dev/tcp/${host}/${port}`]);
+    expect(stillListening.code).not.toBe(0);
+  });
+});

@@ -1,0 +1,136 @@
+// The CRDs on a real kube-apiserver: kubectl applies them, valid runs are accepted, and each kind of invalid
+// run is rejected at apply time with a message that names the offending field.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { kubectl, uniqueName } from '../support/sandbox.js';
+import { waitFor } from '../../sandbox/wait.js';
+
+const NS = 'default';
+
+function run(spec: Record<string, unknown>, name = uniqueName('run')) {
+  return { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name, namespace: NS }, spec };
+}
+
+const sleep = (seconds: number) => ({ activity: { name: 'sleep', input: { seconds } } });
+
+async function apply(object: unknown) {
+  return kubectl(['apply', '-f', '-'], stringify(object));
+}
+
+beforeAll(async () => {
+  const applied = await kubectl(['apply', '-f', 'deploy/crds/']);
+  expect(applied.stderr).toBe('');
+  expect(applied.stdout).toMatch(/orchestrationruns\.orchestration\.proompteng\.ai (created|configured|unchanged)/);
+  expect(applied.stdout).toMatch(/orchestrations\.orchestration\.proompteng\.ai (created|configured|unchanged)/);
+  await waitFor(
+    async () => {
+      const got = await kubectl(['wait', '--for=condition=Established', '--timeout=10s', 'crd/orchestrationruns.orchestration.proompteng.ai', 'crd/orchestrations.orchestration.proompteng.ai']);
+      return got.code === 0 ? true : undefined;
+    },
+    { what: 'CRDs Established', timeoutMs: 30_000 },
+  );
+});
+
+describe('OrchestrationRun admission', () => {
+  it('accepts a valid run and serves it under its short name with the printer columns', async () => {
+    const valid = run({
+      parameters: { branch: 'main' },
+      steps: [
+        { name: 'fetch', ...sleep(1) },
+        { name: 'build', dependsOn: ['fetch'], job: { image: 'busybox', command: ['sh', '-c', 'echo ok'] } },
+      ],
+    });
+    const applied = await apply(valid);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain(`orchestrationrun.orchestration.proompteng.ai/${valid.metadata.name} created`);
+    const table = await kubectl(['get', 'orchrun', valid.metadata.name]);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+STEPS\s+AGE$/);
+  });
+
+  it.each([
+    ['a wrong type', { parallelism: 'many', steps: [{ name: 'a', ...sleep(1) }] }, /spec\.parallelism.*must be of type integer/],
+    ['a bad step name', { steps: [{ name: 'Build_1', ...sleep(1) }] }, /spec\.steps\[0\]\.name.*should match/],
+    ['duplicate step names', { steps: [{ name: 'a', ...sleep(1) }, { name: 'a', ...sleep(2) }] }, /spec\.steps\[1\]: Duplicate value/],
+    [
+      'a dependsOn naming no step',
+      { steps: [{ name: 'a', ...sleep(1) }, { name: 'b', dependsOn: ['nope'], ...sleep(1) }] },
+      /spec\.steps: Invalid value.*dependsOn names no step of this list: b -> nope/,
+    ],
+    [
+      'both activity and job',
+      { steps: [{ name: 'a', ...sleep(1), job: { image: 'busybox' } }] },
+      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job must be set/,
+    ],
+    ['neither activity nor job', { steps: [{ name: 'a' }] }, /spec\.steps\[0\]: Invalid value.*exactly one of activity or job/],
+    [
+      'both orchestrationRef and steps',
+      { orchestrationRef: { name: 'build' }, steps: [{ name: 'a', ...sleep(1) }] },
+      /spec: Invalid value.*exactly one of orchestrationRef or steps must be set/,
+    ],
+    ['neither orchestrationRef nor steps', { parameters: { a: 'b' } }, /exactly one of orchestrationRef or steps must be set/],
+    ['a bad parameter name', { orchestrationRef: { name: 'x' }, parameters: { 'not-ok': 'v' } }, /spec\.parameters.*parameter names must match/],
+  ])('rejects %s, naming the field', async (_case, spec, message) => {
+    const rejected = await apply(run(spec));
+    expect(rejected.code).not.toBe(0);
+    expect(rejected.stderr).toMatch(message);
+  });
+
+  it('keeps the spec immutable except cancel and the ttl fields', async () => {
+    const created = run({ steps: [{ name: 'a', ...sleep(1) }] });
+    expect((await apply(created)).code).toBe(0);
+    const name = `orchrun/${created.metadata.name}`;
+
+    const changeSteps = await kubectl(['patch', name, '--type=merge', '-p', JSON.stringify({ spec: { steps: [{ name: 'b', ...sleep(1) }] } })]);
+    expect(changeSteps.code).not.toBe(0);
+    expect(changeSteps.stderr).toMatch(/spec\.steps.*spec\.steps is immutable after creation/);
+
+    const addParallelism = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"parallelism":2}}']);
+    expect(addParallelism.code).not.toBe(0);
+    expect(addParallelism.stderr).toMatch(/spec\.parallelism is immutable/);
+
+    const cancel = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"cancel":true,"ttlSecondsAfterFinished":60}}']);
+    expect(cancel.stderr).toBe('');
+    expect(cancel.code).toBe(0);
+    const got = await kubectl(['get', name, '-o', 'jsonpath={.spec.cancel} {.spec.ttlSecondsAfterFinished}']);
+    expect(got.stdout).toBe('true 60');
+  });
+
+  it('accepts a 5,000-step run within the apiserver CEL cost budget', async () => {
+    const steps = Array.from({ length: 5000 }, (_, i) => ({
+      name: `s${i}`,
+      ...(i > 0 ? { dependsOn: [`s${i - 1}`] } : {}),
+      ...sleep(0),
+    }));
+    const big = run({ steps });
+    const applied = await kubectl(['create', '-f', '-'], JSON.stringify(big));
+    expect(applied.stderr).toBe('');
+    const count = await kubectl(['get', `orchrun/${big.metadata.name}`, '-o', 'jsonpath={.spec.steps[4999].dependsOn[0]}']);
+    expect(count.stdout).toBe('s4998');
+  });
+});
+
+describe('Orchestration admission', () => {
+  it('accepts a template and rejects one whose dependsOn names no step', async () => {
+    const template = (steps: unknown[]) => ({
+      apiVersion: 'orchestration.proompteng.ai/v1alpha1',
+      kind: 'Orchestration',
+      metadata: { name: uniqueName('orch'), namespace: NS },
+      spec: { steps },
+    });
+    const ok = await apply(template([{ name: 'a', ...sleep(1) }, { name: 'b', dependsOn: ['a'], ...sleep(1) }]));
+    expect(ok.stderr).toBe('');
+    const bad = await apply(template([{ name: 'a', dependsOn: ['c'], ...sleep(1) }]));
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/dependsOn names no step of this list: a -> c/);
+    const listed = await kubectl(['get', 'orch', '-n', NS]);
+    expect(listed.code).toBe(0);
+  });
+});
+
+describe('examples/', () => {
+  it('are all accepted by the apiserver', async () => {
+    const dryRun = await kubectl(['apply', '--dry-run=server', '-n', NS, '-f', 'examples/']);
+    expect(dryRun.stderr).toBe('');
+    expect(dryRun.stdout).toMatch(/orchestrationrun\.orchestration\.proompteng\.ai\/diamond created \(server dry run\)/);
+  });
+});

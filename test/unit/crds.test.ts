@@ -1,0 +1,24 @@
+// The CRD YAML under deploy/crds/ is generated from the zod schemas; this fails when it is stale.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderCrdFiles } from '../../deploy/crd-files.js';
+
+const dir = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
+
+describe('deploy/crds', () => {
+  it('matches what `npm run crds` generates from core/api', () => {
+    const generated = renderCrdFiles();
+    expect(readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()).toEqual([...generated.keys()].sort());
+    for (const [file, text] of generated) {
+      expect(readFileSync(join(dir, file), 'utf8'), `deploy/crds/${file} is stale: run npm run crds`).toBe(text);
+    }
+  });
+
+  it('is structural: no defaults, no anyOf, preserve-unknown-fields only on activity input', () => {
+    const all = [...renderCrdFiles().values()].join('\n');
+    expect(all).not.toMatch(/^\s+default:/m);
+    expect(all).not.toMatch(/anyOf/);
+    expect(all.match(/x-kubernetes-preserve-unknown-fields: true/g)).toHaveLength(2);
+  });
+});

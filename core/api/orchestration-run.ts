@@ -20,18 +20,28 @@ export const IMMUTABLE_RUN_SPEC_FIELDS = [
   'cancellationPolicy',
 ] as const;
 
-const immutabilityRules = IMMUTABLE_RUN_SPEC_FIELDS.map((field) => ({
-  rule: `self.?${field} == oldSelf.?${field}`,
-  message: `spec.${field} is immutable after creation (only spec.cancel and the ttl fields may change)`,
+const immutableMessage = (field: string) =>
+  `spec.${field} is immutable after creation (only spec.cancel and the ttl fields may change)`;
+
+/** On the spec: an immutable field may be neither added nor removed. */
+const presenceRules = IMMUTABLE_RUN_SPEC_FIELDS.map((field) => ({
+  rule: `has(self.${field}) == has(oldSelf.${field})`,
+  message: immutableMessage(field),
   fieldPath: `.${field}`,
 }));
+
+/** On the field itself: a transition rule, evaluated when the field exists before and after. */
+const unchanged = (field: (typeof IMMUTABLE_RUN_SPEC_FIELDS)[number]) => ({
+  'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: immutableMessage(field) }],
+});
 
 export const OrchestrationRunSpecSchema = z
   .object({
     orchestrationRef: z
       .object({ name: z.string().min(1).max(253).describe('Name of an Orchestration in the run namespace.') })
+      .meta(unchanged('orchestrationRef'))
       .optional(),
-    steps: StepListSchema.optional(),
+    steps: StepListSchema.meta(unchanged('steps')).optional(),
     parameters: z
       .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
       .optional()
@@ -43,14 +53,18 @@ export const OrchestrationRunSpecSchema = z
             rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))",
             message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*',
           },
+          ...unchanged('parameters')['x-kubernetes-validations'],
         ],
       }),
     triggerKey: z
       .string()
       .max(253)
       .optional()
-      .describe('Runs of one Orchestration with one triggerKey retrigger each other.'),
-    ...SchedulingFields,
+      .describe('Runs of one Orchestration with one triggerKey retrigger each other.')
+      .meta(unchanged('triggerKey')),
+    parallelism: SchedulingFields.parallelism.meta(unchanged('parallelism')),
+    failFast: SchedulingFields.failFast.meta(unchanged('failFast')),
+    cancellationPolicy: SchedulingFields.cancellationPolicy.meta(unchanged('cancellationPolicy')),
     cancel: z.boolean().optional().describe('true requests cancellation of the run (seed 000).'),
     ...RetentionFields,
   })
@@ -64,7 +78,7 @@ export const OrchestrationRunSpecSchema = z
         message: 'exactly one of orchestrationRef or steps must be set',
       },
       DEPENDS_ON_KNOWN_RULE,
-      ...immutabilityRules,
+      ...presenceRules,
     ],
   });
 export type OrchestrationRunSpec = z.infer<typeof OrchestrationRunSpecSchema>;

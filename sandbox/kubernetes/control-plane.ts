@@ -12,8 +12,12 @@ import { waitFor } from '../wait.js';
 import { writeClusterCredentials } from './credentials.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
-/** Controllers the sandbox runs: enough for namespaces, Jobs and their Pods, GC and Job TTLs. */
+/**
+ * Controllers the sandbox runs: enough for namespaces, Jobs and their Pods, GC and Job TTLs. The node
+ * lifecycle controller lifts the not-ready taint that admission puts on every new node.
+ */
 export const CONTROLLERS = [
+  'node-lifecycle-controller',
   'namespace-controller',
   'garbage-collector-controller',
   'job-controller',

@@ -49,9 +49,11 @@ export async function startKwok(binary: string, kubeconfig: string, dataDir: str
   await waitFor(
     async () => {
       const node = await core.readNode({ name: KWOK_NODE_NAME });
-      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+      const ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      const tainted = (node.spec?.taints ?? []).some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      return ready && !tainted ? true : undefined;
     },
-    { what: `KWOK node ${KWOK_NODE_NAME} Ready`, timeoutMs: 60_000, failIf: () => proc.exitMessage() },
+    { what: `KWOK node ${KWOK_NODE_NAME} Ready and schedulable`, timeoutMs: 60_000, failIf: () => proc.exitMessage() },
   );
   // Pods need the namespace's default ServiceAccount, which the controller-manager creates.
   await waitFor(

@@ -1,0 +1,108 @@
+/** The step graph: sequential fallback, validation (duplicates, missing names, cycles) and adjacency. */
+
+/** The graph view of a step: what the DAG rules need, nothing else. */
+export interface GraphStep {
+  name: string;
+  dependsOn?: readonly string[] | undefined;
+  continueOnFailure?: boolean | undefined;
+}
+
+/** A validated graph: steps in declaration order, each with its resolved dependencies by index. */
+export interface Dag {
+  names: string[];
+  /** deps[i]: indices of the steps step i waits for. */
+  deps: number[][];
+  /** dependents[i]: indices of the steps that wait for step i. */
+  dependents: number[][];
+  continueOnFailure: boolean[];
+}
+
+export type GraphProblem =
+  | { kind: 'duplicate'; name: string }
+  | { kind: 'missing'; step: string; dependsOn: string }
+  | { kind: 'cycle'; cycle: string[] };
+
+/** Sequential fallback (seed 001): when no step declares dependsOn, each step waits for the one before it. */
+export function normalizeSteps<T extends GraphStep>(steps: readonly T[]): (T & { dependsOn: string[] })[] {
+  const declared = steps.some((s) => s.dependsOn !== undefined);
+  return steps.map((step, i) => ({
+    ...step,
+    dependsOn: declared ? [...(step.dependsOn ?? [])] : i > 0 ? [steps[i - 1]!.name] : [],
+  }));
+}
+
+/** Finds one cycle, as the path that closes it (`a → b → a`), or undefined. Iterative: 5,000 deep is fine. */
+function findCycle(names: string[], deps: number[][]): string[] | undefined {
+  const state = new Uint8Array(names.length); // 0 new, 1 on the current path, 2 done
+  for (let root = 0; root < names.length; root++) {
+    if (state[root] !== 0) continue;
+    const path: number[] = [root];
+    const next: number[] = [0];
+    state[root] = 1;
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const node = path[top]!;
+      const edge = next[top]!;
+      if (edge >= deps[node]!.length) {
+        state[node] = 2;
+        path.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = edge + 1;
+      const dep = deps[node]![edge]!;
+      if (state[dep] === 1) {
+        // The path runs along "waits for" edges; report it in execution order: dep first.
+        const start = path.indexOf(dep);
+        const loop = path.slice(start).map((i) => names[i]!);
+        return [...loop, loop[0]!].reverse();
+      }
+      if (state[dep] === 0) {
+        state[dep] = 1;
+        path.push(dep);
+        next.push(0);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Validates names and edges; on success returns the indexed graph. Problems come in a stable order. */
+export function buildDag(steps: readonly GraphStep[]): { ok: true; dag: Dag } | { ok: false; problems: GraphProblem[] } {
+  const normalized = normalizeSteps(steps);
+  const index = new Map<string, number>();
+  const problems: GraphProblem[] = [];
+  normalized.forEach((step, i) => {
+    if (index.has(step.name)) problems.push({ kind: 'duplicate', name: step.name });
+    else index.set(step.name, i);
+  });
+  const deps = normalized.map((step) => {
+    const out: number[] = [];
+    for (const dep of new Set(step.dependsOn)) {
+      const at = index.get(dep);
+      if (at === undefined) problems.push({ kind: 'missing', step: step.name, dependsOn: dep });
+      else out.push(at);
+    }
+    return out;
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  const names = normalized.map((s) => s.name);
+  const cycle = findCycle(names, deps);
+  if (cycle) return { ok: false, problems: [{ kind: 'cycle', cycle }] };
+  const dependents: number[][] = names.map(() => []);
+  deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
+  return { ok: true, dag: { names, deps, dependents, continueOnFailure: normalized.map((s) => s.continueOnFailure === true) } };
+}
+
+/** Every step that `step` transitively waits for. */
+export function ancestors(dag: Dag, step: number): Set<number> {
+  const seen = new Set<number>();
+  const stack = [...dag.deps[step]!];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...dag.deps[next]!);
+  }
+  return seen;
+}

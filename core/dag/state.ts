@@ -1,0 +1,163 @@
+/**
+ * The execution state of a DAG and the one way it changes: a step event. Deterministic, no I/O, no clock
+ * (times come in on the events). Applied in place: a 5,000-step run would otherwise copy its state per event.
+ */
+import type { RunPhase, StepPhase, StepCounts } from '../api/index.js';
+import { Reasons } from '../api/names.js';
+import type { Dag } from './graph.js';
+
+export interface StepRecord {
+  phase: StepPhase;
+  reason?: string;
+  message?: string;
+  attempts?: number;
+  startTime?: string;
+  completionTime?: string;
+  output?: string;
+  jobName?: string;
+}
+
+export interface DagState {
+  steps: StepRecord[];
+  /** unmet[i]: dependencies of step i that have not yet ended in a way that lets it run. */
+  unmet: number[];
+  /** Pending steps whose dependencies are all met, ascending: declaration order. */
+  ready: number[];
+  running: number;
+  /** failFast tripped: nothing new starts. */
+  halted: boolean;
+}
+
+export interface SchedulePolicy {
+  /** Max steps running at once; 0 = unlimited. */
+  parallelism: number;
+  failFast: boolean;
+}
+
+export type StepEvent =
+  | { type: 'started'; step: number; at: string; attempt?: number; jobName?: string }
+  | { type: 'succeeded'; step: number; at: string; attempts?: number; output?: string }
+  | { type: 'failed'; step: number; at: string; attempts?: number; reason?: string; message: string; output?: string }
+  | { type: 'cancelled'; step: number; at: string; message?: string };
+
+export function initialState(dag: Dag): DagState {
+  const unmet = dag.deps.map((d) => d.length);
+  return {
+    steps: dag.names.map(() => ({ phase: 'Pending' })),
+    unmet,
+    ready: unmet.flatMap((n, i) => (n === 0 ? [i] : [])),
+    running: 0,
+    halted: false,
+  };
+}
+
+function insertSorted(list: number[], value: number): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, value);
+}
+
+function release(dag: Dag, state: DagState, step: number): void {
+  for (const next of dag.dependents[step]!) {
+    state.unmet[next]! -= 1;
+    if (state.unmet[next] === 0 && state.steps[next]!.phase === 'Pending' && !state.halted) insertSorted(state.ready, next);
+  }
+}
+
+function skip(state: DagState, step: number, reason: string, message: string, at: string): void {
+  const record = state.steps[step]!;
+  if (record.phase !== 'Pending') return;
+  state.steps[step] = { phase: 'Skipped', reason, message, completionTime: at };
+}
+
+function skipDependents(dag: Dag, state: DagState, failed: number, at: string): void {
+  const stack = [...dag.dependents[failed]!];
+  const seen = new Set<number>();
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    skip(state, next, Reasons.DependencyFailed, `dependency "${dag.names[failed]}" failed`, at);
+    stack.push(...dag.dependents[next]!);
+  }
+}
+
+function ensure(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
+/** Applies one event to the state (in place). An event that does not fit the step's phase is a bug: it throws. */
+export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, policy: SchedulePolicy): void {
+  const i = event.step;
+  const record = state.steps[i];
+  ensure(record !== undefined, `no step #${i}`);
+  const name = dag.names[i]!;
+  if (event.type === 'started') {
+    ensure(record.phase === 'Pending', `step "${name}" cannot start: it is ${record.phase}`);
+    const at = state.ready.indexOf(i);
+    ensure(at >= 0, `step "${name}" cannot start: its dependencies have not ended`);
+    state.ready.splice(at, 1);
+    state.running += 1;
+    state.steps[i] = { phase: 'Running', startTime: event.at, attempts: event.attempt ?? 1, ...(event.jobName ? { jobName: event.jobName } : {}) };
+    return;
+  }
+  const wasRunning = record.phase === 'Running';
+  ensure(wasRunning || (event.type === 'cancelled' && record.phase === 'Pending'), `step "${name}" cannot end: it is ${record.phase}`);
+  if (wasRunning) state.running -= 1;
+  else state.ready = state.ready.filter((r) => r !== i);
+  const ended: StepRecord = { ...record, completionTime: event.at };
+  if (event.type === 'succeeded') {
+    state.steps[i] = { ...ended, phase: 'Succeeded', attempts: event.attempts ?? record.attempts, ...(event.output !== undefined ? { output: event.output } : {}) };
+    release(dag, state, i);
+  } else if (event.type === 'failed') {
+    state.steps[i] = {
+      ...ended,
+      phase: 'Failed',
+      attempts: event.attempts ?? record.attempts,
+      message: event.message,
+      ...(event.reason ? { reason: event.reason } : {}),
+      ...(event.output !== undefined ? { output: event.output } : {}),
+    };
+    if (dag.continueOnFailure[i]) {
+      release(dag, state, i);
+    } else {
+      skipDependents(dag, state, i, event.at);
+      if (policy.failFast) {
+        state.halted = true;
+        state.ready = [];
+        state.steps.forEach((_, j) => skip(state, j, Reasons.FailFast, `step "${name}" failed and failFast is set`, event.at));
+      }
+    }
+  } else {
+    state.steps[i] = { ...ended, phase: 'Cancelled', ...(event.message ? { message: event.message } : {}) };
+  }
+}
+
+/** The steps to start now: ready ones in declaration order, within the parallelism cap. */
+export function stepsToStart(state: DagState, policy: SchedulePolicy): number[] {
+  if (state.halted) return [];
+  const room = policy.parallelism > 0 ? Math.max(0, policy.parallelism - state.running) : state.ready.length;
+  return state.ready.slice(0, room);
+}
+
+export function stepCounts(state: DagState): StepCounts {
+  const counts: StepCounts = { total: state.steps.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  for (const { phase } of state.steps) counts[phase.toLowerCase() as Exclude<keyof StepCounts, 'total'>] += 1;
+  return counts;
+}
+
+export function isFinished(state: DagState): boolean {
+  return state.steps.every((s) => s.phase !== 'Pending' && s.phase !== 'Running');
+}
+
+/** The run phase the steps add up to. A failure of a continueOnFailure step does not fail the run. */
+export function deriveRunPhase(dag: Dag, state: DagState): RunPhase {
+  if (!isFinished(state)) return state.steps.some((s) => s.phase !== 'Pending') ? 'Running' : 'Pending';
+  if (state.steps.some((s) => s.phase === 'Cancelled')) return 'Cancelled';
+  return state.steps.some((s, i) => s.phase === 'Failed' && !dag.continueOnFailure[i]) ? 'Failed' : 'Succeeded';
+}

@@ -1,0 +1,65 @@
+/**
+ * Validation of a run's steps before anything starts: the graph rules plus template references. The
+ * bridge rejects invalid runs with these messages; the workflow trusts a validated snapshot.
+ */
+import { ancestors, buildDag, type Dag, type GraphProblem, type GraphStep } from './graph.js';
+import { findReferences } from './templates.js';
+
+export interface ValidatableStep extends GraphStep {
+  activity?: { name: string; input?: Record<string, unknown> | undefined } | undefined;
+  job?: unknown;
+}
+
+export type SpecProblem =
+  | GraphProblem
+  | { kind: 'unknownParameter'; step: string; parameter: string }
+  | { kind: 'outputNotAncestor'; step: string; ref: string }
+  | { kind: 'invalidReference'; step: string; text: string };
+
+export type ValidationResult = { ok: true; dag: Dag } | { ok: false; problems: SpecProblem[] };
+
+/** One line per problem, naming the step and the offending name or path. */
+export function describeProblem(problem: SpecProblem): string {
+  switch (problem.kind) {
+    case 'duplicate':
+      return `duplicate step name "${problem.name}"`;
+    case 'missing':
+      return `step "${problem.step}" depends on "${problem.dependsOn}", which is not a step of this run`;
+    case 'cycle':
+      return `dependency cycle: ${problem.cycle.join(' → ')}`;
+    case 'unknownParameter':
+      return `step "${problem.step}" uses {{params.${problem.parameter}}}, which is not a parameter of this run`;
+    case 'outputNotAncestor':
+      return `step "${problem.step}" uses {{steps.${problem.ref}.output}}, but "${problem.ref}" is not a step it depends on (directly or transitively)`;
+    case 'invalidReference':
+      return `step "${problem.step}" has an invalid reference ${problem.text}; use {{params.NAME}} or {{steps.NAME.output}}`;
+  }
+}
+
+export function describeProblems(problems: readonly SpecProblem[]): string {
+  return problems.map(describeProblem).join('; ');
+}
+
+/** Validates the graph, then every template reference against the parameters and the step's ancestors. */
+export function validateSteps(steps: readonly ValidatableStep[], parameters: Readonly<Record<string, string>> = {}): ValidationResult {
+  const built = buildDag(steps);
+  if (!built.ok) return built;
+  const { dag } = built;
+  const problems: SpecProblem[] = [];
+  steps.forEach((step, i) => {
+    const refs = findReferences([step.activity?.input ?? null, step.job ?? null]);
+    if (refs.length === 0) return;
+    let upstream: Set<number> | undefined;
+    for (const ref of refs) {
+      if (ref.kind === 'invalid') problems.push({ kind: 'invalidReference', step: step.name, text: ref.text });
+      else if (ref.kind === 'param') {
+        if (!Object.hasOwn(parameters, ref.name)) problems.push({ kind: 'unknownParameter', step: step.name, parameter: ref.name });
+      } else {
+        upstream ??= ancestors(dag, i);
+        const at = dag.names.indexOf(ref.step);
+        if (at < 0 || !upstream.has(at)) problems.push({ kind: 'outputNotAncestor', step: step.name, ref: ref.step });
+      }
+    }
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, dag };
+}

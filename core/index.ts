@@ -2,3 +2,6 @@
 export * from './api/index.js';
 export * from './search-attributes.js';
 export * from './dag/index.js';
+export * from './run-snapshot.js';
+export * from './run-status.js';
+export * from './step-activity.js';

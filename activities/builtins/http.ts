@@ -1,0 +1,32 @@
+/** `http` ({url, method, headers, body, expectStatus}): one request; its response body is the step output. */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { parseInput } from '../input.js';
+
+const HttpInput = z.object({
+  url: z.url(),
+  method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  expectStatus: z.int().min(100).max(599).optional(),
+});
+
+export async function http(input: unknown): Promise<string> {
+  const req = parseInput('http', HttpInput, input);
+  const res = await fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal: Context.current().cancellationSignal,
+  });
+  const text = await res.text();
+  const ok = req.expectStatus !== undefined ? res.status === req.expectStatus : res.ok;
+  if (!ok) {
+    const expected = req.expectStatus !== undefined ? `expected ${req.expectStatus}` : 'expected 2xx';
+    const message = `${req.method} ${req.url} answered ${res.status} (${expected}): ${text.slice(0, 512)}`;
+    // A 5xx may pass on retry; anything else will not.
+    throw res.status >= 500 ? ApplicationFailure.retryable(message, 'HttpStatus') : ApplicationFailure.nonRetryable(message, 'HttpStatus');
+  }
+  return text;
+}

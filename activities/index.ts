@@ -1,0 +1,45 @@
+/**
+ * Activities do the I/O: the built-in step activities (sleep, fail, http), the status writer, and the
+ * fallback that fails an unknown activity name without retry. Dependencies come in through the factory.
+ */
+import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { UNKNOWN_ACTIVITY } from '../core/index.js';
+import { fail } from './builtins/fail.js';
+import { http } from './builtins/http.js';
+import { sleep } from './builtins/sleep.js';
+import { createStatusActivities } from './run-status.js';
+import { asStepActivity, type StepActivity } from './step-wrapper.js';
+
+export const BUILTIN_STEP_ACTIVITIES: Record<string, StepActivity> = { sleep, fail, http };
+
+export interface ActivityDeps {
+  kubeConfig: KubeConfig;
+  /** More step activities, by the name steps use in `activity.name`. */
+  stepActivities?: Record<string, StepActivity>;
+}
+
+export type StatusActivities = ReturnType<typeof createStatusActivities>;
+
+export function createActivities(deps: ActivityDeps) {
+  const steps = { ...BUILTIN_STEP_ACTIVITIES, ...deps.stepActivities };
+  const names = Object.keys(steps).sort();
+  const wrapped = Object.fromEntries(Object.entries(steps).map(([name, fn]) => [name, asStepActivity(fn)]));
+  return {
+    ...wrapped,
+    ...createStatusActivities(deps.kubeConfig),
+    /** The worker calls this for any activity type it has no function for. */
+    default(): Promise<never> {
+      const { activityType, attempt } = activityInfo();
+      return Promise.reject(
+        ApplicationFailure.create({
+          message: `activity "${activityType}" is not registered in this worker; registered: ${names.join(', ')}`,
+          type: UNKNOWN_ACTIVITY,
+          nonRetryable: true,
+          details: [{ attempt }],
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * What the bridge hands the workflow: a self-contained snapshot of a run (identity, resolved steps,
+ * parameters, policy). Later edits to the CR or its Orchestration never reach a running workflow.
+ */
+import type { Step } from './api/step.js';
+import type { DagState, SchedulePolicy } from './dag/state.js';
+
+export interface RunIdentity {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The Orchestration the steps came from, when the run referenced one. */
+  orchestrationName?: string;
+}
+
+export interface RunSnapshot {
+  run: RunIdentity;
+  steps: Step[];
+  parameters: Record<string, string>;
+  policy: SchedulePolicy;
+  /** Whether the workflow writes status to the CR (false only where no CR exists, e.g. benchmarks). */
+  writeStatus: boolean;
+  /** Minimum time between two status writes; state changes in between are coalesced. */
+  statusIntervalMs?: number;
+}
+
+/** Carried across continue-as-new: the snapshot plus everything the run has done so far. */
+export interface RunContinuation {
+  state: DagState;
+  startTime: string;
+  statusWrites: number;
+  generation: number;
+}
+
+export interface OrchestrationRunInput {
+  snapshot: RunSnapshot;
+  continuation?: RunContinuation;
+}
+
+/** Steps per attempt: defaults of the API applied. */
+export const STEP_DEFAULTS = {
+  timeoutSeconds: 600,
+  retry: { maxAttempts: 1, initialIntervalSeconds: 1, backoffCoefficient: 2 },
+} as const;
+
+/** Deterministic workflow id of a run: one workflow per CR, also across bridge restarts. */
+export function workflowIdFor(run: Pick<RunIdentity, 'namespace' | 'name' | 'uid'>): string {
+  return `orchestrationrun/${run.namespace}/${run.name}/${run.uid}`;
+}

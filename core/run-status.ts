@@ -1,0 +1,83 @@
+/**
+ * The status the workflow writes to the CR, built from the DAG state. Compact by rule, so that 5,000
+ * steps stay far below etcd's 1.5 MiB object limit (and the 1 MiB goal):
+ *  - a step entry omits every empty field, and `attempts` when it is 1;
+ *  - times are whole seconds (RFC 3339, "2026-01-01T00:00:00Z");
+ *  - messages are cut to 512 characters, outputs to 1,024;
+ *  - if the steps still exceed STEP_STATUS_BUDGET bytes, outputs are dropped, then messages cut to 64.
+ * The full output of each step stays in the Temporal history and in the getRunState query.
+ */
+import type { RunPhase, StepStatus, StepCounts } from './api/index.js';
+import type { Dag } from './dag/graph.js';
+import { stepCounts, type DagState, type StepRecord } from './dag/state.js';
+
+export const STEP_STATUS_BUDGET = 700 * 1024;
+
+export interface RunStatusUpdate {
+  phase: RunPhase;
+  startTime: string;
+  completionTime?: string;
+  message?: string;
+  stepCounts: StepCounts;
+  progress: string;
+  steps: StepStatus[];
+}
+
+function seconds(time: string | undefined): string | undefined {
+  return time === undefined ? undefined : time.replace(/\.\d+Z$/, 'Z');
+}
+
+function cut(text: string | undefined, max: number): string | undefined {
+  if (text === undefined || text.length <= max) return text;
+  return `${text.slice(0, max - 1)}…`;
+}
+
+function entry(name: string, record: StepRecord, limits: { message: number; output: number }): StepStatus {
+  const out: StepStatus = { name, phase: record.phase };
+  if (record.reason) out.reason = record.reason;
+  const message = cut(record.message, limits.message);
+  if (message) out.message = message;
+  if (record.attempts !== undefined && record.attempts !== 1) out.attempts = record.attempts;
+  const start = seconds(record.startTime);
+  if (start) out.startTime = start;
+  const end = seconds(record.completionTime);
+  if (end) out.completionTime = end;
+  if (record.jobName) out.jobName = record.jobName;
+  const output = limits.output > 0 ? cut(record.output, limits.output) : undefined;
+  if (output) out.output = output;
+  return out;
+}
+
+/** Step entries within the budget, trimming outputs first, then messages. */
+export function compactSteps(dag: Dag, state: DagState): StepStatus[] {
+  for (const limits of [
+    { message: 512, output: 1024 },
+    { message: 512, output: 0 },
+    { message: 64, output: 0 },
+  ]) {
+    const steps = state.steps.map((record, i) => entry(dag.names[i]!, record, limits));
+    if (JSON.stringify(steps).length <= STEP_STATUS_BUDGET) return steps;
+  }
+  return state.steps.map((record, i) => ({ name: dag.names[i]!, phase: record.phase }));
+}
+
+export function progressOf(counts: StepCounts): string {
+  return `${counts.total - counts.pending - counts.running}/${counts.total}`;
+}
+
+export function buildStatusUpdate(
+  dag: Dag,
+  state: DagState,
+  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string },
+): RunStatusUpdate {
+  const counts = stepCounts(state);
+  return {
+    phase: run.phase,
+    startTime: seconds(run.startTime)!,
+    ...(run.completionTime ? { completionTime: seconds(run.completionTime) } : {}),
+    ...(run.message ? { message: run.message } : {}),
+    stepCounts: counts,
+    progress: progressOf(counts),
+    steps: compactSteps(dag, state),
+  };
+}

@@ -1,0 +1,66 @@
+/** A real worker of this project on a fresh task queue of the sandbox server, and a client for it. */
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { StepActivity } from '../../activities/step-wrapper.js';
+import type { RunSnapshot, Step } from '../../core/index.js';
+import { workflowIdFor } from '../../core/index.js';
+import type { orchestrationRunWorkflow } from '../../workflows/index.js';
+import { createOrchestrationWorker } from '../../worker/create-worker.js';
+import { kubeConfig, sandboxEnv, uniqueName } from './sandbox.js';
+
+export interface TestWorker {
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+export async function startTestWorker(stepActivities: Record<string, StepActivity> = {}): Promise<TestWorker> {
+  const env = sandboxEnv();
+  const native = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const taskQueue = uniqueName('tq');
+  const worker = await createOrchestrationWorker({ connection: native, namespace: env.TEMPORAL_NAMESPACE, taskQueue, kubeConfig: kubeConfig(), stepActivities });
+  const running = worker.run();
+  return {
+    client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
+    taskQueue,
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+
+export function snapshotOf(steps: Step[], extra: Partial<RunSnapshot> = {}): RunSnapshot {
+  const name = uniqueName('run');
+  return {
+    run: { namespace: 'default', name, uid: `uid-${name}` },
+    steps,
+    parameters: {},
+    policy: { parallelism: 0, failFast: false },
+    writeStatus: false,
+    ...extra,
+  };
+}
+
+export function startRun(tw: TestWorker, snapshot: RunSnapshot): Promise<WorkflowHandle<typeof orchestrationRunWorkflow>> {
+  return tw.client.workflow.start<typeof orchestrationRunWorkflow>('orchestrationRunWorkflow', {
+    taskQueue: tw.taskQueue,
+    workflowId: workflowIdFor(snapshot.run),
+    args: [{ snapshot }],
+    staticSummary: `OrchestrationRun ${snapshot.run.namespace}/${snapshot.run.name}`,
+  });
+}
+
+/** Waits for the run's workflow to close and returns its result, or the failure it closed with. */
+export async function outcome(handle: WorkflowHandle<typeof orchestrationRunWorkflow>) {
+  try {
+    return { result: await handle.result(), error: undefined };
+  } catch (error) {
+    return { result: undefined, error: error as Error & { cause?: Error & { type?: string; message: string } } };
+  }
+}

@@ -1,0 +1,28 @@
+/** Builds the worker: the orchestration run workflow and every activity on one task queue. */
+import { fileURLToPath } from 'node:url';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { StepActivity } from '../activities/step-wrapper.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface OrchestrationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  kubeConfig: KubeConfig;
+  stepActivities?: Record<string, StepActivity>;
+  identity?: string;
+}
+
+export function createOrchestrationWorker(options: OrchestrationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowsPath: WORKFLOWS_PATH,
+    activities: createActivities({ kubeConfig: options.kubeConfig, stepActivities: options.stepActivities }),
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}

@@ -1,0 +1,2 @@
+/** Workflow code: runs inside Temporal's deterministic sandbox; imports only the pure core and @temporalio/workflow. */
+export { orchestrationRunWorkflow, type OrchestrationRunResult } from './orchestration-run-workflow.js';

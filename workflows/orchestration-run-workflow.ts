@@ -1,0 +1,142 @@
+/**
+ * orchestrationRunWorkflow: runs one OrchestrationRun's DAG. The pure core decides what may start; this
+ * file starts steps as activities, applies how they end, reports status, and continues as new before the
+ * history grows past Temporal's limits.
+ */
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import {
+  CancellationScope,
+  continueAsNew,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  applyStepEvent,
+  buildStatusUpdate,
+  deriveRunPhase,
+  describeProblems,
+  initialState,
+  INVALID_SPEC,
+  RUN_FAILED,
+  stepCounts,
+  stepsToStart,
+  validateSteps,
+  type Dag,
+  type DagState,
+  type OrchestrationRunInput,
+  type RunPhase,
+  type StepEvent,
+} from '../core/index.js';
+import { getRunState, searchAttributeKeys } from './definitions.js';
+import { detailsTable } from './details.js';
+import { StatusReporter } from './status-reporter.js';
+import { runStep } from './step-runner.js';
+
+/** Continue as new well before the 51,200-event limit, also when the server does not suggest it. */
+const MAX_EVENTS_PER_GENERATION = 10_000;
+
+export interface OrchestrationRunResult {
+  phase: RunPhase;
+  stepCounts: ReturnType<typeof stepCounts>;
+  statusWrites: number;
+  generations: number;
+}
+
+function timeToContinue(): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > MAX_EVENTS_PER_GENERATION;
+}
+
+function outputsOf(dag: Dag, state: DagState): Record<string, string | undefined> {
+  return Object.fromEntries(dag.names.map((name, i) => [name, state.steps[i]!.output]));
+}
+
+export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Promise<OrchestrationRunResult> {
+  const { snapshot, continuation } = input;
+  const validated = validateSteps(snapshot.steps, snapshot.parameters);
+  if (!validated.ok) {
+    throw ApplicationFailure.nonRetryable(`invalid spec: ${describeProblems(validated.problems)}`, INVALID_SPEC);
+  }
+  const { dag } = validated;
+  const { policy } = snapshot;
+  const state = continuation?.state ?? initialState(dag);
+  const startTime = continuation?.startTime ?? new Date().toISOString();
+  const generation = continuation?.generation ?? 1;
+  let completionTime: string | undefined = undefined; // set once the run ends; the status builder reads it
+  let message: string | undefined;
+
+  if (!continuation) {
+    upsertSearchAttributes([
+      { key: searchAttributeKeys.OrchestrationRunNamespace, value: snapshot.run.namespace },
+      { key: searchAttributeKeys.OrchestrationRunName, value: snapshot.run.name },
+      { key: searchAttributeKeys.OrchestrationRunUid, value: snapshot.run.uid },
+      ...(snapshot.run.orchestrationName ? [{ key: searchAttributeKeys.OrchestrationName, value: snapshot.run.orchestrationName }] : []),
+    ]);
+  }
+
+  const phase = (): RunPhase => deriveRunPhase(dag, state);
+  const reporter = new StatusReporter(
+    snapshot.run,
+    () => buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message }),
+    snapshot.statusIntervalMs ?? 1000,
+    snapshot.writeStatus,
+    continuation?.statusWrites ?? 0,
+  );
+  setHandler(getRunState, () => ({
+    phase: phase(),
+    generation,
+    statusWrites: reporter.writes,
+    halted: state.halted,
+    steps: state.steps.map((record, i) => ({ name: dag.names[i]!, ...record })),
+  }));
+
+  const inflight = new Map<number, Promise<StepEvent>>();
+  const apply = (event: StepEvent) => {
+    applyStepEvent(dag, state, event, policy);
+    setCurrentDetails(detailsTable(dag, state));
+    reporter.request();
+  };
+  const cancelled = () => CancellationScope.current().consideredCancelled;
+  let continuing = false;
+
+  reporter.request();
+  for (;;) {
+    continuing ||= timeToContinue();
+    if (!continuing && !cancelled()) {
+      for (const i of stepsToStart(state, policy)) {
+        apply({ type: 'started', step: i, at: new Date().toISOString() });
+        inflight.set(i, runStep(snapshot.steps[i]!, i, { params: snapshot.parameters, outputs: outputsOf(dag, state) }));
+      }
+    }
+    if (inflight.size === 0) break;
+    const event = await Promise.race(inflight.values());
+    inflight.delete(event.step);
+    apply(event);
+  }
+
+  if (continuing && !cancelled() && state.steps.some((s) => s.phase === 'Pending')) {
+    await reporter.flush();
+    return continueAsNew<typeof orchestrationRunWorkflow>({
+      snapshot,
+      continuation: { state, startTime, statusWrites: reporter.writes, generation: generation + 1 },
+    });
+  }
+
+  completionTime = new Date().toISOString();
+  if (cancelled()) {
+    for (let i = 0; i < state.steps.length; i++) {
+      if (state.steps[i]!.phase === 'Pending') applyStepEvent(dag, state, { type: 'cancelled', step: i, at: completionTime, message: 'run cancelled before the step started' }, policy);
+    }
+    message = 'run cancelled';
+  }
+  const final = phase();
+  const counts = stepCounts(state);
+  message ??= final === 'Succeeded' ? `${counts.succeeded} of ${counts.total} steps succeeded` : `${counts.failed} of ${counts.total} steps failed`;
+  setCurrentDetails(detailsTable(dag, state));
+  await reporter.flush();
+  if (final === 'Cancelled') throw new CancelledFailure(message);
+  if (final === 'Failed') throw ApplicationFailure.nonRetryable(message, RUN_FAILED, { stepCounts: counts });
+  return { phase: final, stepCounts: counts, statusWrites: reporter.writes, generations: generation };
+}

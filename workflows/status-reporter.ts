@@ -1,0 +1,66 @@
+/**
+ * Coalesced status writes: at most one write in flight, the latest state wins, and writes are at least
+ * `intervalMs` apart, so writes grow with run time, not with step transitions. `flush()` writes the
+ * final state at once, even after the run was cancelled.
+ */
+import { CancellationScope, condition, log, proxyActivities } from '@temporalio/workflow';
+import type { RunIdentity, RunStatusUpdate } from '../core/index.js';
+import type { StatusActivities } from '../activities/index.js';
+
+const { writeRunStatus } = proxyActivities<StatusActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 10, initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+  summary: 'status → CR',
+});
+
+export class StatusReporter {
+  writes: number;
+  private dirty = false;
+  private urgent = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly run: RunIdentity,
+    private readonly build: () => RunStatusUpdate,
+    private readonly intervalMs: number,
+    private readonly enabled: boolean,
+    writesSoFar: number,
+  ) {
+    this.writes = writesSoFar;
+  }
+
+  /** Marks the status stale; it is written when the previous write and the interval have passed. */
+  request(): void {
+    if (!this.enabled) return;
+    this.dirty = true;
+    this.loop ??= this.drain();
+  }
+
+  /** Writes the current state now and resolves once it is on the CR. */
+  async flush(): Promise<void> {
+    if (!this.enabled) return;
+    this.urgent = true;
+    this.request();
+    while (this.loop) await this.loop;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.dirty) {
+        this.dirty = false;
+        const update = this.build();
+        try {
+          // Non-cancellable: the final status of a cancelled run must still reach the CR.
+          await CancellationScope.nonCancellable(() => writeRunStatus({ run: this.run, status: update }));
+          this.writes += 1;
+        } catch (err) {
+          log.warn('could not write run status', { run: `${this.run.namespace}/${this.run.name}`, error: String(err) });
+        }
+        // Wait out the interval even when nothing is pending yet: changes in it join the next write.
+        if (!this.urgent) await CancellationScope.nonCancellable(() => condition(() => this.urgent, this.intervalMs));
+      }
+    } finally {
+      this.loop = undefined;
+    }
+  }
+}

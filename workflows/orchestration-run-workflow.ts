@@ -6,6 +6,7 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
   CancellationScope,
+  condition,
   continueAsNew,
   setCurrentDetails,
   setHandler,
@@ -50,7 +51,11 @@ function timeToContinue(): boolean {
 }
 
 function outputsOf(dag: Dag, state: DagState): Record<string, string | undefined> {
-  return Object.fromEntries(dag.names.map((name, i) => [name, state.steps[i]!.output]));
+  const outputs: Record<string, string | undefined> = {};
+  state.steps.forEach((s, i) => {
+    if (s.output !== undefined) outputs[dag.names[i]!] = s.output;
+  });
+  return outputs;
 }
 
 export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Promise<OrchestrationRunResult> {
@@ -77,9 +82,13 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   }
 
   const phase = (): RunPhase => deriveRunPhase(dag, state);
+  // The details table is rebuilt with each status write, not with each event: O(steps) per write.
   const reporter = new StatusReporter(
     snapshot.run,
-    () => buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message }),
+    () => {
+      setCurrentDetails(detailsTable(dag, state));
+      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message });
+    },
     snapshot.statusIntervalMs ?? 1000,
     snapshot.writeStatus,
     continuation?.statusWrites ?? 0,
@@ -92,10 +101,15 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     steps: state.steps.map((record, i) => ({ name: dag.names[i]!, ...record })),
   }));
 
-  const inflight = new Map<number, Promise<StepEvent>>();
+  // Outputs by step name, kept up to date as steps succeed, for {{steps.NAME.output}}.
+  const outputs = outputsOf(dag, state);
+  // Steps report here when they end; the loop drains them in batches (no Promise.race over every step).
+  const ended: StepEvent[] = [];
+  let inflight = 0;
   const apply = (event: StepEvent) => {
     applyStepEvent(dag, state, event, policy);
-    setCurrentDetails(detailsTable(dag, state));
+    const output = state.steps[event.step]!.output;
+    if (output !== undefined) outputs[dag.names[event.step]!] = output;
     reporter.request();
   };
   const cancelled = () => CancellationScope.current().consideredCancelled;
@@ -107,13 +121,16 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     if (!continuing && !cancelled()) {
       for (const i of stepsToStart(state, policy)) {
         apply({ type: 'started', step: i, at: new Date().toISOString() });
-        inflight.set(i, runStep(snapshot.steps[i]!, i, { params: snapshot.parameters, outputs: outputsOf(dag, state) }));
+        inflight += 1;
+        void runStep(snapshot.steps[i]!, i, { params: snapshot.parameters, outputs }).then((event) => ended.push(event));
       }
     }
-    if (inflight.size === 0) break;
-    const event = await Promise.race(inflight.values());
-    inflight.delete(event.step);
-    apply(event);
+    if (inflight === 0) break;
+    await condition(() => ended.length > 0);
+    for (const event of ended.splice(0)) {
+      inflight -= 1;
+      apply(event);
+    }
   }
 
   if (continuing && !cancelled() && state.steps.some((s) => s.phase === 'Pending')) {
@@ -134,7 +151,6 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   const final = phase();
   const counts = stepCounts(state);
   message ??= final === 'Succeeded' ? `${counts.succeeded} of ${counts.total} steps succeeded` : `${counts.failed} of ${counts.total} steps failed`;
-  setCurrentDetails(detailsTable(dag, state));
   await reporter.flush();
   if (final === 'Cancelled') throw new CancelledFailure(message);
   if (final === 'Failed') throw ApplicationFailure.nonRetryable(message, RUN_FAILED, { stepCounts: counts });

@@ -1,0 +1,100 @@
+// The workflow writes a run's progress to its real CR: phase, counts, steps and the Succeeded condition,
+// coalesced far below one write per step transition; and the run is findable in Temporal by its CR.
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrchestrationRunStatus, Step } from '../../core/index.js';
+import { installCrds } from '../../sandbox/kubernetes/apply.js';
+import { waitFor } from '../../sandbox/wait.js';
+import { kubeConfig, kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
+import { outcome, snapshotOf, startRun, startTestWorker, type TestWorker } from '../support/temporal.js';
+
+let tw: TestWorker;
+let api: CustomObjectsApi;
+const target = (name: string) => ({ group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'default', name });
+
+beforeAll(async () => {
+  await installCrds(sandboxEnv().KUBECONFIG);
+  api = kubeConfig().makeApiClient(CustomObjectsApi);
+  tw = await startTestWorker();
+});
+afterAll(async () => {
+  await tw?.stop();
+});
+
+async function createRun(steps: Step[]) {
+  const name = uniqueName('status');
+  const created = (await api.createNamespacedCustomObject({
+    ...target(name),
+    body: { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name }, spec: { steps } },
+  })) as { metadata: { uid: string } };
+  return { name, uid: created.metadata.uid };
+}
+
+describe('status on the CR', () => {
+  it('shows phase, counts, every step and the Succeeded condition, with few writes', async () => {
+    const steps: Step[] = Array.from({ length: 30 }, (_, i) => ({ name: `s${i}`, activity: { name: 'sleep', input: { seconds: 0 } } }));
+    const { name, uid } = await createRun(steps);
+    const handle = await startRun(tw, snapshotOf(steps, { run: { namespace: 'default', name, uid }, writeStatus: true }));
+    const seenPhases = new Set<string>();
+    const watching = waitFor(
+      async () => {
+        const got = (await api.getNamespacedCustomObject(target(name))) as { status?: OrchestrationRunStatus };
+        if (got.status?.phase) seenPhases.add(got.status.phase);
+        return got.status?.phase === 'Succeeded' ? got.status : undefined;
+      },
+      { what: `run ${name} Succeeded on the CR`, timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const { result } = await outcome(handle);
+    const status = await watching;
+    expect(result?.phase).toBe('Succeeded');
+    expect(seenPhases.has('Running')).toBe(true);
+    expect(status).toMatchObject({
+      phase: 'Succeeded',
+      progress: '30/30',
+      stepCounts: { total: 30, pending: 0, running: 0, succeeded: 30, failed: 0, skipped: 0, cancelled: 0 },
+      message: '30 of 30 steps succeeded',
+    });
+    expect(status.startTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(status.completionTime).toMatch(/Z$/);
+    expect(status.steps?.map((s) => [s.name, s.phase])).toEqual(steps.map((s) => [s.name, 'Succeeded']));
+    expect(status.conditions).toEqual([expect.objectContaining({ type: 'Succeeded', status: 'True', reason: 'Succeeded' })]);
+
+    const history = await handle.fetchHistory();
+    const writes = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeRunStatus').length;
+    expect(writes).toBe(result?.statusWrites);
+    expect(writes).toBeLessThanOrEqual(3 + Math.ceil(steps.length / 10));
+  });
+
+  it('shows a failed run with the failed and skipped steps', async () => {
+    const steps: Step[] = [
+      { name: 'build', activity: { name: 'fail', input: { message: 'compiler crashed' } } },
+      { name: 'test', activity: { name: 'sleep', input: { seconds: 0 } } },
+    ];
+    const { name, uid } = await createRun(steps);
+    await outcome(await startRun(tw, snapshotOf(steps, { run: { namespace: 'default', name, uid }, writeStatus: true })));
+    const got = (await api.getNamespacedCustomObject(target(name))) as { status: OrchestrationRunStatus };
+    expect(got.status).toMatchObject({ phase: 'Failed', progress: '2/2', message: '1 of 2 steps failed' });
+    expect(got.status.steps).toEqual([
+      expect.objectContaining({ name: 'build', phase: 'Failed', reason: 'StepFailed', message: 'compiler crashed' }),
+      expect.objectContaining({ name: 'test', phase: 'Skipped', reason: 'DependencyFailed', message: 'dependency "build" failed' }),
+    ]);
+    expect(got.status.conditions).toEqual([expect.objectContaining({ type: 'Succeeded', status: 'False', reason: 'Failed' })]);
+    const table = (await kubectl(['get', 'orchrun', name, '--no-headers'])).stdout.trim();
+    expect(table).toMatch(new RegExp(`^${name}\\s+Failed\\s+2/2\\s+`));
+  });
+
+  it('is listed in Temporal by its search attributes', async () => {
+    const steps: Step[] = [{ name: 'only', activity: { name: 'sleep', input: { seconds: 0 } } }];
+    const snapshot = snapshotOf(steps);
+    await outcome(await startRun(tw, snapshot));
+    const listed = await waitFor(
+      async () => {
+        const out = await temporalCli(['workflow', 'list', '--query', `OrchestrationRunName = '${snapshot.run.name}' AND OrchestrationRunUid = '${snapshot.run.uid}'`, '--output', 'json']);
+        const rows = JSON.parse(out.stdout || '[]') as { execution: { workflowId: string } }[];
+        return rows.length > 0 ? rows : undefined;
+      },
+      { what: 'workflow visible by search attributes', timeoutMs: 20_000 },
+    );
+    expect(listed.map((r) => r.execution.workflowId)).toEqual([`orchestrationrun/default/${snapshot.run.name}/${snapshot.run.uid}`]);
+  });
+});

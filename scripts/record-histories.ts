@@ -1,0 +1,71 @@
+/**
+ * Records workflow histories for the replay test (test/unit/workflow-replay.test.ts). Run against a dev
+ * sandbox after a deliberate, patched() change to the workflow:  source .dev/env && npx tsx scripts/record-histories.ts
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { NativeConnection } from '@temporalio/worker';
+import { workflowIdFor, type RunSnapshot, type Step } from '../core/index.js';
+import { installCrds } from '../sandbox/kubernetes/apply.js';
+import { createOrchestrationWorker } from '../worker/create-worker.js';
+
+const address = process.env.TEMPORAL_ADDRESS;
+const kubeconfig = process.env.KUBECONFIG;
+if (!address || !kubeconfig) throw new Error('source .dev/env first: TEMPORAL_ADDRESS and KUBECONFIG are needed');
+const dir = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+await installCrds(kubeconfig);
+const api = kc.makeApiClient(CustomObjectsApi);
+const taskQueue = `record-${Date.now()}`;
+const native = await NativeConnection.connect({ address });
+const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue, kubeConfig: kc });
+const client = new Client({ connection: await Connection.connect({ address }) });
+
+const act = (name: string, activity: string, input: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({ name, activity: { name: activity, input }, ...extra });
+const scenarios: Record<string, { steps: Step[]; parameters?: Record<string, string>; policy?: RunSnapshot['policy'] }> = {
+  'diamond-with-status': {
+    steps: [
+      act('fetch', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+      act('test', 'sleep', { seconds: 1 }, { dependsOn: ['fetch'] }),
+      act('lint', 'fail', { message: 'lint {{params.branch}} failed' }, { dependsOn: ['fetch'], continueOnFailure: true }),
+      act('publish', 'sleep', { seconds: 0 }, { dependsOn: ['test', 'lint'] }),
+    ],
+    parameters: { branch: 'main' },
+  },
+  'fail-fast-with-retries': {
+    steps: [
+      act('flaky', 'fail', { message: 'boom' }, { dependsOn: [], retry: { maxAttempts: 3, initialIntervalSeconds: 0.1 } }),
+      act('slow', 'sleep', { seconds: 1 }, { dependsOn: [] }),
+      act('after', 'sleep', { seconds: 0 }, { dependsOn: ['slow'] }),
+      act('unknown', 'no-such-activity', {}, { dependsOn: [] }),
+    ],
+    policy: { parallelism: 2, failFast: true },
+  },
+};
+
+await worker.runUntil(async () => {
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    const runName = `replay-${name}-${Date.now()}`;
+    const created = (await api.createNamespacedCustomObject({
+      group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'default',
+      body: { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name: runName }, spec: { steps: scenario.steps } },
+    })) as { metadata: { uid: string } };
+    const snapshot: RunSnapshot = {
+      run: { namespace: 'default', name: runName, uid: created.metadata.uid },
+      steps: scenario.steps,
+      parameters: scenario.parameters ?? {},
+      policy: scenario.policy ?? { parallelism: 0, failFast: false },
+      writeStatus: true,
+    };
+    const handle = await client.workflow.start('orchestrationRunWorkflow', { taskQueue, workflowId: workflowIdFor(snapshot.run), args: [{ snapshot }] });
+    await handle.result().catch(() => undefined);
+    const history = await handle.fetchHistory();
+    writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+    console.log(`recorded ${name}: ${history.events?.length} events`);
+  }
+});
+await native.close();

@@ -4,14 +4,15 @@
  *  - a step entry omits every empty field, and `attempts` when it is 1;
  *  - times are whole seconds (RFC 3339, "2026-01-01T00:00:00Z");
  *  - messages are cut to 512 characters, outputs to 1,024;
- *  - if the steps still exceed STEP_STATUS_BUDGET bytes, outputs are dropped, then messages cut to 64.
+ *  - if the steps still exceed STEP_STATUS_BUDGET bytes: outputs are dropped, then messages cut to 64
+ *    characters, then messages dropped (reason and phase stay), and last only name and phase remain.
  * The full output of each step stays in the Temporal history and in the getRunState query.
  */
 import type { RunPhase, StepStatus, StepCounts } from './api/index.js';
 import type { Dag } from './dag/graph.js';
 import { stepCounts, type DagState, type StepRecord } from './dag/state.js';
 
-export const STEP_STATUS_BUDGET = 700 * 1024;
+export const STEP_STATUS_BUDGET = 900 * 1024;
 
 export interface RunStatusUpdate {
   phase: RunPhase;
@@ -35,7 +36,7 @@ function cut(text: string | undefined, max: number): string | undefined {
 function entry(name: string, record: StepRecord, limits: { message: number; output: number }): StepStatus {
   const out: StepStatus = { name, phase: record.phase };
   if (record.reason) out.reason = record.reason;
-  const message = cut(record.message, limits.message);
+  const message = limits.message > 0 ? cut(record.message, limits.message) : undefined;
   if (message) out.message = message;
   if (record.attempts !== undefined && record.attempts !== 1) out.attempts = record.attempts;
   const start = seconds(record.startTime);
@@ -54,6 +55,7 @@ export function compactSteps(dag: Dag, state: DagState): StepStatus[] {
     { message: 512, output: 1024 },
     { message: 512, output: 0 },
     { message: 64, output: 0 },
+    { message: 0, output: 0 },
   ]) {
     const steps = state.steps.map((record, i) => entry(dag.names[i]!, record, limits));
     if (JSON.stringify(steps).length <= STEP_STATUS_BUDGET) return steps;

@@ -20,6 +20,7 @@ import {
   describeProblems,
   initialState,
   INVALID_SPEC,
+  isFinished,
   RUN_FAILED,
   stepCounts,
   stepsToStart,
@@ -81,7 +82,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     ]);
   }
 
-  const phase = (): RunPhase => deriveRunPhase(dag, state);
+  // While the workflow runs, so does the run: it is never shown Pending once its workflow started.
+  const phase = (): RunPhase => (isFinished(state) ? deriveRunPhase(dag, state) : 'Running');
   // The details table is rebuilt with each status write, not with each event: O(steps) per write.
   const reporter = new StatusReporter(
     snapshot.run,

@@ -1,0 +1,147 @@
+/**
+ * decide: the pure heart of reconcile. Given the run, its Orchestration and its workflow as they are now,
+ * returns what to do. Level-based: the same input gives the same actions, however often it is called.
+ */
+import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type OrchestrationRunStatus, type RunPhase } from '../core/index.js';
+import { conditionOf, setCondition } from './conditions.js';
+import { resolveRun } from './resolve-run.js';
+import type { Action, ReconcileInput, WorkflowView } from './types.js';
+
+/** How often a running run is looked at again, to notice a workflow closed from outside (terminate, timeout). */
+export const RUNNING_RESYNC_MS = 2000;
+
+const TERMINAL: readonly RunPhase[] = ['Succeeded', 'Failed', 'Cancelled'];
+
+export function isTerminal(phase: RunPhase | undefined): boolean {
+  return phase !== undefined && TERMINAL.includes(phase);
+}
+
+function uiUrl(input: ReconcileInput, runId?: string): string | undefined {
+  const base = input.settings.uiBaseUrl.replace(/\/$/, '');
+  if (!base) return undefined;
+  const id = encodeURIComponent(input.workflowId);
+  return `${base}/namespaces/${encodeURIComponent(input.settings.temporalNamespace)}/workflows/${id}${runId ? `/${runId}` : ''}`;
+}
+
+/** The terminal status a closed workflow stands for; undefined while it runs. */
+export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase; reason: string; message: string; at: string } | undefined {
+  if (!view.found || view.status === 'RUNNING' || view.status === 'CONTINUED_AS_NEW' || view.status === 'UNKNOWN') return undefined;
+  const at = view.closeTime ?? now;
+  switch (view.status) {
+    case 'COMPLETED':
+      return { phase: view.resultPhase ?? 'Succeeded', reason: view.resultPhase ?? 'Succeeded', message: view.message ?? 'workflow completed', at };
+    case 'FAILED':
+      if (view.failureType === INVALID_SPEC) return { phase: 'Failed', reason: Reasons.InvalidSpec, message: view.message ?? 'invalid spec', at };
+      return { phase: 'Failed', reason: view.failureType === RUN_FAILED ? 'Failed' : 'WorkflowFailed', message: view.message ?? 'workflow failed', at };
+    case 'CANCELED':
+      return { phase: 'Cancelled', reason: Reasons.TemporalCancel, message: view.message ?? 'workflow cancelled', at };
+    case 'TERMINATED':
+      return { phase: 'Failed', reason: Reasons.WorkflowTerminated, message: `workflow terminated${view.message ? `: ${view.message}` : ''}`, at };
+    case 'TIMED_OUT':
+      return { phase: 'Failed', reason: Reasons.WorkflowTimedOut, message: 'workflow timed out', at };
+  }
+}
+
+function beforeStart(input: ReconcileInput): Action[] {
+  const { run, now } = input;
+  const status = run.status ?? {};
+  const generation = run.metadata.generation;
+  const resolution = resolveRun(run, input.orchestration);
+  if (resolution.kind === 'orchestrationNotFound') {
+    const message = `Orchestration ${run.metadata.namespace}/${resolution.name} not found; the run starts once it exists`;
+    if (status.phase === 'Pending' && conditionOf(status.conditions, 'Ready')?.reason === Reasons.OrchestrationNotFound) return [];
+    return [
+      {
+        type: 'patchStatus',
+        status: {
+          phase: 'Pending',
+          message,
+          observedGeneration: generation,
+          conditions: setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.OrchestrationNotFound, message, observedGeneration: generation }, now),
+        },
+      },
+      { type: 'event', eventType: 'Warning', reason: Reasons.OrchestrationNotFound, message },
+    ];
+  }
+  if (resolution.kind === 'invalid') {
+    const message = `invalid spec: ${resolution.message}`;
+    return [
+      {
+        type: 'patchStatus',
+        status: {
+          phase: 'Failed',
+          message,
+          completionTime: now,
+          observedGeneration: generation,
+          conditions: setCondition(
+            setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.InvalidSpec, message, observedGeneration: generation }, now),
+            { type: 'Succeeded', status: 'False', reason: Reasons.InvalidSpec, message, observedGeneration: generation },
+            now,
+          ),
+        },
+      },
+      { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message },
+    ];
+  }
+  const actions: Action[] = [];
+  if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
+  actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot }, { type: 'requeue', afterMs: 0 });
+  return actions;
+}
+
+function runningStatus(input: ReconcileInput, runId: string): Partial<OrchestrationRunStatus> {
+  const { run, now, settings } = input;
+  const generation = run.metadata.generation;
+  const url = uiUrl(input, runId);
+  return {
+    phase: run.status?.phase && run.status.phase !== 'Pending' ? run.status.phase : 'Running',
+    startTime: run.status?.startTime ?? now.replace(/\.\d+Z$/, 'Z'),
+    observedGeneration: generation,
+    temporal: { namespace: settings.temporalNamespace, workflowId: input.workflowId, runId, taskQueue: settings.taskQueue, ...(url ? { uiUrl: url } : {}) },
+    conditions: setCondition(run.status?.conditions, { type: 'Ready', status: 'True', reason: 'WorkflowStarted', message: `workflow ${input.workflowId} started`, observedGeneration: generation }, now),
+  };
+}
+
+export function decide(input: ReconcileInput): Action[] {
+  const { run, workflow, now } = input;
+  const status = run.status ?? {};
+  if (run.metadata.deletionTimestamp) {
+    // Deletion in full (wait for the workflow to stop, cleanup timeout) comes with the cancellation issue.
+    const actions: Action[] = [];
+    if (workflow.found && workflow.status === 'RUNNING') actions.push({ type: 'cancelWorkflow', reason: 'OrchestrationRun deleted' });
+    if (run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'removeFinalizer' });
+    return actions;
+  }
+  if (!workflow.found) {
+    if (status.temporal) {
+      if (isTerminal(status.phase)) return [];
+      const message = `workflow ${input.workflowId} not found in Temporal namespace ${input.settings.temporalNamespace}`;
+      return [{ type: 'patchStatus', status: { phase: 'Failed', message, completionTime: now, conditions: setCondition(status.conditions, { type: 'Succeeded', status: 'False', reason: 'WorkflowNotFound', message }, now) } }];
+    }
+    if (isTerminal(status.phase)) return [];
+    return beforeStart(input);
+  }
+
+  // The workflow runs (or ran): status.temporal must name its current run.
+  const needsRef = !status.temporal || (status.temporal.runId !== workflow.runId && !isTerminal(status.phase));
+  const started = needsRef ? runningStatus(input, workflow.runId) : undefined;
+  const startedEvent: Action[] = status.temporal ? [] : [{ type: 'event', eventType: 'Normal', reason: 'Started', message: `workflow ${input.workflowId} started` }];
+  const closed = closedStatus(workflow, now);
+  if (!closed) {
+    return [...(started ? [{ type: 'patchStatus', status: started } as const, ...startedEvent] : []), { type: 'requeue', afterMs: RUNNING_RESYNC_MS }];
+  }
+
+  const succeeded = conditionOf(status.conditions, 'Succeeded');
+  if (status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason) {
+    return started ? [{ type: 'patchStatus', status: started }] : [];
+  }
+  let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
+  if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
+  return [
+    {
+      type: 'patchStatus',
+      status: { ...started, phase: closed.phase, message: closed.message, completionTime: status.completionTime ?? closed.at.replace(/\.\d+Z$/, 'Z'), conditions },
+    },
+    { type: 'event', eventType: closed.phase === 'Succeeded' ? 'Normal' : 'Warning', reason: closed.phase === 'Succeeded' ? 'Succeeded' : closed.reason, message: closed.message },
+  ];
+}

@@ -1,0 +1,44 @@
+/**
+ * Resolves a run into the snapshot its workflow gets: steps from the run or its Orchestration (copied at
+ * start, so later template edits do not reach it), settings of the run overriding the template's.
+ */
+import {
+  describeProblems,
+  validateSteps,
+  type Orchestration,
+  type OrchestrationRun,
+  type RunSnapshot,
+} from '../core/index.js';
+
+export type Resolution =
+  | { kind: 'ok'; snapshot: RunSnapshot }
+  | { kind: 'orchestrationNotFound'; name: string }
+  | { kind: 'invalid'; message: string };
+
+export function resolveRun(run: OrchestrationRun, orchestration: Orchestration | undefined): Resolution {
+  const ref = run.spec.orchestrationRef;
+  if (ref && !orchestration) return { kind: 'orchestrationNotFound', name: ref.name };
+  const template = ref ? orchestration?.spec : undefined;
+  const steps = run.spec.steps ?? template?.steps ?? [];
+  const parameters = run.spec.parameters ?? {};
+  const validated = validateSteps(steps, parameters);
+  if (!validated.ok) return { kind: 'invalid', message: describeProblems(validated.problems) };
+  return {
+    kind: 'ok',
+    snapshot: {
+      run: {
+        namespace: run.metadata.namespace,
+        name: run.metadata.name,
+        uid: run.metadata.uid,
+        ...(ref ? { orchestrationName: ref.name } : {}),
+      },
+      steps,
+      parameters,
+      policy: {
+        parallelism: run.spec.parallelism ?? template?.parallelism ?? 0,
+        failFast: run.spec.failFast ?? template?.failFast ?? false,
+      },
+      writeStatus: true,
+    },
+  };
+}

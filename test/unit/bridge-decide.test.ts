@@ -1,0 +1,125 @@
+// decide(): what the bridge does for each state of a run and its workflow. Pure, so a table of cases.
+import { describe, expect, it } from 'vitest';
+import { RUNTIME_CLEANUP_FINALIZER, type Orchestration, type OrchestrationRun, type OrchestrationRunStatus } from '../../core/index.js';
+import { decide } from '../../bridge/decide.js';
+import type { Action, ReconcileInput, WorkflowView } from '../../bridge/types.js';
+
+const NOW = '2026-11-23T12:00:00.000Z';
+const sleep = { activity: { name: 'sleep', input: { seconds: 1 } } };
+
+function run(spec: OrchestrationRun['spec'], extra: { status?: OrchestrationRunStatus; finalizers?: string[]; deletionTimestamp?: string } = {}): OrchestrationRun {
+  return {
+    apiVersion: 'orchestration.proompteng.ai/v1alpha1',
+    kind: 'OrchestrationRun',
+    metadata: { name: 'r1', namespace: 'ns', uid: 'u1', generation: 1, finalizers: extra.finalizers ?? [RUNTIME_CLEANUP_FINALIZER], ...(extra.deletionTimestamp ? { deletionTimestamp: extra.deletionTimestamp } : {}) },
+    spec,
+    ...(extra.status ? { status: extra.status } : {}),
+  };
+}
+
+const template: Orchestration = {
+  apiVersion: 'orchestration.proompteng.ai/v1alpha1',
+  kind: 'Orchestration',
+  metadata: { name: 'build', namespace: 'ns', uid: 'o1' },
+  spec: { steps: [{ name: 'compile', ...sleep }], parallelism: 4, failFast: true },
+};
+
+function input(r: OrchestrationRun, workflow: WorkflowView = { found: false }, orchestration?: Orchestration): ReconcileInput {
+  return { run: r, orchestration, workflow, workflowId: 'orchestrationrun/ns/r1/u1', settings: { temporalNamespace: 'default', taskQueue: 'tq', uiBaseUrl: 'http://ui:8233' }, now: NOW };
+}
+
+const types = (actions: Action[]) => actions.map((a) => a.type);
+const patch = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'patchStatus' }> => a.type === 'patchStatus')?.status;
+const started: OrchestrationRunStatus = {
+  phase: 'Running',
+  startTime: '2026-11-23T11:59:00Z',
+  temporal: { namespace: 'default', workflowId: 'orchestrationrun/ns/r1/u1', runId: 'run-1', taskQueue: 'tq' },
+  conditions: [{ type: 'Ready', status: 'True', reason: 'WorkflowStarted', lastTransitionTime: '2026-11-23T11:59:00Z' }],
+};
+const running: WorkflowView = { found: true, runId: 'run-1', status: 'RUNNING' };
+
+describe('decide: before the workflow starts', () => {
+  it('adds the finalizer, then starts the workflow with a snapshot of the run', () => {
+    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }], parameters: { x: '1' } }, { finalizers: [] })));
+    expect(types(actions)).toEqual(['addFinalizer', 'startWorkflow', 'requeue']);
+    expect(actions[1]).toMatchObject({ snapshot: { run: { namespace: 'ns', name: 'r1', uid: 'u1' }, parameters: { x: '1' }, policy: { parallelism: 0, failFast: false }, writeStatus: true } });
+  });
+
+  it('snapshots the Orchestration template; the run overrides its settings', () => {
+    const actions = decide(input(run({ orchestrationRef: { name: 'build' }, parallelism: 2 }), { found: false }, template));
+    expect(actions[0]).toMatchObject({ type: 'startWorkflow', snapshot: { steps: template.spec.steps, policy: { parallelism: 2, failFast: true }, run: { orchestrationName: 'build' } } });
+  });
+
+  it('marks an invalid run Failed/InvalidSpec with the cycle path and a Warning, and starts nothing', () => {
+    const actions = decide(input(run({ steps: [{ name: 'a', dependsOn: ['b'], ...sleep }, { name: 'b', dependsOn: ['a'], ...sleep }] })));
+    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(patch(actions)).toMatchObject({ phase: 'Failed', message: 'invalid spec: dependency cycle: a → b → a' });
+    expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidSpec' }));
+    expect(actions[1]).toMatchObject({ eventType: 'Warning', reason: 'InvalidSpec' });
+  });
+
+  it('waits in Pending/OrchestrationNotFound for a missing Orchestration, writing that once', () => {
+    const first = decide(input(run({ orchestrationRef: { name: 'build' } })));
+    expect(patch(first)).toMatchObject({ phase: 'Pending', message: 'Orchestration ns/build not found; the run starts once it exists' });
+    expect(patch(first)?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'OrchestrationNotFound' }));
+    const again = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: patch(first) as OrchestrationRunStatus })));
+    expect(again).toEqual([]);
+  });
+});
+
+describe('decide: while the workflow runs', () => {
+  it('records the workflow on the CR once it exists: Running, temporal ref with UI link, Ready=True, an Event', () => {
+    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }), running));
+    expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(patch(actions)).toMatchObject({
+      phase: 'Running',
+      temporal: { namespace: 'default', workflowId: 'orchestrationrun/ns/r1/u1', runId: 'run-1', taskQueue: 'tq', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-1' },
+    });
+    expect(actions[1]).toMatchObject({ eventType: 'Normal', reason: 'Started' });
+  });
+
+  it('only looks again later when the CR already shows the running workflow', () => {
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), running))).toEqual([{ type: 'requeue', afterMs: 2000 }]);
+  });
+});
+
+describe('decide: when the workflow closed', () => {
+  const closed = (view: Partial<Extract<WorkflowView, { found: true }>>) => decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), { ...running, closeTime: '2026-11-23T12:00:05.5Z', ...view }));
+
+  it.each([
+    ['terminated', { status: 'TERMINATED', message: 'operator said so' }, 'Failed', 'WorkflowTerminated', 'workflow terminated: operator said so'],
+    ['timed out', { status: 'TIMED_OUT' }, 'Failed', 'WorkflowTimedOut', 'workflow timed out'],
+    ['failed as a run', { status: 'FAILED', failureType: 'OrchestrationRunFailed', message: '1 of 2 steps failed' }, 'Failed', 'Failed', '1 of 2 steps failed'],
+    ['completed', { status: 'COMPLETED', resultPhase: 'Succeeded', message: '2 of 2 steps succeeded' }, 'Succeeded', 'Succeeded', '2 of 2 steps succeeded'],
+    ['cancelled in Temporal', { status: 'CANCELED', message: 'cancelled by ops' }, 'Cancelled', 'TemporalCancel', 'cancelled by ops'],
+  ] as const)('%s → %s/%s', (_case, view, phase, reason, message) => {
+    const actions = closed(view);
+    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(patch(actions)).toMatchObject({ phase, message, completionTime: '2026-11-23T12:00:05Z' });
+    expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: phase === 'Succeeded' ? 'True' : 'False', reason }));
+  });
+
+  it('writes nothing when the workflow already wrote the same final status', () => {
+    const done: OrchestrationRunStatus = {
+      ...started,
+      phase: 'Succeeded',
+      completionTime: '2026-11-23T12:00:05Z',
+      conditions: [...started.conditions!, { type: 'Succeeded', status: 'True', reason: 'Succeeded', lastTransitionTime: '2026-11-23T12:00:05Z' }],
+    };
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' }))).toEqual([]);
+  });
+
+  it('fails a started run whose workflow Temporal no longer knows', () => {
+    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), { found: false }));
+    expect(patch(actions)).toMatchObject({ phase: 'Failed', message: 'workflow orchestrationrun/ns/r1/u1 not found in Temporal namespace default' });
+  });
+});
+
+describe('decide: deletion', () => {
+  it('cancels a running workflow and releases the finalizer', () => {
+    expect(types(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started, deletionTimestamp: NOW }), running)))).toEqual(['cancelWorkflow', 'removeFinalizer']);
+  });
+  it('never re-adds the finalizer once deletion started', () => {
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { deletionTimestamp: NOW, finalizers: [] })))).toEqual([]);
+  });
+});

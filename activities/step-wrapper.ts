@@ -16,6 +16,14 @@ function outputText(output: unknown): string | undefined {
   return typeof output === 'string' ? output : JSON.stringify(output);
 }
 
+/** A step's output is at most this long; the rest is cut, so one large response cannot break the run. */
+export const MAX_OUTPUT_CHARS = 64 * 1024;
+
+function capped(output: string | undefined): string | undefined {
+  if (output === undefined || output.length <= MAX_OUTPUT_CHARS) return output;
+  return `${output.slice(0, MAX_OUTPUT_CHARS)}… [cut: ${output.length} characters in all]`;
+}
+
 function tagged(err: unknown, attempt: number): unknown {
   if (err instanceof CancelledFailure) return err;
   const details: StepFailureDetails[] = [{ attempt }];
@@ -31,7 +39,8 @@ export function asStepActivity(fn: StepActivity): (input: unknown) => Promise<St
     const ctx = Context.current();
     const ticker = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
     try {
-      const output = outputText(await fn(input));
+      // Racing ctx.cancelled: a cancelled step ends even if its activity ignores the cancellation signal.
+      const output = capped(outputText(await Promise.race([fn(input), ctx.cancelled])));
       return { attempt: ctx.info.attempt, ...(output !== undefined ? { output } : {}) };
     } catch (err) {
       throw tagged(err, ctx.info.attempt);

@@ -1,5 +1,5 @@
 /** `.dev/env`: the shell lines `npm run dev` writes for `source`, and the lock that allows one dev sandbox. */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxEnv } from './index.js';
 
@@ -29,6 +29,7 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid holding the lock, if that process lives. A lock file is only ever seen complete (see below). */
 function holder(): number | undefined {
   try {
     const pid = Number(readFileSync(LOCK_FILE, 'utf8').trim());
@@ -38,23 +39,32 @@ function holder(): number | undefined {
   }
 }
 
-/** Takes the dev lock (created exclusively), or returns the pid of the `npm run dev` that holds it. */
+/**
+ * Takes the dev lock, or returns the pid of the `npm run dev` that holds it. The pid is written to a
+ * private file first and hard-linked into place, so the lock appears atomically with its content.
+ */
 export function acquireDevLock(): { ok: true } | { ok: false; pid: number } {
   mkdirSync(DEV_DIR, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
-      return { ok: true };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = holder();
-      if (pid !== undefined) return { ok: false, pid };
-      rmSync(LOCK_FILE, { force: true }); // left behind by a dev sandbox that was killed
+  const mine = `${LOCK_FILE}.${process.pid}`;
+  writeFileSync(mine, String(process.pid));
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(mine, LOCK_FILE);
+        return { ok: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const pid = holder();
+        if (pid !== undefined) return { ok: false, pid };
+        rmSync(LOCK_FILE, { force: true }); // left behind by a dev sandbox that was killed
+      }
     }
+    const pid = holder();
+    if (pid !== undefined) return { ok: false, pid };
+    throw new Error(`could not take the dev lock ${LOCK_FILE}`);
+  } finally {
+    rmSync(mine, { force: true });
   }
-  const pid = holder();
-  if (pid !== undefined) return { ok: false, pid };
-  throw new Error(`could not take the dev lock ${LOCK_FILE}`);
 }
 
 export function writeDevEnv(env: SandboxEnv): void {

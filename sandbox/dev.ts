@@ -1,5 +1,6 @@
 /** `npm run dev`: the whole sandbox in the foreground until SIGINT/SIGTERM. */
 import { startSandbox, type Sandbox } from './index.js';
+import { stopAll, type ManagedProcess } from './process.js';
 import { installCrds } from './kubernetes/apply.js';
 import { acquireDevLock, DEV_ENV_FILE, releaseDev, writeDevEnv } from './dev-env.js';
 
@@ -10,13 +11,15 @@ if (!lock.ok) {
 }
 
 let sandbox: Sandbox | undefined;
+const processes: ManagedProcess[] = [];
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log(`\n[dev] ${signal}: stopping the sandbox`);
   try {
-    await sandbox?.stop();
+    // Interrupted during start-up there is no sandbox yet, but some servers may already run.
+    await (sandbox ? sandbox.stop() : stopAll(processes));
   } finally {
     releaseDev();
   }
@@ -26,7 +29,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  sandbox = await startSandbox();
+  sandbox = await startSandbox({ processes });
   await installCrds(sandbox.env.KUBECONFIG);
 } catch (err) {
   await sandbox?.stop().catch(() => undefined);

@@ -32,6 +32,8 @@ export interface SandboxOptions {
   /** Kept after stop when set; otherwise a fresh temp directory, removed by stop(). */
   dataDir?: string;
   log?: (line: string) => void;
+  /** Filled as servers start, so a caller interrupted during start-up can stop what is already running. */
+  processes?: ManagedProcess[];
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -40,7 +42,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'orchestration-sandbox-'));
   const logsDir = join(dataDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
-  const processes: ManagedProcess[] = [];
+  const processes: ManagedProcess[] = options.processes ?? [];
   const stop = async () => {
     await stopAll(processes);
     if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import {
   applyStepEvent,
+  findReferences,
   buildStatusUpdate,
   deriveRunPhase,
   describeProblems,
@@ -46,9 +47,28 @@ export interface OrchestrationRunResult {
   generations: number;
 }
 
+/** Status writes put the whole status into the history, so bytes count as much as events. */
+const MAX_HISTORY_BYTES_PER_GENERATION = 8 * 1024 * 1024;
+
 function timeToContinue(): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > MAX_EVENTS_PER_GENERATION;
+  return info.continueAsNewSuggested || info.historyLength > MAX_EVENTS_PER_GENERATION || info.historySize > MAX_HISTORY_BYTES_PER_GENERATION;
+}
+
+/**
+ * The state carried to the next generation keeps only the outputs later steps reference: the others are
+ * in this generation's history, and carrying them all could pass Temporal's 2 MB payload limit.
+ */
+function carriedState(dag: Dag, state: DagState, referenced: ReadonlySet<string>): DagState {
+  return { ...state, steps: state.steps.map((s, i) => (s.output !== undefined && !referenced.has(dag.names[i]!) ? { ...s, output: undefined } : s)) };
+}
+
+function referencedOutputs(steps: OrchestrationRunInput['snapshot']['steps']): Set<string> {
+  const names = new Set<string>();
+  for (const step of steps) {
+    for (const ref of findReferences([step.activity?.input ?? null, step.job ?? null])) if (ref.kind === 'output') names.add(ref.step);
+  }
+  return names;
 }
 
 function outputsOf(dag: Dag, state: DagState): Record<string, string | undefined> {
@@ -108,17 +128,27 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   // Steps report here when they end; the loop drains them in batches (no Promise.race over every step).
   const ended: StepEvent[] = [];
   let inflight = 0;
+  let continuing = false;
   const apply = (event: StepEvent) => {
     applyStepEvent(dag, state, event, policy);
     const output = state.steps[event.step]!.output;
     if (output !== undefined) outputs[dag.names[event.step]!] = output;
-    reporter.request();
+    // While draining for continue-as-new, status is written once at the end, not per interval.
+    if (!continuing) reporter.request();
   };
   const cancelled = () => CancellationScope.current().consideredCancelled;
-  let continuing = false;
+
+  const cancelPending = (at: string) => {
+    for (let i = 0; i < state.steps.length; i++) {
+      if (state.steps[i]!.phase === 'Pending') apply({ type: 'cancelled', step: i, at, message: 'run cancelled before the step started' });
+    }
+  };
 
   reporter.request();
   for (;;) {
+    // Once the run is cancelled nothing new starts: unstarted steps end Cancelled at once, running ones
+    // when their activities have stopped.
+    if (cancelled()) cancelPending(new Date().toISOString());
     continuing ||= timeToContinue();
     if (!continuing && !cancelled()) {
       for (const i of stepsToStart(state, policy)) {
@@ -128,7 +158,10 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
       }
     }
     if (inflight === 0) break;
-    await condition(() => ended.length > 0);
+    // Non-cancellable wait: a cancel request cancels the running activities (they are in the root scope),
+    // and the loop must still collect how each one ended before the run can say Cancelled.
+    await CancellationScope.nonCancellable(() => condition(() => ended.length > 0));
+    if (cancelled()) cancelPending(new Date().toISOString()); // before the ends, so dependents say Cancelled
     for (const event of ended.splice(0)) {
       inflight -= 1;
       apply(event);
@@ -137,17 +170,18 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
 
   if (continuing && !cancelled() && state.steps.some((s) => s.phase === 'Pending')) {
     await reporter.flush();
-    return continueAsNew<typeof orchestrationRunWorkflow>({
-      snapshot,
-      continuation: { state, startTime, statusWrites: reporter.writes, generation: generation + 1 },
-    });
+    // A cancel that arrived during the flush must not be lost to the next generation.
+    if (!cancelled()) {
+      return continueAsNew<typeof orchestrationRunWorkflow>({
+        snapshot,
+        continuation: { state: carriedState(dag, state, referencedOutputs(snapshot.steps)), startTime, statusWrites: reporter.writes, generation: generation + 1 },
+      });
+    }
   }
 
   completionTime = new Date().toISOString();
   if (cancelled()) {
-    for (let i = 0; i < state.steps.length; i++) {
-      if (state.steps[i]!.phase === 'Pending') applyStepEvent(dag, state, { type: 'cancelled', step: i, at: completionTime, message: 'run cancelled before the step started' }, policy);
-    }
+    cancelPending(completionTime);
     message = 'run cancelled';
   }
   const final = phase();

@@ -10,7 +10,7 @@ const HttpInput = z.object({
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
   expectStatus: z.int().min(100).max(599).optional(),
-});
+}).refine((r) => r.body === undefined || (r.method !== 'GET' && r.method !== 'HEAD'), { message: 'a GET or HEAD request has no body', path: ['body'] });
 
 export async function http(input: unknown): Promise<string> {
   const req = parseInput('http', HttpInput, input);

@@ -75,14 +75,14 @@ function skip(state: DagState, step: number, reason: string, message: string, at
   state.steps[step] = { phase: 'Skipped', reason, message, completionTime: at };
 }
 
-function skipDependents(dag: Dag, state: DagState, failed: number, at: string): void {
+function skipDependents(dag: Dag, state: DagState, failed: number, at: string, why = 'failed'): void {
   const stack = [...dag.dependents[failed]!];
   const seen = new Set<number>();
   while (stack.length > 0) {
     const next = stack.pop()!;
     if (seen.has(next)) continue;
     seen.add(next);
-    skip(state, next, Reasons.DependencyFailed, `dependency "${dag.names[failed]}" failed`, at);
+    skip(state, next, Reasons.DependencyFailed, `dependency "${dag.names[failed]}" ${why}`, at);
     stack.push(...dag.dependents[next]!);
   }
 }
@@ -135,6 +135,8 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
     }
   } else {
     state.steps[i] = { ...ended, phase: 'Cancelled', ...(event.message ? { message: event.message } : {}) };
+    // Dependents of a cancelled step can never run; left Pending they would strand the run.
+    skipDependents(dag, state, i, event.at, 'was cancelled');
   }
 }
 

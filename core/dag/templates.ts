@@ -1,6 +1,8 @@
 /** `{{params.NAME}}` and `{{steps.NAME.output}}`: finding the references and substituting them. */
 
 const REFERENCE = /\{\{\s*(params|steps)\.([A-Za-z0-9_-]+)(\.output)?\s*\}\}/g;
+/** Anything that looks like a template: a typo such as {{param.x}} must be an error, not literal text. */
+const ANY_TEMPLATE = /\{\{[^{}]*\}\}/g;
 
 export type TemplateRef = { kind: 'param'; name: string } | { kind: 'output'; step: string } | { kind: 'invalid'; text: string };
 
@@ -14,10 +16,11 @@ function* strings(value: unknown): Generator<string> {
 export function findReferences(value: unknown): TemplateRef[] {
   const refs: TemplateRef[] = [];
   for (const text of strings(value)) {
-    for (const match of text.matchAll(REFERENCE)) {
-      const [whole, scope, name, output] = match as unknown as [string, 'params' | 'steps', string, string | undefined];
-      if (scope === 'params' && output === undefined) refs.push({ kind: 'param', name });
-      else if (scope === 'steps' && output !== undefined) refs.push({ kind: 'output', step: name });
+    for (const [whole] of text.matchAll(ANY_TEMPLATE)) {
+      const match = new RegExp(`^${REFERENCE.source}$`).exec(whole);
+      const [, scope, name, output] = match ?? [];
+      if (scope === 'params' && name && output === undefined) refs.push({ kind: 'param', name });
+      else if (scope === 'steps' && name && output !== undefined) refs.push({ kind: 'output', step: name });
       else refs.push({ kind: 'invalid', text: whole });
     }
   }

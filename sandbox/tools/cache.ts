@@ -54,7 +54,7 @@ export async function ensureTool(spec: ToolSpec, log: (line: string) => void = c
   if (existsSync(join(dir, COMPLETE))) return paths;
 
   mkdirSync(join(root, 'logs'), { recursive: true });
-  const logFile = join(root, 'logs', `${spec.name}-${spec.key}.log`);
+  const logFile = join(root, 'logs', `${spec.name}-${spec.key}-${process.pid}.log`);
   const scratch = `${dir}.partial-${process.pid}`;
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
@@ -83,8 +83,13 @@ export async function ensureTool(spec: ToolSpec, log: (line: string) => void = c
       }
     }
     writeFileSync(join(scratch, COMPLETE), new Date().toISOString());
-    rmSync(dir, { recursive: true, force: true });
-    renameSync(scratch, dir);
+    if (existsSync(join(dir, COMPLETE))) {
+      // Another process finished the same tool meanwhile, and may be running it: keep its copy.
+      rmSync(scratch, { recursive: true, force: true });
+    } else {
+      rmSync(dir, { recursive: true, force: true }); // an incomplete leftover, never a finished tool
+      renameSync(scratch, dir);
+    }
   } catch (err) {
     rmSync(scratch, { recursive: true, force: true });
     throw err;

@@ -1,6 +1,7 @@
 // orchestrationRunWorkflow on the real Temporal dev server with this project's worker: the seed's DAG
 // semantics as a user sees them in the workflow's outcome and its getRunState query.
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { waitFor } from '../../sandbox/wait.js';
 import { Context } from '@temporalio/activity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Step } from '../../core/index.js';
@@ -31,6 +32,10 @@ const testActivities = {
   echo(input: unknown) {
     return Promise.resolve((input as { text: string }).text);
   },
+  /** Never ends and ignores cancellation: only the worker's wrapper can end it. */
+  stubborn() {
+    return new Promise(() => undefined);
+  },
 };
 
 beforeAll(async () => {
@@ -53,6 +58,24 @@ async function runToEnd(steps: Step[], extra: Parameters<typeof snapshotOf>[1] =
 }
 
 describe('orchestrationRunWorkflow', () => {
+  it('on a workflow cancel, stops the running steps, cancels the unstarted ones, and closes Cancelled', async () => {
+    const handle = await startRun(
+      tw,
+      snapshotOf([sleep('long', 600, { dependsOn: [] }), { name: 'deaf', dependsOn: [], activity: { name: 'stubborn' } }, sleep('after', 0, { dependsOn: ['long'] })]),
+    );
+    await waitFor(async () => ((await handle.query(getRunState)).steps.filter((s) => s.phase === 'Running').length === 2 ? true : undefined), {
+      what: 'both steps running',
+      timeoutMs: 30_000,
+    });
+    await handle.cancel();
+    const end = await outcome(handle);
+    expect(end.error?.cause).toBeInstanceOf(CancelledFailure);
+    const state = await handle.query(getRunState);
+    expect(Object.fromEntries(state.steps.map((s) => [s.name, s.phase]))).toEqual({ long: 'Cancelled', deaf: 'Cancelled', after: 'Cancelled' });
+    expect(state.phase).toBe('Cancelled');
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  });
+
   it('runs a diamond: the join starts only after both branches', async () => {
     const run = await runToEnd([sleep('a'), sleep('b', 0, { dependsOn: ['a'] }), sleep('c', 0, { dependsOn: ['a'] }), sleep('d', 0, { dependsOn: ['b', 'c'] })]);
     expect(run.result).toMatchObject({ phase: 'Succeeded', stepCounts: { total: 4, succeeded: 4 } });
@@ -137,7 +160,7 @@ describe('orchestrationRunWorkflow', () => {
   it('fails an unknown activity without retry, naming the registered ones', async () => {
     const run = await runToEnd([{ name: 'x', activity: { name: 'no-such-activity' }, retry: { maxAttempts: 5 } }]);
     expect(run.byName.x).toMatchObject({ phase: 'Failed', reason: 'UnknownActivity', attempts: 1 });
-    expect(run.byName.x!.message).toBe('activity "no-such-activity" is not registered in this worker; registered: echo, fail, flaky, http, sleep, track');
+    expect(run.byName.x!.message).toBe('activity "no-such-activity" is not registered in this worker; registered: echo, fail, flaky, http, sleep, stubborn, track');
   });
 
   it('rejects an invalid spec before any step starts, with the cycle path', async () => {

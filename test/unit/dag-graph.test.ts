@@ -41,6 +41,7 @@ describe('validateSteps', () => {
       [step('a', [], act({ body: '{{ steps.a.output }}' }))],
       'step "a" uses {{steps.a.output}}, but "a" is not a step it depends on (directly or transitively)',
     ],
+    ['a typo in a reference', [step('a', [], act({ x: '{{param.branch}}' }))], 'step "a" has an invalid reference {{param.branch}}; use {{params.NAME}} or {{steps.NAME.output}}'],
     ['a malformed reference', [step('a', [], act({ x: '{{params.a.output}}' }))], 'step "a" has an invalid reference {{params.a.output}}; use {{params.NAME}} or {{steps.NAME.output}}'],
   ])('rejects %s, naming it', (_case, steps, message) => {
     const result = validateSteps(steps, {});

@@ -1,7 +1,7 @@
 // Execution semantics of the pure core (seed 001): table tests for each rule, and properties over random DAGs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveRunPhase, stepCounts, type GraphStep } from '../../core/index.js';
+import { applyStepEvent, buildDag, deriveRunPhase, initialState, stepCounts, type GraphStep } from '../../core/index.js';
 import { simulate } from '../support/dag-sim.js';
 
 const free = { parallelism: 0, failFast: false };
@@ -46,6 +46,17 @@ describe('execution semantics', () => {
     const trace = simulate(steps, { parallelism: 3, failFast: false }, () => false);
     expect(trace.maxRunning).toBe(3);
     expect(trace.started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('skips the dependents of a step that ended Cancelled, so the run cannot strand', () => {
+    const built = buildDag([s('a'), s('b', ['a']), s('c', ['b'])]);
+    if (!built.ok) throw new Error('invalid');
+    const state = initialState(built.dag);
+    applyStepEvent(built.dag, state, { type: 'started', step: 0, at: 't1' }, free);
+    applyStepEvent(built.dag, state, { type: 'cancelled', step: 0, at: 't2' }, free);
+    expect(state.steps.map((x) => [x.phase, x.reason ?? ''])).toEqual([['Cancelled', ''], ['Skipped', 'DependencyFailed'], ['Skipped', 'DependencyFailed']]);
+    expect(state.steps[1]!.message).toBe('dependency "a" was cancelled');
+    expect(deriveRunPhase(built.dag, state)).toBe('Cancelled');
   });
 
   it('counts steps by phase', () => {

@@ -1,0 +1,44 @@
+/** Bridge configuration from the environment, validated with zod at start; a bad value names its variable. */
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE, describeIssues } from '../core/index.js';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const BridgeEnvSchema = z.object({
+  JANGAR_ORCHESTRATION_CONTROLLER_ENABLED: bool.default(true),
+  JANGAR_ORCHESTRATION_CONTROLLER_NAMESPACES: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'each namespace must be a DNS-1123 label'))),
+  ORCHESTRATION_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  TEMPORAL_UI_URL: z.union([z.literal(''), z.url()]).default(''),
+  BRIDGE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  BRIDGE_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+});
+
+export interface BridgeConfig {
+  enabled: boolean;
+  namespaces: string[];
+  taskQueue: string;
+  uiBaseUrl: string;
+  httpPort: number;
+  workers: number;
+  temporal: ReturnType<typeof loadClientConnectConfig>;
+}
+
+export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
+  const parsed = BridgeEnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid bridge configuration: ${describeIssues(parsed.error).join('; ')}`);
+  const c = parsed.data;
+  return {
+    enabled: c.JANGAR_ORCHESTRATION_CONTROLLER_ENABLED,
+    namespaces: c.JANGAR_ORCHESTRATION_CONTROLLER_NAMESPACES,
+    taskQueue: c.ORCHESTRATION_TASK_QUEUE,
+    uiBaseUrl: c.TEMPORAL_UI_URL,
+    httpPort: c.BRIDGE_HTTP_PORT,
+    workers: c.BRIDGE_WORKERS,
+    temporal: loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> }),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The bridge controller: informers feed a keyed queue; reconcile(key) reads the run (informer cache), its
+ * Orchestration and its workflow, asks decide() what to do, and has the executor do it.
+ */
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import {
+  describeIssues,
+  OrchestrationRunSchema,
+  OrchestrationSchema,
+  workflowIdFor,
+  type Orchestration,
+  type OrchestrationRun,
+} from '../core/index.js';
+import { decide } from './decide.js';
+import { createExecutor } from './executor.js';
+import { watchRunsAndOrchestrations } from './informers.js';
+import type { BridgeMetrics } from './metrics.js';
+import type { BridgeSettings } from './types.js';
+import { WorkQueue } from './work-queue.js';
+import { readWorkflow } from './workflow-reader.js';
+
+export interface ControllerOptions {
+  kubeConfig: KubeConfig;
+  client: Client;
+  settings: BridgeSettings;
+  namespaces: string[];
+  identity: string;
+  logger: Logger;
+  metrics: BridgeMetrics;
+  workers?: number;
+  /** Periodic full resync, as a safety net under the level-based design. */
+  resyncMs?: number;
+}
+
+const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
+const ERROR_BACKOFF_MS = 1000;
+
+export function createController(options: ControllerOptions) {
+  const { logger, metrics } = options;
+  const watched = watchRunsAndOrchestrations(options.kubeConfig, options.namespaces);
+  const queue = new WorkQueue();
+  const failures = new Map<string, number>();
+
+  const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
+  // A change to an Orchestration concerns the runs that reference it (e.g. one waiting for it to exist).
+  const enqueueReferencingRuns = (obj: KubernetesObject) => {
+    const namespace = obj.metadata?.namespace ?? '';
+    for (const run of watched.runs.list(namespace)) {
+      if ((run as unknown as OrchestrationRun).spec?.orchestrationRef?.name === obj.metadata?.name) enqueueRun(run);
+    }
+  };
+
+  async function reconcile(key: string): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const cached = watched.runs.get(namespace, name);
+    if (!cached) return; // deleted: nothing holds it any more
+    const parsed = OrchestrationRunSchema.safeParse(structuredClone(cached));
+    if (!parsed.success) {
+      logger.warn({ run: key, problems: describeIssues(parsed.error) }, 'OrchestrationRun does not match the schema; skipped');
+      return;
+    }
+    const run = parsed.data;
+    let orchestration: Orchestration | undefined;
+    const ref = run.spec.orchestrationRef?.name;
+    if (ref) {
+      const template = OrchestrationSchema.safeParse(structuredClone(watched.orchestrations.get(namespace, ref)));
+      orchestration = template.success ? template.data : undefined;
+    }
+    const workflowId = workflowIdFor(run.metadata);
+    const workflow = await readWorkflow(options.client, workflowId);
+    const actions = decide({ run, orchestration, workflow, workflowId, settings: options.settings, now: new Date().toISOString() });
+    if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type) }, 'reconcile');
+    await executor(key).execute(run, workflowId, actions);
+    for (const action of actions) {
+      if (action.type === 'patchStatus' && action.status.phase && ['Succeeded', 'Failed', 'Cancelled'].includes(action.status.phase) && run.status?.phase !== action.status.phase) {
+        metrics.runsCompleted.inc({ phase: action.status.phase });
+      }
+    }
+  }
+
+  const executor = (key: string) =>
+    createExecutor({
+      kubeConfig: options.kubeConfig,
+      client: options.client,
+      settings: options.settings,
+      identity: options.identity,
+      requeue: (ms) => queue.addAfter(key, ms),
+      onWorkflowStarted: (run) => {
+        metrics.runsStarted.inc();
+        const created = run.metadata.creationTimestamp ? Date.parse(run.metadata.creationTimestamp) : NaN;
+        if (!Number.isNaN(created)) metrics.startLatency.observe((Date.now() - created) / 1000);
+        logger.info({ run: key, workflowId: workflowIdFor(run.metadata) }, 'workflow started');
+      },
+    });
+
+  async function handle(key: string): Promise<void> {
+    try {
+      await reconcile(key);
+      failures.delete(key);
+    } catch (err) {
+      const count = (failures.get(key) ?? 0) + 1;
+      failures.set(key, count);
+      metrics.reconcileErrors.inc();
+      logger.warn({ run: key, attempt: count, error: err instanceof Error ? err.message : String(err) }, 'reconcile failed; will retry');
+      queue.addAfter(key, Math.min(ERROR_BACKOFF_MS * 2 ** (count - 1), 30_000));
+    }
+  }
+
+  let resync: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  return {
+    queue,
+    /** Starts the informers and the workers; resolves once the caches are filled. */
+    async start(): Promise<void> {
+      for (const informer of watched.runs.informers) {
+        informer.on('add', enqueueRun);
+        informer.on('update', enqueueRun);
+      }
+      for (const informer of watched.orchestrations.informers) {
+        informer.on('add', enqueueReferencingRuns);
+        informer.on('update', enqueueReferencingRuns);
+      }
+      for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {
+        // An informer stops on a watch error; start it again (it relists, which also covers a 410 Gone).
+        informer.on('error', (err: unknown) => {
+          logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting the informer');
+          setTimeout(() => void informer.start().catch(() => undefined), 1000);
+        });
+      }
+      await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
+      running = queue.run(options.workers ?? 4, handle);
+      resync = setInterval(() => {
+        for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
+      }, options.resyncMs ?? 30_000);
+    },
+    async stop(): Promise<void> {
+      clearInterval(resync);
+      queue.close();
+      await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
+      await running;
+    },
+  };
+}

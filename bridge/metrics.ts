@@ -1,0 +1,19 @@
+/** Prometheus metrics of the bridge (prom-client). */
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  return {
+    registry,
+    runsStarted: new Counter({ name: 'orchestration_runs_started_total', help: 'Workflows started for OrchestrationRuns', registers: [registry] }),
+    runsCompleted: new Counter({ name: 'orchestration_runs_completed_total', help: 'OrchestrationRuns that reached a terminal phase', labelNames: ['phase'], registers: [registry] }),
+    reconcileErrors: new Counter({ name: 'orchestration_reconcile_errors_total', help: 'Reconcile passes that failed and were retried', registers: [registry] }),
+    startLatency: new Histogram({
+      name: 'orchestration_run_start_latency_seconds',
+      help: 'OrchestrationRun created → its workflow started',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+}
+export type BridgeMetrics = ReturnType<typeof createMetrics>;

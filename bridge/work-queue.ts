@@ -1,0 +1,72 @@
+/**
+ * A keyed work queue like client-go's: a key is queued at most once, never processed by two workers at a
+ * time (a key added while it is processed runs again afterwards), and can be re-added after a delay.
+ */
+export class WorkQueue {
+  private readonly queued = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly active = new Set<string>();
+  private readonly again = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private waiting: (() => void)[] = [];
+  private closed = false;
+
+  add(key: string): void {
+    if (this.closed) return;
+    if (this.active.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.order.push(key);
+    this.waiting.shift()?.();
+  }
+
+  /** Adds the key after `ms`; an earlier pending delay for the key wins. */
+  addAfter(key: string, ms: number): void {
+    if (ms <= 0) return this.add(key);
+    if (this.timers.has(key) || this.closed) return;
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key);
+      }, ms),
+    );
+  }
+
+  /** Runs `handle` for keys with `workers` at a time until close(). */
+  async run(workers: number, handle: (key: string) => Promise<void>): Promise<void> {
+    const worker = async () => {
+      while (!this.closed) {
+        const key = this.order.shift();
+        if (key === undefined) {
+          await new Promise<void>((resolve) => this.waiting.push(resolve));
+          continue;
+        }
+        this.queued.delete(key);
+        this.active.add(key);
+        try {
+          await handle(key);
+        } finally {
+          this.active.delete(key);
+          if (this.again.delete(key)) this.add(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
+
+  get length(): number {
+    return this.order.length;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const wake of this.waiting) wake();
+    this.waiting = [];
+  }
+}

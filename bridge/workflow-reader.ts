@@ -1,0 +1,48 @@
+/** Reads a run's workflow from Temporal into a WorkflowView for decide(). */
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import type { RunPhase } from '../core/index.js';
+import type { WorkflowStatus, WorkflowView } from './types.js';
+
+const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+
+export async function readWorkflow(client: Client, workflowId: string): Promise<WorkflowView> {
+  let description;
+  try {
+    description = await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { found: false };
+    throw err;
+  }
+  const status = description.status.name as WorkflowStatus;
+  const view: Extract<WorkflowView, { found: true }> = {
+    found: true,
+    runId: description.runId,
+    status,
+    ...(description.closeTime ? { closeTime: description.closeTime.toISOString() } : {}),
+  };
+  if (status === 'RUNNING') return view;
+  // The close event says how it ended: result, failure, terminate reason.
+  const history = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId, runId: description.runId },
+    historyEventFilterType: CLOSE_EVENT,
+  });
+  const event = history.history?.events?.[0];
+  if (event?.workflowExecutionCompletedEventAttributes) {
+    const payload = event.workflowExecutionCompletedEventAttributes.result?.payloads?.[0];
+    const result = payload ? defaultPayloadConverter.fromPayload<{ phase?: RunPhase; stepCounts?: { succeeded: number; total: number } }>(payload) : undefined;
+    if (result?.phase) view.resultPhase = result.phase;
+    if (result?.stepCounts) view.message = `${result.stepCounts.succeeded} of ${result.stepCounts.total} steps succeeded`;
+  } else if (event?.workflowExecutionFailedEventAttributes) {
+    const failure = event.workflowExecutionFailedEventAttributes.failure;
+    view.message = failure?.message ?? undefined;
+    view.failureType = failure?.applicationFailureInfo?.type ?? undefined;
+  } else if (event?.workflowExecutionTerminatedEventAttributes) {
+    view.message = event.workflowExecutionTerminatedEventAttributes.reason ?? undefined;
+  } else if (event?.workflowExecutionCanceledEventAttributes) {
+    view.message = 'workflow cancelled in Temporal';
+  }
+  return view;
+}

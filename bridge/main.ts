@@ -1,0 +1,60 @@
+/** Bridge entry point: config, clients, controller, HTTP endpoints; stops cleanly on SIGINT/SIGTERM. */
+import { hostname } from 'node:os';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { loadBridgeConfig, type BridgeConfig } from './config.js';
+import { createController } from './controller.js';
+import { startHttpServer } from './http-server.js';
+import { createMetrics } from './metrics.js';
+
+const logger = pino({ name: 'orchestration-bridge' });
+let config: BridgeConfig;
+try {
+  config = loadBridgeConfig();
+} catch (err) {
+  logger.fatal(err instanceof Error ? err.message : String(err));
+  process.exit(2);
+}
+const identity = `${hostname()}-${process.pid}`;
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromDefault();
+const connection = await Connection.connect(config.temporal.connectionOptions);
+const namespace = config.temporal.namespace ?? 'default';
+const client = new Client({ connection, namespace });
+const metrics = createMetrics();
+logger.info({ namespaces: config.namespaces.length > 0 ? config.namespaces : 'all', taskQueue: config.taskQueue, enabled: config.enabled, temporalNamespace: namespace }, 'bridge starting');
+
+const controller = createController({
+  kubeConfig,
+  client,
+  settings: { temporalNamespace: namespace, taskQueue: config.taskQueue, uiBaseUrl: config.uiBaseUrl },
+  namespaces: config.namespaces,
+  identity,
+  logger,
+  metrics,
+  workers: config.workers,
+});
+let started = false;
+const server = await startHttpServer(config.httpPort, metrics.registry, async () => {
+  if (!started && config.enabled) return false;
+  await connection.workflowService.getSystemInfo({});
+  return true;
+});
+if (config.enabled) {
+  await controller.start();
+  started = true;
+  logger.info('bridge reconciling');
+} else {
+  logger.warn('JANGAR_ORCHESTRATION_CONTROLLER_ENABLED=false: not reconciling');
+}
+
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'bridge stopping');
+  await controller.stop();
+  server.close();
+  await connection.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

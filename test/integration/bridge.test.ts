@@ -1,0 +1,112 @@
+// The bridge as a user meets it: kubectl creates runs, the bridge mirrors each into one workflow, and the
+// CR ends in a truthful status, also when the workflow is terminated from the temporal CLI.
+import { CoreV1Api } from '@kubernetes/client-node';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createController } from '../../bridge/controller.js';
+import { createMetrics } from '../../bridge/metrics.js';
+import type { OrchestrationRunStatus } from '../../core/index.js';
+import { installCrds } from '../../sandbox/kubernetes/apply.js';
+import { waitFor } from '../../sandbox/wait.js';
+import { kubeConfig, kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
+import { startTestWorker, type TestWorker } from '../support/temporal.js';
+
+let tw: TestWorker;
+let controller: ReturnType<typeof createController>;
+let ns: string;
+const metrics = createMetrics();
+
+beforeAll(async () => {
+  await installCrds(sandboxEnv().KUBECONFIG);
+  ns = uniqueName('bridge');
+  await kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  tw = await startTestWorker();
+  controller = createController({
+    kubeConfig: kubeConfig(),
+    client: tw.client,
+    settings: { temporalNamespace: sandboxEnv().TEMPORAL_NAMESPACE, taskQueue: tw.taskQueue, uiBaseUrl: sandboxEnv().TEMPORAL_UI_URL },
+    namespaces: [ns],
+    identity: 'test-bridge',
+    logger: pino({ level: 'silent' }),
+    metrics,
+  });
+  await controller.start();
+});
+afterAll(async () => {
+  await controller?.stop();
+  await tw?.stop();
+});
+
+const sleep = (seconds: number) => ({ activity: { name: 'sleep', input: { seconds } } });
+
+function apply(kind: 'OrchestrationRun' | 'Orchestration', name: string, spec: unknown) {
+  return kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind, metadata: { name }, spec }));
+}
+
+async function status(name: string): Promise<OrchestrationRunStatus & { finalizers?: string[] }> {
+  const got = await kubectl(['get', 'orchrun', name, '-n', ns, '-o', 'json']);
+  const obj = JSON.parse(got.stdout) as { status?: OrchestrationRunStatus; metadata: { finalizers?: string[] } };
+  return { ...obj.status, finalizers: obj.metadata.finalizers };
+}
+
+function phaseOf(name: string, phase: string, timeoutMs = 60_000) {
+  return waitFor(async () => ((await status(name)).phase === phase ? status(name) : undefined), { what: `run ${name} ${phase}`, timeoutMs });
+}
+
+describe('bridge', () => {
+  it('runs a kubectl-created run to Succeeded with every step status, the workflow ref and Events', async () => {
+    const name = uniqueName('ok');
+    expect((await apply('OrchestrationRun', name, { steps: [{ name: 'a', ...sleep(0) }, { name: 'b', ...sleep(0) }] })).code).toBe(0);
+    const done = await phaseOf(name, 'Succeeded');
+    expect(done.steps?.map((s) => [s.name, s.phase])).toEqual([['a', 'Succeeded'], ['b', 'Succeeded']]);
+    expect(done.finalizers).toEqual(['orchestration.proompteng.ai/runtime-cleanup']);
+    expect(done.temporal).toMatchObject({ namespace: 'default', taskQueue: tw.taskQueue, workflowId: expect.stringContaining(`orchestrationrun/${ns}/${name}/`) as string });
+    expect(done.temporal?.uiUrl).toContain(`${sandboxEnv().TEMPORAL_UI_URL}/namespaces/default/workflows/`);
+    expect(done.conditions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'Succeeded', status: 'True' })]),
+    );
+    const events = await waitFor(
+      async () => {
+        const out = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={.items[*].reason}']);
+        return out.stdout.includes('Started') ? out.stdout : undefined;
+      },
+      { what: 'Started event', timeoutMs: 10_000 },
+    );
+    expect(events.split(' ')).toContain('Started');
+    const listed = await temporalCli(['workflow', 'count', '--query', `OrchestrationRunNamespace = '${ns}' AND OrchestrationRunName = '${name}'`]);
+    expect(listed.stdout.trim()).toBe('Total: 1');
+  });
+
+  it('fails an invalid run with InvalidSpec and the cycle path, and starts no workflow', async () => {
+    const name = uniqueName('cycle');
+    await apply('OrchestrationRun', name, { steps: [{ name: 'a', dependsOn: ['b'], ...sleep(0) }, { name: 'b', dependsOn: ['a'], ...sleep(0) }] });
+    const failed = await phaseOf(name, 'Failed');
+    expect(failed.message).toBe('invalid spec: dependency cycle: a → b → a');
+    expect(failed.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidSpec' }));
+    const count = await temporalCli(['workflow', 'count', '--query', `OrchestrationRunNamespace = '${ns}' AND OrchestrationRunName = '${name}'`]);
+    expect(count.stdout.trim()).toBe('Total: 0');
+  });
+
+  it('waits for a missing Orchestration, then starts the run once it exists', async () => {
+    const run = uniqueName('later');
+    const template = uniqueName('tmpl');
+    await apply('OrchestrationRun', run, { orchestrationRef: { name: template } });
+    const pending = await phaseOf(run, 'Pending');
+    expect(pending.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'OrchestrationNotFound' }));
+    await apply('Orchestration', template, { steps: [{ name: 'from-template', ...sleep(0) }] });
+    const done = await phaseOf(run, 'Succeeded');
+    expect(done.steps?.map((s) => s.name)).toEqual(['from-template']);
+  });
+
+  it('shows a workflow terminated with the temporal CLI as Failed/WorkflowTerminated with the reason', async () => {
+    const name = uniqueName('term');
+    await apply('OrchestrationRun', name, { steps: [{ name: 'long', ...sleep(600) }] });
+    const running = await waitFor(async () => ((await status(name)).temporal?.workflowId ? status(name) : undefined), { what: 'workflow started', timeoutMs: 30_000 });
+    const terminated = await temporalCli(['workflow', 'terminate', '--workflow-id', running.temporal!.workflowId, '--reason', 'stuck on purpose']);
+    expect(terminated.code).toBe(0);
+    const failed = await phaseOf(name, 'Failed', 30_000);
+    expect(failed.message).toBe('workflow terminated: stuck on purpose');
+    expect(failed.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: 'False', reason: 'WorkflowTerminated' }));
+  });
+});

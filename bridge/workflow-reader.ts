@@ -1,11 +1,12 @@
 /** Reads a run's workflow from Temporal into a WorkflowView for decide(). */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: under plain Node ESM only its default export is reliable.
+import proto from '@temporalio/proto';
 import type { RunPhase } from '../core/index.js';
 import type { WorkflowStatus, WorkflowView } from './types.js';
 
-const CLOSE_EVENT = temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 
 export async function readWorkflow(client: Client, workflowId: string): Promise<WorkflowView> {
   let description;

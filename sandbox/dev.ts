@@ -2,6 +2,7 @@
 import { startSandbox, type Sandbox } from './index.js';
 import { stopAll, type ManagedProcess } from './process.js';
 import { installCrds } from './kubernetes/apply.js';
+import { startDevServices, type DevServices } from './dev-services.js';
 import { acquireDevLock, DEV_ENV_FILE, releaseDev, writeDevEnv } from './dev-env.js';
 
 const lock = acquireDevLock();
@@ -11,6 +12,7 @@ if (!lock.ok) {
 }
 
 let sandbox: Sandbox | undefined;
+let services: DevServices | undefined;
 const processes: ManagedProcess[] = [];
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -19,6 +21,7 @@ async function shutdown(signal: string): Promise<void> {
   console.log(`\n[dev] ${signal}: stopping the sandbox`);
   try {
     // Interrupted during start-up there is no sandbox yet, but some servers may already run.
+    await services?.stop().catch((err: unknown) => console.error(`[dev] stopping bridge and worker: ${String(err)}`));
     await (sandbox ? sandbox.stop() : stopAll(processes));
   } finally {
     releaseDev();
@@ -31,6 +34,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 try {
   sandbox = await startSandbox({ processes });
   await installCrds(sandbox.env.KUBECONFIG);
+  services = await startDevServices(sandbox.env, sandbox.logsDir);
 } catch (err) {
   await sandbox?.stop().catch(() => undefined);
   releaseDev();
@@ -40,7 +44,7 @@ try {
 if (stopping) await new Promise(() => undefined); // a signal arrived while starting; shutdown() exits
 writeDevEnv(sandbox.env);
 console.log(`
-[dev] sandbox ready. In another shell:
+[dev] sandbox ready: Temporal, Kubernetes, the bridge and a worker. In another shell:
 
   source ${DEV_ENV_FILE}
 ${Object.entries(sandbox.env)
@@ -49,7 +53,7 @@ ${Object.entries(sandbox.env)
 
   kubectl get nodes
   kubectl get orchrun -A
-  kubectl apply -f examples/
+  kubectl apply -f examples/diamond.yaml && kubectl get orchrun diamond -w
   "$TEMPORAL_CLI" workflow list --address "$TEMPORAL_ADDRESS" --namespace "$TEMPORAL_NAMESPACE"
   open "$TEMPORAL_UI_URL" (Temporal Web UI)
 

@@ -58,6 +58,18 @@ describe('npm run dev', () => {
     expect((await probe(url)).status).toBe(200);
   });
 
+  it('runs examples/diamond.yaml end to end through the bridge and the worker', { timeout: 120_000 }, async () => {
+    expect((await sourced('kubectl apply -f examples/diamond.yaml')).code).toBe(0);
+    const phase = await waitFor(
+      async () => {
+        const got = await sourced("kubectl get orchrun diamond -o jsonpath='{.status.phase} {.status.progress}'");
+        return got.stdout === 'Succeeded 4/4' ? got.stdout : undefined;
+      },
+      { what: 'examples/diamond.yaml Succeeded', timeoutMs: 90_000 },
+    );
+    expect(phase).toBe('Succeeded 4/4');
+  });
+
   it('refuses a second npm run dev while one runs', async () => {
     const second = await runCommand('npm', ['run', 'dev'], { env: { ...env } });
     expect(second.code).not.toBe(0);

@@ -16,6 +16,9 @@ const BridgeEnvSchema = z.object({
   TEMPORAL_UI_URL: z.union([z.literal(''), z.url()]).default(''),
   BRIDGE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   BRIDGE_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  BRIDGE_LEASE_NAME: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 subdomain').default('orchestration-bridge'),
+  BRIDGE_LEASE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').optional(),
+  POD_NAMESPACE: z.string().optional(),
 });
 
 export interface BridgeConfig {
@@ -25,6 +28,7 @@ export interface BridgeConfig {
   uiBaseUrl: string;
   httpPort: number;
   workers: number;
+  lease: { name: string; namespace: string };
   temporal: ReturnType<typeof loadClientConnectConfig>;
 }
 
@@ -39,6 +43,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     uiBaseUrl: c.TEMPORAL_UI_URL,
     httpPort: c.BRIDGE_HTTP_PORT,
     workers: c.BRIDGE_WORKERS,
+    lease: { name: c.BRIDGE_LEASE_NAME, namespace: c.BRIDGE_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? 'default' },
     temporal: loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> }),
   };
 }

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createController } from './controller.js';
+import { createLeaderElector } from './leader-election.js';
 import { startHttpServer } from './http-server.js';
 import { createMetrics } from './metrics.js';
 
@@ -41,16 +42,36 @@ const server = await startHttpServer(config.httpPort, metrics.registry, async ()
   await connection.workflowService.getSystemInfo({});
   return true;
 });
-if (config.enabled) {
-  await controller.start();
-  started = true;
-  logger.info('bridge reconciling');
-} else {
-  logger.warn('JANGAR_ORCHESTRATION_CONTROLLER_ENABLED=false: not reconciling');
-}
+let stopping = false;
+// Only the Lease holder reconciles. Losing the lease ends the process, as in client-go: a restart
+// campaigns afresh with an empty cache, rather than reconciling beside the new leader.
+const elector = createLeaderElector({
+  kubeConfig,
+  namespace: config.lease.namespace,
+  name: config.lease.name,
+  identity,
+  leaseDurationSeconds: 10,
+  retryPeriodMs: 2000,
+  logger,
+  onStartedLeading: async () => {
+    await controller.start();
+    started = true;
+    logger.info('bridge reconciling');
+  },
+  onStoppedLeading: async () => {
+    if (stopping) return;
+    logger.error('lost the lease; exiting');
+    await controller.stop();
+    process.exit(1);
+  },
+});
+if (config.enabled) elector.start();
+else logger.warn('JANGAR_ORCHESTRATION_CONTROLLER_ENABLED=false: not reconciling');
 
 async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'bridge stopping');
+  stopping = true;
+  await elector.stop();
   await controller.stop();
   server.close();
   await connection.close();

@@ -18,10 +18,11 @@ async function apply(object: unknown) {
 }
 
 beforeAll(async () => {
-  const applied = await kubectl(['apply', '-f', 'deploy/crds/']);
+  // Server-side, as the README says: other test files may have applied them first, also server-side.
+  const applied = await kubectl(['apply', '--server-side', '-f', 'deploy/crds/']);
   expect(applied.stderr).toBe('');
-  expect(applied.stdout).toMatch(/orchestrationruns\.orchestration\.proompteng\.ai (created|configured|unchanged)/);
-  expect(applied.stdout).toMatch(/orchestrations\.orchestration\.proompteng\.ai (created|configured|unchanged)/);
+  expect(applied.stdout).toMatch(/orchestrationruns\.orchestration\.proompteng\.ai serverside-applied/);
+  expect(applied.stdout).toMatch(/orchestrations\.orchestration\.proompteng\.ai serverside-applied/);
   await waitFor(
     async () => {
       const got = await kubectl(['wait', '--for=condition=Established', '--timeout=10s', 'crd/orchestrationruns.orchestration.proompteng.ai', 'crd/orchestrations.orchestration.proompteng.ai']);

@@ -87,6 +87,7 @@ export function createController(options: ControllerOptions) {
       settings: options.settings,
       identity: options.identity,
       requeue: (ms) => queue.addAfter(key, ms),
+      onApiWrite: (kind) => metrics.apiWrites.inc({ kind }),
       onWorkflowStarted: (run) => {
         metrics.runsStarted.inc();
         const created = run.metadata.creationTimestamp ? Date.parse(run.metadata.creationTimestamp) : NaN;

@@ -19,6 +19,8 @@ export interface ExecutorDeps {
   settings: BridgeSettings;
   requeue: (afterMs: number) => void;
   onWorkflowStarted?: (run: OrchestrationRun) => void;
+  /** Called for each write to the Kubernetes API, by kind (finalizer, status, event). */
+  onApiWrite?: (kind: string) => void;
   identity: string;
 }
 
@@ -116,7 +118,10 @@ export function createExecutor(deps: ExecutorDeps) {
   return {
     /** Runs the actions in order; the first failure stops the pass (reconcile will retry it). */
     async execute(run: OrchestrationRun, workflowId: string, actions: Action[]): Promise<void> {
-      for (const action of actions) await act(run, workflowId, action);
+      for (const action of actions) {
+        await act(run, workflowId, action);
+        if (action.type === 'addFinalizer' || action.type === 'removeFinalizer' || action.type === 'patchStatus' || action.type === 'event') deps.onApiWrite?.(action.type);
+      }
     },
   };
 }

@@ -127,6 +127,24 @@ export function decide(input: ReconcileInput): Action[] {
   const started = needsRef ? runningStatus(input, workflow.runId) : undefined;
   const startedEvent: Action[] = status.temporal ? [] : [{ type: 'event', eventType: 'Normal', reason: 'Started', message: `workflow ${input.workflowId} started` }];
   const closed = closedStatus(workflow, now);
+  if (!closed && isTerminal(status.phase) && status.temporal && status.temporal.runId !== workflow.runId) {
+    // The closed workflow was reset in Temporal: a new run of it is running, so the run is running again.
+    const message = `workflow ${input.workflowId} was reset; run ${workflow.runId} is running`;
+    return [
+      {
+        type: 'patchStatus',
+        status: {
+          ...runningStatus(input, workflow.runId),
+          phase: 'Running',
+          message,
+          completionTime: null, // merge patch: removes it
+          conditions: setCondition(runningStatus(input, workflow.runId).conditions, { type: 'Succeeded', status: 'Unknown', reason: 'WorkflowReset', message }, now),
+        },
+      },
+      { type: 'event', eventType: 'Normal', reason: 'WorkflowReset', message },
+      { type: 'requeue', afterMs: RUNNING_RESYNC_MS },
+    ];
+  }
   if (!closed) {
     return [...(started ? [{ type: 'patchStatus', status: started } as const, ...startedEvent] : []), { type: 'requeue', afterMs: RUNNING_RESYNC_MS }];
   }

@@ -43,12 +43,15 @@ export interface ReconcileInput {
   now: string;
 }
 
+/** A JSON merge patch of the status: null removes a field. */
+export type StatusPatch = { [K in keyof OrchestrationRunStatus]?: OrchestrationRunStatus[K] | null } & { conditions?: Condition[] };
+
 export type Action =
   | { type: 'addFinalizer' }
   | { type: 'removeFinalizer' }
   | { type: 'startWorkflow'; snapshot: RunSnapshot }
   | { type: 'cancelWorkflow'; reason: string }
-  | { type: 'patchStatus'; status: Partial<OrchestrationRunStatus> & { conditions?: Condition[] } }
+  | { type: 'patchStatus'; status: StatusPatch }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string }
   | { type: 'requeue'; afterMs: number };
 

@@ -109,6 +109,19 @@ describe('decide: when the workflow closed', () => {
     expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' }))).toEqual([]);
   });
 
+  it('reopens a finished run whose workflow was reset in Temporal', () => {
+    const failed: OrchestrationRunStatus = {
+      ...started,
+      phase: 'Failed',
+      completionTime: '2026-11-23T12:00:05Z',
+      conditions: [...started.conditions!, { type: 'Succeeded', status: 'False', reason: 'Failed', lastTransitionTime: '2026-11-23T12:00:05Z' }],
+    };
+    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: failed }), { found: true, runId: 'run-2', status: 'RUNNING' }));
+    expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(patch(actions)).toMatchObject({ phase: 'Running', completionTime: null, temporal: { runId: 'run-2' } });
+    expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: 'Unknown', reason: 'WorkflowReset' }));
+  });
+
   it('fails a started run whose workflow Temporal no longer knows', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), { found: false }));
     expect(patch(actions)).toMatchObject({ phase: 'Failed', message: 'workflow orchestrationrun/ns/r1/u1 not found in Temporal namespace default' });

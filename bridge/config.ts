@@ -15,7 +15,7 @@ const BridgeEnvSchema = z.object({
   ORCHESTRATION_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   TEMPORAL_UI_URL: z.union([z.literal(''), z.url()]).default(''),
   BRIDGE_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  BRIDGE_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
+  BRIDGE_WORKERS: z.coerce.number().int().min(1).max(64).default(16),
   BRIDGE_LEASE_NAME: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 subdomain').default('orchestration-bridge'),
   BRIDGE_LEASE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').optional(),
   POD_NAMESPACE: z.string().optional(),

@@ -13,6 +13,7 @@ import {
   type Orchestration,
   type OrchestrationRun,
 } from '../core/index.js';
+import { watchClosedWorkflows } from './closed-workflows.js';
 import { decide } from './decide.js';
 import { createExecutor } from './executor.js';
 import { watchRunsAndOrchestrations } from './informers.js';
@@ -110,6 +111,7 @@ export function createController(options: ControllerOptions) {
   }
 
   let resync: NodeJS.Timeout | undefined;
+  let closedWatch: { stop(): void } | undefined;
   let running: Promise<void> | undefined;
   return {
     queue,
@@ -131,13 +133,15 @@ export function createController(options: ControllerOptions) {
         });
       }
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
-      running = queue.run(options.workers ?? 4, handle);
+      running = queue.run(options.workers ?? 16, handle);
+      closedWatch = watchClosedWorkflows({ client: options.client, namespaces: options.namespaces, intervalMs: 1000, logger, onClosed: (key) => queue.add(key) });
       resync = setInterval(() => {
         for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
       }, options.resyncMs ?? 30_000);
     },
     async stop(): Promise<void> {
       clearInterval(resync);
+      closedWatch?.stop();
       queue.close();
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
       await running;

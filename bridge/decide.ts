@@ -7,8 +7,11 @@ import { conditionOf, setCondition } from './conditions.js';
 import { resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, WorkflowView } from './types.js';
 
-/** How often a running run is looked at again, to notice a workflow closed from outside (terminate, timeout). */
-export const RUNNING_RESYNC_MS = 2000;
+/**
+ * How often a running run is looked at again. Workflows closed from outside (terminate, timeout) are
+ * noticed at once through a visibility query (closed-workflows.ts); this is the safety net under it.
+ */
+export const RUNNING_RESYNC_MS = 15_000;
 
 const TERMINAL: readonly RunPhase[] = ['Succeeded', 'Failed', 'Cancelled'];
 
@@ -151,7 +154,7 @@ export function decide(input: ReconcileInput): Action[] {
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');
   if (status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason) {
-    return started ? [{ type: 'patchStatus', status: started }] : [];
+    return started ? [{ type: 'patchStatus', status: started }, ...startedEvent] : [];
   }
   let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
@@ -160,6 +163,7 @@ export function decide(input: ReconcileInput): Action[] {
       type: 'patchStatus',
       status: { ...started, phase: closed.phase, message: closed.message, completionTime: status.completionTime ?? closed.at.replace(/\.\d+Z$/, 'Z'), conditions },
     },
+    ...startedEvent,
     { type: 'event', eventType: closed.phase === 'Succeeded' ? 'Normal' : 'Warning', reason: closed.phase === 'Succeeded' ? 'Succeeded' : closed.reason, message: closed.message },
   ];
 }

@@ -69,11 +69,11 @@ describe('bridge', () => {
     const events = await waitFor(
       async () => {
         const out = await kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={.items[*].reason}']);
-        return out.stdout.includes('Started') ? out.stdout : undefined;
+        return out.stdout.includes('Started') && out.stdout.includes('Succeeded') ? out.stdout : undefined;
       },
-      { what: 'Started event', timeoutMs: 10_000 },
+      { what: 'Started and Succeeded events', timeoutMs: 10_000 },
     );
-    expect(events.split(' ')).toContain('Started');
+    expect(events.split(' ')).toEqual(expect.arrayContaining(['Started', 'Succeeded']));
     const listed = await temporalCli(['workflow', 'count', '--query', `OrchestrationRunNamespace = '${ns}' AND OrchestrationRunName = '${name}'`]);
     expect(listed.stdout.trim()).toBe('Total: 1');
   });

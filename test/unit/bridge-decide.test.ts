@@ -79,7 +79,7 @@ describe('decide: while the workflow runs', () => {
   });
 
   it('only looks again later when the CR already shows the running workflow', () => {
-    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), running))).toEqual([{ type: 'requeue', afterMs: 2000 }]);
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), running))).toEqual([{ type: 'requeue', afterMs: 15_000 }]);
   });
 });
 

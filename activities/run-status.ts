@@ -4,13 +4,13 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   API_GROUP,
   API_VERSION,
-  ORCHESTRATION_RUN_KIND,
   ORCHESTRATION_RUN_PLURAL,
   type Condition,
   type OrchestrationRunStatus,
   type RunIdentity,
   type RunStatusUpdate,
 } from '../core/index.js';
+import { recordRunEvent } from './run-events.js';
 
 export interface WriteRunStatusInput {
   run: RunIdentity;
@@ -45,24 +45,6 @@ function notFound(err: unknown): boolean {
 export function createStatusActivities(kubeConfig: KubeConfig) {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  /** The Event users see in `kubectl describe` when the run ends, written by whoever writes the end. */
-  const finishedEvent = (run: RunIdentity, status: RunStatusUpdate) => {
-    const now = new Date();
-    return core.createNamespacedEvent({
-      namespace: run.namespace,
-      body: {
-        metadata: { generateName: `${run.name}.`, namespace: run.namespace },
-        involvedObject: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: ORCHESTRATION_RUN_KIND, name: run.name, namespace: run.namespace, uid: run.uid },
-        type: status.phase === 'Succeeded' ? 'Normal' : 'Warning',
-        reason: status.phase,
-        message: status.message ?? status.phase,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
-        source: { component: 'orchestration-worker' },
-      },
-    });
-  };
   const target = (run: RunIdentity) => ({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_RUN_PLURAL, namespace: run.namespace, name: run.name });
   return {
     async writeRunStatus({ run, status }: WriteRunStatusInput): Promise<void> {
@@ -86,7 +68,10 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       await api.patchNamespacedCustomObjectStatus({ ...target(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
       const before = current.status?.phase;
       const ended = (p: string | undefined) => p === 'Succeeded' || p === 'Failed' || p === 'Cancelled';
-      if (ended(status.phase) && !ended(before)) await finishedEvent(run, status);
+      if (ended(status.phase) && !ended(before)) {
+        const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
+        await recordRunEvent(core, run, { type, reason: status.phase, message: status.message ?? status.phase }, 'orchestration-worker');
+      }
     },
   };
 }

@@ -3,31 +3,20 @@
  * number of direct client.workflow.start calls on the same sandbox; plus Kubernetes API writes per run.
  * Usage: npx tsx bench/bridge-latency.ts [runs]
  */
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { CoreV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
 import { createController } from '../bridge/controller.js';
 import { createMetrics } from '../bridge/metrics.js';
 import { workflowIdFor } from '../core/index.js';
-import { startSandbox } from '../sandbox/index.js';
-import { installCrds } from '../sandbox/kubernetes/apply.js';
+import { withBenchSandbox } from './bench-sandbox.js';
 import { waitFor } from '../sandbox/wait.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
 
 const N = Number(process.argv[2] ?? 200);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
-const sandbox = await startSandbox({ log: () => undefined });
-try {
-  const { TEMPORAL_ADDRESS: address, KUBECONFIG: kubeconfig } = sandbox.env;
-  await installCrds(kubeconfig);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const api = kc.makeApiClient(CustomObjectsApi);
+await withBenchSandbox(async ({ kc, api, client, native }) => {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bench' } } });
-  const native = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }) });
   const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc });
   const metrics = createMetrics();
   const controller = createController({
@@ -85,7 +74,4 @@ try {
     console.log(`bridge API writes per run: ${(total / N).toFixed(2)} (${writes.map((v) => `${v.labels.kind}=${v.value}`).join(', ')}); the workflow's own status writes come on top`);
     await controller.stop();
   });
-  await native.close();
-} finally {
-  await sandbox.stop();
-}
+});

@@ -4,25 +4,15 @@
  * history events and status writes, and our/raw ratios.   Usage: npx tsx bench/dag-scale.ts [steps]
  */
 import { fileURLToPath } from 'node:url';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { workflowIdFor, type RunSnapshot, type Step } from '../core/index.js';
-import { startSandbox } from '../sandbox/index.js';
-import { installCrds } from '../sandbox/kubernetes/apply.js';
+import { withBenchSandbox } from './bench-sandbox.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
 
 const N = Number(process.argv[2] ?? 1000);
-const sandbox = await startSandbox({ log: () => undefined });
-try {
-  const { TEMPORAL_ADDRESS: address, KUBECONFIG: kubeconfig } = sandbox.env;
-  await installCrds(kubeconfig);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const native = await NativeConnection.connect({ address });
-  const client = new Client({ connection: await Connection.connect({ address }) });
+await withBenchSandbox(async ({ kc, api, client, native }) => {
   const ours = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench-ours', kubeConfig: kc });
   const raw = await Worker.create({
     connection: native,
@@ -74,7 +64,4 @@ try {
       }
     })),
   ]);
-  await native.close();
-} finally {
-  await sandbox.stop();
-}
+});

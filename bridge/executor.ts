@@ -10,6 +10,7 @@ import {
   RUNTIME_CLEANUP_FINALIZER,
   type OrchestrationRun,
 } from '../core/index.js';
+import { recordRunEvent } from '../activities/run-events.js';
 import { searchAttributeKeys } from '../workflows/definitions.js';
 import type { Action, BridgeSettings } from './types.js';
 
@@ -89,26 +90,9 @@ export function createExecutor(deps: ExecutorDeps) {
         await objects.patchNamespacedCustomObjectStatus({ ...target(run), body: { metadata: precondition(run), status: action.status } }, merge);
         run.metadata.resourceVersion = undefined;
         return;
-      case 'event': {
-        const now = new Date();
-        await core.createNamespacedEvent({
-          namespace: run.metadata.namespace,
-          body: {
-            metadata: { generateName: `${run.metadata.name}.`, namespace: run.metadata.namespace },
-            involvedObject: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: ORCHESTRATION_RUN_KIND, name: run.metadata.name, namespace: run.metadata.namespace, uid: run.metadata.uid },
-            type: action.eventType,
-            reason: action.reason,
-            message: action.message,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-            source: { component: 'orchestration-bridge' },
-            reportingComponent: 'orchestration-bridge',
-            reportingInstance: deps.identity,
-          },
-        });
+      case 'event':
+        await recordRunEvent(core, run.metadata, { type: action.eventType, reason: action.reason, message: action.message }, 'orchestration-bridge', deps.identity);
         return;
-      }
       case 'requeue':
         deps.requeue(action.afterMs);
         return;

@@ -15,6 +15,8 @@ import { recordRunEvent } from './run-events.js';
 export interface WriteRunStatusInput {
   run: RunIdentity;
   status: RunStatusUpdate;
+  /** The workflow run writing: after continue-as-new the CR names the generation that wrote last. */
+  runId?: string;
 }
 
 interface RunObject {
@@ -47,7 +49,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const target = (run: RunIdentity) => ({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_RUN_PLURAL, namespace: run.namespace, name: run.name });
   return {
-    async writeRunStatus({ run, status }: WriteRunStatusInput): Promise<void> {
+    async writeRunStatus({ run, status, runId }: WriteRunStatusInput): Promise<void> {
       let current: RunObject;
       try {
         current = (await api.getNamespacedCustomObject(target(run))) as RunObject;
@@ -63,7 +65,12 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       const body = {
         // resourceVersion makes this a compare-and-swap: a concurrent writer causes a 409 and a retry.
         metadata: { resourceVersion: current.metadata.resourceVersion },
-        status: { ...status, conditions: succeeded ? [...conditions, succeeded] : conditions },
+        status: {
+          ...status,
+          conditions: succeeded ? [...conditions, succeeded] : conditions,
+          // Only once the bridge wrote the reference: a partial temporal object would fail the schema.
+          ...(runId && current.status?.temporal ? { temporal: { ...current.status.temporal, runId } } : {}),
+        },
       };
       await api.patchNamespacedCustomObjectStatus({ ...target(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
       const before = current.status?.phase;

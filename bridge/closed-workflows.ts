@@ -19,15 +19,16 @@ export function watchClosedWorkflows(options: {
   let timer: NodeJS.Timeout | undefined;
   const scope = options.namespaces.length > 0 ? ` AND OrchestrationRunNamespace IN (${options.namespaces.map((n) => `'${n}'`).join(', ')})` : '';
   const tick = async () => {
-    const from = new Date(since.getTime() - 5000);
-    since = new Date();
+    const from = new Date(since.getTime() - 10_000);
+    const now = new Date();
     try {
-      const query = `ExecutionStatus != 'Running' AND CloseTime > '${from.toISOString()}' AND OrchestrationRunName IS NOT NULL${scope}`;
+      const query = `WorkflowType = 'orchestrationRunWorkflow' AND ExecutionStatus != 'Running' AND CloseTime > '${from.toISOString()}'${scope}`;
       for await (const wf of options.client.workflow.list({ query })) {
         const ns = wf.typedSearchAttributes.get(searchAttributeKeys.OrchestrationRunNamespace);
         const name = wf.typedSearchAttributes.get(searchAttributeKeys.OrchestrationRunName);
         if (ns && name) options.onClosed(`${ns}/${name}`);
       }
+      since = now; // only after a successful look: a visibility outage must not open a gap
     } catch (err) {
       options.logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not list closed workflows');
     }

@@ -12,9 +12,10 @@ import {
   workflowIdFor,
   type Orchestration,
   type OrchestrationRun,
+  type RunPhase,
 } from '../core/index.js';
 import { watchClosedWorkflows } from './closed-workflows.js';
-import { decide } from './decide.js';
+import { decide, isTerminal } from './decide.js';
 import { createExecutor } from './executor.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
@@ -43,6 +44,8 @@ export function createController(options: ControllerOptions) {
   const watched = watchRunsAndOrchestrations(options.kubeConfig, options.namespaces);
   const queue = new WorkQueue();
   const failures = new Map<string, number>();
+  const counted = new Set<string>();
+  let stopped = false;
 
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
   // A change to an Orchestration concerns the runs that reference it (e.g. one waiting for it to exist).
@@ -66,18 +69,23 @@ export function createController(options: ControllerOptions) {
     let orchestration: Orchestration | undefined;
     const ref = run.spec.orchestrationRef?.name;
     if (ref) {
-      const template = OrchestrationSchema.safeParse(structuredClone(watched.orchestrations.get(namespace, ref)));
+      const cachedTemplate = watched.orchestrations.get(namespace, ref);
+      const template = OrchestrationSchema.safeParse(structuredClone(cachedTemplate));
       orchestration = template.success ? template.data : undefined;
+      if (cachedTemplate && !template.success) {
+        logger.warn({ run: key, orchestration: ref, problems: describeIssues(template.error) }, 'Orchestration does not match the schema; treated as missing');
+      }
     }
     const workflowId = workflowIdFor(run.metadata);
     const workflow = await readWorkflow(options.client, workflowId);
     const actions = decide({ run, orchestration, workflow, workflowId, settings: options.settings, now: new Date().toISOString() });
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type) }, 'reconcile');
     await executor(key).execute(run, workflowId, actions);
-    for (const action of actions) {
-      if (action.type === 'patchStatus' && action.status.phase && ['Succeeded', 'Failed', 'Cancelled'].includes(action.status.phase) && run.status?.phase !== action.status.phase) {
-        metrics.runsCompleted.inc({ phase: action.status.phase });
-      }
+    // Counted once per run and process, whoever wrote the end (usually the workflow itself).
+    const ended = actions.reduce<RunPhase | undefined>((phase, a) => (a.type === 'patchStatus' && a.status.phase ? a.status.phase : phase), run.status?.phase);
+    if (ended && isTerminal(ended) && !counted.has(run.metadata.uid)) {
+      counted.add(run.metadata.uid);
+      metrics.runsCompleted.inc({ phase: ended });
     }
   }
 
@@ -120,6 +128,7 @@ export function createController(options: ControllerOptions) {
       for (const informer of watched.runs.informers) {
         informer.on('add', enqueueRun);
         informer.on('update', enqueueRun);
+        informer.on('delete', (obj) => counted.delete(obj.metadata?.uid ?? ''));
       }
       for (const informer of watched.orchestrations.informers) {
         informer.on('add', enqueueReferencingRuns);
@@ -128,8 +137,11 @@ export function createController(options: ControllerOptions) {
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {
         // An informer stops on a watch error; start it again (it relists, which also covers a 410 Gone).
         informer.on('error', (err: unknown) => {
+          if (stopped) return; // stop() aborts the watch, which reports as an error
           logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'watch failed; restarting the informer');
-          setTimeout(() => void informer.start().catch(() => undefined), 1000);
+          setTimeout(() => {
+            if (!stopped) void informer.start().catch(() => undefined);
+          }, 1000);
         });
       }
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
@@ -140,6 +152,7 @@ export function createController(options: ControllerOptions) {
       }, options.resyncMs ?? 30_000);
     },
     async stop(): Promise<void> {
+      stopped = true;
       clearInterval(resync);
       closedWatch?.stop();
       queue.close();

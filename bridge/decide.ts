@@ -2,10 +2,10 @@
  * decide: the pure heart of reconcile. Given the run, its Orchestration and its workflow as they are now,
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
-import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type OrchestrationRunStatus, type RunPhase } from '../core/index.js';
+import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
 import { conditionOf, setCondition } from './conditions.js';
 import { resolveRun } from './resolve-run.js';
-import type { Action, ReconcileInput, WorkflowView } from './types.js';
+import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
 
 /**
  * How often a running run is looked at again. Workflows closed from outside (terminate, timeout) are
@@ -92,12 +92,13 @@ function beforeStart(input: ReconcileInput): Action[] {
   return actions;
 }
 
-function runningStatus(input: ReconcileInput, runId: string): Partial<OrchestrationRunStatus> {
+function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
   const { run, now, settings } = input;
   const generation = run.metadata.generation;
   const url = uiUrl(input, runId);
   return {
     phase: run.status?.phase && run.status.phase !== 'Pending' ? run.status.phase : 'Running',
+    ...(run.status?.phase === 'Pending' ? { message: null } : {}), // a message from waiting no longer holds
     startTime: run.status?.startTime ?? now.replace(/\.\d+Z$/, 'Z'),
     observedGeneration: generation,
     temporal: { namespace: settings.temporalNamespace, workflowId: input.workflowId, runId, taskQueue: settings.taskQueue, ...(url ? { uiUrl: url } : {}) },
@@ -154,7 +155,13 @@ export function decide(input: ReconcileInput): Action[] {
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');
   if (status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason) {
-    return started ? [{ type: 'patchStatus', status: started }, ...startedEvent] : [];
+    if (started) return [{ type: 'patchStatus', status: started }, ...startedEvent];
+    // A finished run names the workflow run that finished it (after continue-as-new, a later one).
+    if (status.temporal && status.temporal.runId !== workflow.runId) {
+      const url = uiUrl(input, workflow.runId);
+      return [{ type: 'patchStatus', status: { temporal: { ...status.temporal, runId: workflow.runId, ...(url ? { uiUrl: url } : {}) } } }];
+    }
+    return [];
   }
   let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);

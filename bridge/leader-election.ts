@@ -20,11 +20,6 @@ export interface LeaderElectionOptions {
 
 const micro = (d: Date) => d.toISOString().replace('Z', '000Z'); // MicroTime
 
-function expired(lease: V1Lease, now: number): boolean {
-  const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-  return renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now;
-}
-
 function is404(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
 }
@@ -35,6 +30,17 @@ export function createLeaderElector(options: LeaderElectionOptions) {
   let leading = false;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let lastRenew = 0;
+  // As client-go: a lease counts as expired by our own clock, from when we saw its record last change,
+  // so clock skew between replicas cannot hand it over early.
+  let observed: { record: string; at: number } | undefined;
+  const renewDeadlineMs = options.leaseDurationSeconds * 1000 * 0.7;
+
+  function expired(lease: V1Lease, now: number): boolean {
+    const record = `${lease.spec?.holderIdentity}/${String(lease.spec?.renewTime)}`;
+    if (observed?.record !== record) observed = { record, at: now };
+    return observed.at + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < now;
+  }
 
   /** One attempt to acquire or renew; true when this process holds the lease afterwards. */
   async function tryAcquireOrRenew(): Promise<boolean> {
@@ -75,17 +81,20 @@ export function createLeaderElector(options: LeaderElectionOptions) {
   }
 
   async function tick(): Promise<void> {
-    let holds = false;
+    let holds: boolean | undefined;
     try {
       holds = await tryAcquireOrRenew();
+      if (holds) lastRenew = Date.now();
     } catch (err) {
       options.logger.warn({ lease: `${namespace}/${name}`, error: err instanceof Error ? err.message : String(err) }, 'lease attempt failed');
     }
-    if (holds && !leading) {
+    if (holds === true && !leading) {
       leading = true;
       options.logger.info({ lease: `${namespace}/${name}`, identity }, 'became leader');
-      await options.onStartedLeading();
-    } else if (!holds && leading) {
+      // Not awaited: filling caches must not stop the renewals.
+      void options.onStartedLeading().catch((err: unknown) => options.logger.error({ error: String(err) }, 'could not start leading'));
+    } else if (leading && (holds === false || Date.now() - lastRenew > renewDeadlineMs)) {
+      // Someone else holds it, or we could not renew before the deadline: step down before the lease ends.
       leading = false;
       options.logger.warn({ lease: `${namespace}/${name}`, identity }, 'lost leadership');
       await options.onStoppedLeading();

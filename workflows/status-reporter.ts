@@ -3,7 +3,7 @@
  * `intervalMs` apart, so writes grow with run time, not with step transitions. `flush()` writes the
  * final state at once, even after the run was cancelled.
  */
-import { CancellationScope, condition, log, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RunIdentity, RunStatusUpdate } from '../core/index.js';
 import type { StatusActivities } from '../activities/index.js';
 
@@ -51,7 +51,7 @@ export class StatusReporter {
         const update = this.build();
         try {
           // Non-cancellable: the final status of a cancelled run must still reach the CR.
-          await CancellationScope.nonCancellable(() => writeRunStatus({ run: this.run, status: update }));
+          await CancellationScope.nonCancellable(() => writeRunStatus({ run: this.run, status: update, runId: workflowInfo().runId }));
           this.writes += 1;
         } catch (err) {
           log.warn('could not write run status', { run: `${this.run.namespace}/${this.run.name}`, error: String(err) });

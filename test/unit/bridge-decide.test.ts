@@ -62,8 +62,12 @@ describe('decide: before the workflow starts', () => {
     const first = decide(input(run({ orchestrationRef: { name: 'build' } })));
     expect(patch(first)).toMatchObject({ phase: 'Pending', message: 'Orchestration ns/build not found; the run starts once it exists' });
     expect(patch(first)?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'OrchestrationNotFound' }));
-    const again = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: patch(first) as OrchestrationRunStatus })));
+    const waiting = patch(first) as OrchestrationRunStatus;
+    const again = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting })));
     expect(again).toEqual([]);
+    // Once its workflow runs, the waiting message goes.
+    const startedLater = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting }), running, template));
+    expect(patch(startedLater)).toMatchObject({ phase: 'Running', message: null });
   });
 });
 
@@ -120,6 +124,17 @@ describe('decide: when the workflow closed', () => {
     expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
     expect(patch(actions)).toMatchObject({ phase: 'Running', completionTime: null, temporal: { runId: 'run-2' } });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: 'Unknown', reason: 'WorkflowReset' }));
+  });
+
+  it('names the workflow run that finished a run (after continue-as-new), without touching its phase', () => {
+    const done: OrchestrationRunStatus = {
+      ...started,
+      phase: 'Succeeded',
+      completionTime: '2026-11-23T12:00:05Z',
+      conditions: [...started.conditions!, { type: 'Succeeded', status: 'True', reason: 'Succeeded', lastTransitionTime: '2026-11-23T12:00:05Z' }],
+    };
+    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { found: true, runId: 'run-3', status: 'COMPLETED', resultPhase: 'Succeeded' }));
+    expect(actions).toEqual([{ type: 'patchStatus', status: { temporal: { ...started.temporal, runId: 'run-3', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-3' } } }]);
   });
 
   it('fails a started run whose workflow Temporal no longer knows', () => {

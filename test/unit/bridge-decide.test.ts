@@ -37,6 +37,13 @@ const started: OrchestrationRunStatus = {
   conditions: [{ type: 'Ready', status: 'True', reason: 'WorkflowStarted', lastTransitionTime: '2026-11-23T11:59:00Z' }],
 };
 const running: WorkflowView = { found: true, runId: 'run-1', status: 'RUNNING' };
+/** The status a run has once its workflow wrote the end. */
+const finishedStatus = (phase: 'Succeeded' | 'Failed'): OrchestrationRunStatus => ({
+  ...started,
+  phase,
+  completionTime: '2026-11-23T12:00:05Z',
+  conditions: [...started.conditions!, { type: 'Succeeded', status: phase === 'Succeeded' ? 'True' : 'False', reason: phase, lastTransitionTime: '2026-11-23T12:00:05Z' }],
+});
 
 describe('decide: before the workflow starts', () => {
   it('adds the finalizer, then starts the workflow with a snapshot of the run', () => {
@@ -104,22 +111,12 @@ describe('decide: when the workflow closed', () => {
   });
 
   it('writes nothing when the workflow already wrote the same final status', () => {
-    const done: OrchestrationRunStatus = {
-      ...started,
-      phase: 'Succeeded',
-      completionTime: '2026-11-23T12:00:05Z',
-      conditions: [...started.conditions!, { type: 'Succeeded', status: 'True', reason: 'Succeeded', lastTransitionTime: '2026-11-23T12:00:05Z' }],
-    };
+    const done = finishedStatus('Succeeded');
     expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' }))).toEqual([]);
   });
 
   it('reopens a finished run whose workflow was reset in Temporal', () => {
-    const failed: OrchestrationRunStatus = {
-      ...started,
-      phase: 'Failed',
-      completionTime: '2026-11-23T12:00:05Z',
-      conditions: [...started.conditions!, { type: 'Succeeded', status: 'False', reason: 'Failed', lastTransitionTime: '2026-11-23T12:00:05Z' }],
-    };
+    const failed = finishedStatus('Failed');
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: failed }), { found: true, runId: 'run-2', status: 'RUNNING' }));
     expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
     expect(patch(actions)).toMatchObject({ phase: 'Running', completionTime: null, temporal: { runId: 'run-2' } });
@@ -127,12 +124,7 @@ describe('decide: when the workflow closed', () => {
   });
 
   it('names the workflow run that finished a run (after continue-as-new), without touching its phase', () => {
-    const done: OrchestrationRunStatus = {
-      ...started,
-      phase: 'Succeeded',
-      completionTime: '2026-11-23T12:00:05Z',
-      conditions: [...started.conditions!, { type: 'Succeeded', status: 'True', reason: 'Succeeded', lastTransitionTime: '2026-11-23T12:00:05Z' }],
-    };
+    const done = finishedStatus('Succeeded');
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { found: true, runId: 'run-3', status: 'COMPLETED', resultPhase: 'Succeeded' }));
     expect(actions).toEqual([{ type: 'patchStatus', status: { temporal: { ...started.temporal, runId: 'run-3', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-3' } } }]);
   });

@@ -3,7 +3,7 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { conditionOf, setCondition } from './conditions.js';
+import { conditionOf, setCondition } from '../core/index.js';
 import { resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
 

@@ -5,3 +5,4 @@ export * from './dag/index.js';
 export * from './run-snapshot.js';
 export * from './run-status.js';
 export * from './step-activity.js';
+export * from './conditions.js';

@@ -1,5 +1,5 @@
-/** Kubernetes-style conditions: set one, keeping lastTransitionTime unless its status changes. */
-import type { Condition } from '../core/index.js';
+/** Kubernetes-style conditions: set one, keeping lastTransitionTime unless its status changes. Pure. */
+import type { Condition } from './api/index.js';
 
 export function setCondition(conditions: readonly Condition[] | undefined, next: Omit<Condition, 'lastTransitionTime'>, now: string): Condition[] {
   const list = [...(conditions ?? [])];

@@ -2,14 +2,13 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import {
-  API_GROUP,
-  API_VERSION,
-  ORCHESTRATION_RUN_PLURAL,
+  setCondition,
   type Condition,
   type OrchestrationRunStatus,
   type RunIdentity,
   type RunStatusUpdate,
 } from '../core/index.js';
+import { isNotFound, runObjectRef } from './kube.js';
 import { recordRunEvent } from './run-events.js';
 
 export interface WriteRunStatusInput {
@@ -24,55 +23,52 @@ interface RunObject {
   status?: OrchestrationRunStatus;
 }
 
-/** The Succeeded condition for a finished run; undefined while it runs. lastTransitionTime moves only on change. */
-export function succeededCondition(update: RunStatusUpdate, previous: Condition[] | undefined, generation?: number): Condition | undefined {
+/**
+ * The conditions after a status write: a finished run gets its Succeeded condition (lastTransitionTime
+ * moves only when its status does); while it runs there is none.
+ */
+export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] | undefined, generation?: number): Condition[] {
   const terminal = update.phase === 'Succeeded' || update.phase === 'Failed' || update.phase === 'Cancelled';
-  if (!terminal) return undefined;
-  const status = update.phase === 'Succeeded' ? 'True' : 'False';
-  const before = previous?.find((c) => c.type === 'Succeeded');
-  return {
-    type: 'Succeeded',
-    status,
-    reason: update.phase,
-    ...(update.message ? { message: update.message } : {}),
-    lastTransitionTime: before?.status === status ? before.lastTransitionTime : (update.completionTime ?? update.startTime),
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
-  };
-}
-
-function notFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
+  if (!terminal) return (previous ?? []).filter((c) => c.type !== 'Succeeded');
+  return setCondition(
+    previous,
+    {
+      type: 'Succeeded',
+      status: update.phase === 'Succeeded' ? 'True' : 'False',
+      reason: update.phase,
+      ...(update.message ? { message: update.message } : {}),
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    },
+    update.completionTime ?? update.startTime,
+  );
 }
 
 export function createStatusActivities(kubeConfig: KubeConfig) {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const target = (run: RunIdentity) => ({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_RUN_PLURAL, namespace: run.namespace, name: run.name });
   return {
     async writeRunStatus({ run, status, runId }: WriteRunStatusInput): Promise<void> {
       let current: RunObject;
       try {
-        current = (await api.getNamespacedCustomObject(target(run))) as RunObject;
+        current = (await api.getNamespacedCustomObject(runObjectRef(run))) as RunObject;
       } catch (err) {
-        if (notFound(err)) throw ApplicationFailure.nonRetryable(`OrchestrationRun ${run.namespace}/${run.name} no longer exists`, 'RunNotFound');
+        if (isNotFound(err)) throw ApplicationFailure.nonRetryable(`OrchestrationRun ${run.namespace}/${run.name} no longer exists`, 'RunNotFound');
         throw err;
       }
       if (current.metadata.uid !== run.uid) {
         throw ApplicationFailure.nonRetryable(`OrchestrationRun ${run.namespace}/${run.name} was recreated (uid ${current.metadata.uid}, expected ${run.uid})`, 'RunNotFound');
       }
-      const conditions = (current.status?.conditions ?? []).filter((c) => c.type !== 'Succeeded');
-      const succeeded = succeededCondition(status, current.status?.conditions, current.metadata.generation);
       const body = {
         // resourceVersion makes this a compare-and-swap: a concurrent writer causes a 409 and a retry.
         metadata: { resourceVersion: current.metadata.resourceVersion },
         status: {
           ...status,
-          conditions: succeeded ? [...conditions, succeeded] : conditions,
+          conditions: conditionsAfter(status, current.status?.conditions, current.metadata.generation),
           // Only once the bridge wrote the reference: a partial temporal object would fail the schema.
           ...(runId && current.status?.temporal ? { temporal: { ...current.status.temporal, runId } } : {}),
         },
       };
-      await api.patchNamespacedCustomObjectStatus({ ...target(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await api.patchNamespacedCustomObjectStatus({ ...runObjectRef(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
       const before = current.status?.phase;
       const ended = (p: string | undefined) => p === 'Succeeded' || p === 'Failed' || p === 'Cancelled';
       if (ended(status.phase) && !ended(before)) {

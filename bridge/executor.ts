@@ -3,13 +3,11 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
-  API_GROUP,
-  API_VERSION,
   ORCHESTRATION_RUN_KIND,
-  ORCHESTRATION_RUN_PLURAL,
   RUNTIME_CLEANUP_FINALIZER,
   type OrchestrationRun,
 } from '../core/index.js';
+import { runObjectRef } from '../activities/kube.js';
 import { recordRunEvent } from '../activities/run-events.js';
 import { searchAttributeKeys } from '../workflows/definitions.js';
 import type { Action, BridgeSettings } from './types.js';
@@ -30,13 +28,7 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export function createExecutor(deps: ExecutorDeps) {
   const objects = deps.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
-  const target = (run: OrchestrationRun) => ({
-    group: API_GROUP,
-    version: API_VERSION,
-    plural: ORCHESTRATION_RUN_PLURAL,
-    namespace: run.metadata.namespace,
-    name: run.metadata.name,
-  });
+  const target = (run: OrchestrationRun) => runObjectRef(run.metadata);
   // resourceVersion makes each write a compare-and-swap against what decide() saw: a stale view gets a 409.
   const precondition = (run: OrchestrationRun) => ({ resourceVersion: run.metadata.resourceVersion });
 

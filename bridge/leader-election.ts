@@ -5,6 +5,7 @@
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { isNotFound } from '../activities/kube.js';
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -19,10 +20,6 @@ export interface LeaderElectionOptions {
 }
 
 const micro = (d: Date) => d.toISOString().replace('Z', '000Z'); // MicroTime
-
-function is404(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
-}
 
 export function createLeaderElector(options: LeaderElectionOptions) {
   const api = options.kubeConfig.makeApiClient(CoordinationV1Api);
@@ -49,7 +46,7 @@ export function createLeaderElector(options: LeaderElectionOptions) {
     try {
       lease = await api.readNamespacedLease({ name, namespace });
     } catch (err) {
-      if (!is404(err)) throw err;
+      if (!isNotFound(err)) throw err;
       await api.createNamespacedLease({
         namespace,
         body: {

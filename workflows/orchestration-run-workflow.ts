@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import {
   applyStepEvent,
-  findReferences,
+  referencedOutputs,
   buildStatusUpdate,
   deriveRunPhase,
   describeProblems,
@@ -61,14 +61,6 @@ function timeToContinue(): boolean {
  */
 function carriedState(dag: Dag, state: DagState, referenced: ReadonlySet<string>): DagState {
   return { ...state, steps: state.steps.map((s, i) => (s.output !== undefined && !referenced.has(dag.names[i]!) ? { ...s, output: undefined } : s)) };
-}
-
-function referencedOutputs(steps: OrchestrationRunInput['snapshot']['steps']): Set<string> {
-  const names = new Set<string>();
-  for (const step of steps) {
-    for (const ref of findReferences([step.activity?.input ?? null, step.job ?? null])) if (ref.kind === 'output') names.add(ref.step);
-  }
-  return names;
 }
 
 function outputsOf(dag: Dag, state: DagState): Record<string, string | undefined> {

@@ -18,6 +18,18 @@ export type SpecProblem =
 
 export type ValidationResult = { ok: true; dag: Dag } | { ok: false; problems: SpecProblem[] };
 
+/** The template references of a step: in its activity input and its job fields. */
+export function stepReferences(step: Pick<ValidatableStep, 'activity' | 'job'>) {
+  return findReferences([step.activity?.input ?? null, step.job ?? null]);
+}
+
+/** Steps whose output some step references: the outputs a run must keep for its templates. */
+export function referencedOutputs(steps: readonly Pick<ValidatableStep, 'activity' | 'job'>[]): Set<string> {
+  const names = new Set<string>();
+  for (const step of steps) for (const ref of stepReferences(step)) if (ref.kind === 'output') names.add(ref.step);
+  return names;
+}
+
 /** One line per problem, naming the step and the offending name or path. */
 export function describeProblem(problem: SpecProblem): string {
   switch (problem.kind) {
@@ -47,7 +59,7 @@ export function validateSteps(steps: readonly ValidatableStep[], parameters: Rea
   const { dag } = built;
   const problems: SpecProblem[] = [];
   steps.forEach((step, i) => {
-    const refs = findReferences([step.activity?.input ?? null, step.job ?? null]);
+    const refs = stepReferences(step);
     if (refs.length === 0) return;
     let upstream: Set<number> | undefined;
     for (const ref of refs) {

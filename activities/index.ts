@@ -1,14 +1,16 @@
 /**
- * Activities do the I/O: the built-in step activities (sleep, fail, http), the status writer, and the
- * fallback that fails an unknown activity name without retry. Dependencies come in through the factory.
+ * Activities do the I/O: the built-in step activities (sleep, fail, http), the job step activities, the
+ * status writer, and the fallback that fails an unknown activity name without retry. Dependencies come in through the factory.
  */
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { UNKNOWN_ACTIVITY } from '../core/index.js';
+import { DEFAULT_JOB_TTL_SECONDS, UNKNOWN_ACTIVITY } from '../core/index.js';
 import { fail } from './builtins/fail.js';
 import { http } from './builtins/http.js';
 import { sleep } from './builtins/sleep.js';
+import { createJobActivities } from './jobs/index.js';
+import type { WorkerMetrics } from './metrics.js';
 import { createStatusActivities } from './run-status.js';
 import { asStepActivity, type StepActivity } from './step-wrapper.js';
 
@@ -18,6 +20,9 @@ export interface ActivityDeps {
   kubeConfig: KubeConfig;
   /** More step activities, by the name steps use in `activity.name`. */
   stepActivities?: Record<string, StepActivity>;
+  /** ttlSecondsAfterFinished of job steps' Jobs; default 600. */
+  jobTtlSeconds?: number;
+  metrics?: WorkerMetrics;
 }
 
 export type StatusActivities = ReturnType<typeof createStatusActivities>;
@@ -29,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...wrapped,
     ...createStatusActivities(deps.kubeConfig),
+    ...createJobActivities({ kubeConfig: deps.kubeConfig, jobTtlSeconds: deps.jobTtlSeconds ?? DEFAULT_JOB_TTL_SECONDS, metrics: deps.metrics }),
     /** The worker calls this for any activity type it has no function for. */
     default(): Promise<never> {
       const { activityType, attempt } = activityInfo();

@@ -8,5 +8,26 @@ export function runObjectRef(run: { namespace: string; name: string }) {
 
 /** True for client-node's error on a 404 answer. */
 export function isNotFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 404;
+  return apiStatus(err) === 404;
+}
+
+/** The HTTP status of client-node's error, if it is one. */
+export function apiStatus(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
+}
+
+/** The apiserver's own message (a Status object's `message`), else the error's text. */
+export function apiErrorMessage(err: unknown): string {
+  const body: unknown = typeof err === 'object' && err !== null && 'body' in err ? err.body : undefined;
+  const parsed: unknown = typeof body === 'string' ? safeJson(body) : body;
+  if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string') return parsed.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,10 +6,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { StepActivityResult, StepFailureDetails } from '../core/index.js';
+import { whileHeartbeating } from './heartbeat.js';
 
 export type StepActivity = (input: unknown) => Promise<unknown>;
-
-const HEARTBEAT_EVERY_MS = 500;
 
 function outputText(output: unknown): string | undefined {
   if (output === undefined || output === null) return undefined;
@@ -37,15 +36,12 @@ function tagged(err: unknown, attempt: number): unknown {
 export function asStepActivity(fn: StepActivity): (input: unknown) => Promise<StepActivityResult> {
   return async (input) => {
     const ctx = Context.current();
-    const ticker = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
     try {
       // Racing ctx.cancelled: a cancelled step ends even if its activity ignores the cancellation signal.
-      const output = capped(outputText(await Promise.race([fn(input), ctx.cancelled])));
+      const output = capped(outputText(await whileHeartbeating(ctx, () => Promise.race([fn(input), ctx.cancelled]))));
       return { attempt: ctx.info.attempt, ...(output !== undefined ? { output } : {}) };
     } catch (err) {
       throw tagged(err, ctx.info.attempt);
-    } finally {
-      clearInterval(ticker);
     }
   };
 }

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createController } from './controller.js';
 import { createLeaderElector } from './leader-election.js';
-import { startHttpServer } from './http-server.js';
+import { startHttpServer } from '../common/http-server.js';
 import { createMetrics } from './metrics.js';
 
 const logger = pino({ name: 'orchestration-bridge' });

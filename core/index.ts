@@ -6,3 +6,4 @@ export * from './run-snapshot.js';
 export * from './run-status.js';
 export * from './step-activity.js';
 export * from './conditions.js';
+export * from './job-step.js';

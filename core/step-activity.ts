@@ -1,4 +1,6 @@
 /** The contract between the workflow and the worker for one step's activity. */
+import type { StepJobRequest } from './job-step.js';
+import type { RunIdentity } from './run-snapshot.js';
 
 /** What every step activity returns through the worker's wrapper: its output as text and the attempt that produced it. */
 export interface StepActivityResult {
@@ -11,8 +13,20 @@ export interface StepFailureDetails {
   attempt: number;
 }
 
-/** Activity type a job step runs under (implemented with the Job steps issue). */
-export const JOB_STEP_ACTIVITY = 'runJobStep';
+/** One attempt's Job, as the workflow names it to the worker. */
+export interface StepJobRef {
+  run: RunIdentity;
+  step: string;
+  attempt: number;
+  jobName: string;
+}
+
+/** How an attempt's Job ended, as the worker read it from the Job and its Pod before the Job could be collected. */
+export type StepJobOutcome =
+  | { result: 'succeeded'; message: string; output?: string }
+  | { result: 'failed'; reason: string; message: string; output?: string }
+  /** The Job disappeared before its outcome was read (deleted by hand, or a TTL too short). */
+  | { result: 'missing'; message: string };
 /** Activity that writes a run's status to its CR. */
 export const WRITE_STATUS_ACTIVITY = 'writeRunStatus';
 /** Failure type of a step whose activity name the worker does not know. */
@@ -24,3 +38,13 @@ export const INVALID_SPEC = 'InvalidSpec';
 export const STEP_HEARTBEAT_TIMEOUT_MS = 2000;
 /** Default task queue of the worker and the bridge. */
 export const DEFAULT_TASK_QUEUE = 'orchestration-bridge';
+
+/**
+ * The worker's activities of a job step, in the order the workflow calls them: create (or find) the
+ * attempt's Job, wait for its outcome; delete it when the step is cancelled.
+ */
+export interface JobActivities {
+  createStepJob(request: StepJobRequest): Promise<{ jobName: string }>;
+  awaitStepJob(ref: StepJobRef): Promise<StepJobOutcome>;
+  deleteStepJob(ref: StepJobRef): Promise<void>;
+}

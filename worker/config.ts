@@ -1,17 +1,25 @@
 /** Worker configuration from the environment, validated at start; Temporal connection via @temporalio/envconfig. */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, describeIssues } from '../core/index.js';
+import { DEFAULT_JOB_TTL_SECONDS, DEFAULT_TASK_QUEUE, describeIssues } from '../core/index.js';
 
 const WorkerEnvSchema = z.object({
   ORCHESTRATION_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
+  JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS: z.coerce.number().int().min(0).max(31536000).default(DEFAULT_JOB_TTL_SECONDS),
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
 });
 
 export interface WorkerConfig {
   taskQueue: string;
+  /** ttlSecondsAfterFinished of job steps' Jobs. */
+  jobTtlSeconds: number;
+  httpPort: number;
   namespace: string;
   connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 }
+
+/** Below this a finished Job may be collected before a busy worker reads its outcome (WorkflowJobMissing). */
+export const SHORT_JOB_TTL_SECONDS = 60;
 
 /** Throws an Error naming each bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -19,5 +27,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   if (!parsed.success) throw new Error(`invalid worker configuration: ${describeIssues(parsed.error).join('; ')}`);
   // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* and config profiles.
   const temporal = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
-  return { taskQueue: parsed.data.ORCHESTRATION_TASK_QUEUE, namespace: temporal.namespace ?? 'default', connectionOptions: temporal.connectionOptions };
+  return {
+    taskQueue: parsed.data.ORCHESTRATION_TASK_QUEUE,
+    jobTtlSeconds: parsed.data.JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS,
+    httpPort: parsed.data.WORKER_HTTP_PORT,
+    namespace: temporal.namespace ?? 'default',
+    connectionOptions: temporal.connectionOptions,
+  };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import type { WorkerMetrics } from '../activities/metrics.js';
 import type { StepActivity } from '../activities/step-wrapper.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -13,6 +14,9 @@ export interface OrchestrationWorkerOptions {
   taskQueue: string;
   kubeConfig: KubeConfig;
   stepActivities?: Record<string, StepActivity>;
+  /** ttlSecondsAfterFinished of job steps' Jobs (JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS); default 600. */
+  jobTtlSeconds?: number;
+  metrics?: WorkerMetrics;
   identity?: string;
 }
 
@@ -22,7 +26,12 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath: WORKFLOWS_PATH,
-    activities: createActivities({ kubeConfig: options.kubeConfig, stepActivities: options.stepActivities }),
+    activities: createActivities({
+      kubeConfig: options.kubeConfig,
+      stepActivities: options.stepActivities,
+      jobTtlSeconds: options.jobTtlSeconds,
+      metrics: options.metrics,
+    }),
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

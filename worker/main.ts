@@ -1,8 +1,12 @@
-/** Worker entry point: wires config, Kubernetes and Temporal together, runs until SIGINT/SIGTERM. */
+/** Worker entry point: wires config, Kubernetes and Temporal together, serves /metrics, runs until SIGINT/SIGTERM. */
 import { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection } from '@temporalio/worker';
-import { loadWorkerConfig } from './config.js';
+import { createWorkerMetrics } from '../activities/metrics.js';
+import { startHttpServer } from '../common/http-server.js';
+import { loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
 import { createOrchestrationWorker } from './create-worker.js';
+
+const log = (level: string, msg: string, fields: Record<string, unknown> = {}) => console.log(JSON.stringify({ level, msg, ...fields }));
 
 let config;
 try {
@@ -13,8 +17,21 @@ try {
 }
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
+const metrics = createWorkerMetrics();
 const connection = await NativeConnection.connect(config.connectionOptions);
-const worker = await createOrchestrationWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, kubeConfig });
-console.log(JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: config.taskQueue, namespace: config.namespace }));
+const worker = await createOrchestrationWorker({
+  connection,
+  namespace: config.namespace,
+  taskQueue: config.taskQueue,
+  kubeConfig,
+  jobTtlSeconds: config.jobTtlSeconds,
+  metrics,
+});
+const server = await startHttpServer(config.httpPort, metrics.registry, () => Promise.resolve(worker.getState() === 'RUNNING'));
+log('info', 'worker started', { taskQueue: config.taskQueue, namespace: config.namespace, jobTtlSecondsAfterFinished: config.jobTtlSeconds, httpPort: config.httpPort });
+if (config.jobTtlSeconds < SHORT_JOB_TTL_SECONDS) {
+  log('warn', `JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS=${config.jobTtlSeconds} is short: a finished Job may be deleted before its outcome is read (WorkflowJobMissing)`);
+}
 await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+server.close();
 await connection.close();

@@ -132,7 +132,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
 
   const cancelPending = (at: string) => {
     for (let i = 0; i < state.steps.length; i++) {
-      if (state.steps[i]!.phase === 'Pending') apply({ type: 'cancelled', step: i, at, message: 'run cancelled before the step started' });
+      // A launching step is already dispatched: its runner reports how it ends.
+      if (state.steps[i]!.phase === 'Pending' && !state.steps[i]!.launching) apply({ type: 'cancelled', step: i, at, message: 'run cancelled before the step started' });
     }
   };
 
@@ -144,9 +145,11 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     continuing ||= timeToContinue();
     if (!continuing && !cancelled()) {
       for (const i of stepsToStart(state, policy)) {
-        apply({ type: 'started', step: i, at: new Date().toISOString() });
+        const step = snapshot.steps[i]!;
+        // A job step shows Pending until its Job exists; the runner reports it running then.
+        apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });
         inflight += 1;
-        void runStep(snapshot.steps[i]!, i, { params: snapshot.parameters, outputs }).then((event) => ended.push(event));
+        void runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, report: apply }).then((event) => ended.push(event));
       }
     }
     if (inflight === 0) break;

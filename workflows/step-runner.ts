@@ -1,20 +1,21 @@
-/** Runs one step as an activity and turns how it ended into a step event. */
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+/** Runs one step (an activity, or a Job through the job step runner) and turns how it ended into a step event. */
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import {
-  JOB_STEP_ACTIVITY,
   STEP_DEFAULTS,
   STEP_HEARTBEAT_TIMEOUT_MS,
   substitute,
+  type RunIdentity,
   type Step,
   type StepActivityResult,
   type StepEvent,
   type TemplateValues,
 } from '../core/index.js';
+import { runJobStep } from './job-step-runner.js';
+import { describeFailure } from './step-failure.js';
 
 type StepActivity = (input: unknown) => Promise<StepActivityResult>;
 
-function activityFor(step: Step): StepActivity {
+function activityFor(step: Step, name: string): StepActivity {
   const retry = { ...STEP_DEFAULTS.retry, ...step.retry };
   const activities = proxyActivities<Record<string, StepActivity>>({
     startToCloseTimeout: `${step.timeoutSeconds ?? STEP_DEFAULTS.timeoutSeconds} seconds`,
@@ -26,27 +27,22 @@ function activityFor(step: Step): StepActivity {
     },
     summary: step.name,
   });
-  return activities[step.activity ? step.activity.name : JOB_STEP_ACTIVITY]!;
+  return activities[name]!;
 }
 
-function describeFailure(err: unknown, maxAttempts: number): { reason?: string; message: string; attempts: number } {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof ApplicationFailure) {
-    const details = cause.details?.[0] as { attempt?: number } | undefined;
-    return { reason: cause.type ?? undefined, message: cause.message, attempts: details?.attempt ?? maxAttempts };
-  }
-  if (cause instanceof TimeoutFailure) {
-    const which = cause.timeoutType === 'HEARTBEAT' ? 'no heartbeat within the heartbeat timeout' : `${(cause.timeoutType ?? 'unknown').toLowerCase()} timeout`;
-    return { reason: 'Timeout', message: `activity timed out: ${which}`, attempts: maxAttempts };
-  }
-  return { message: cause instanceof Error ? cause.message : String(cause), attempts: maxAttempts };
+export interface StepContext {
+  run: RunIdentity;
+  values: TemplateValues;
+  /** Receives the events of a step between its start and its end (a job step's Job exists, a next attempt). */
+  report: (event: StepEvent) => void;
 }
 
 /** Resolves to the event that ends the step; never rejects except on cancellation of the whole run. */
-export async function runStep(step: Step, index: number, values: TemplateValues): Promise<StepEvent> {
-  const input = step.activity ? substitute(step.activity.input ?? {}, values) : { job: substitute(step.job, values), step: step.name };
+export async function runStep(step: Step, index: number, context: StepContext): Promise<StepEvent> {
+  if (step.job) return runJobStep({ ...step, job: step.job }, index, context.values, context.run, context.report);
+  const activity = step.activity!;
   try {
-    const result = await activityFor(step)(input);
+    const result = await activityFor(step, activity.name)(substitute(activity.input ?? {}, context.values));
     return { type: 'succeeded', step: index, at: new Date().toISOString(), attempts: result.attempt, ...(result.output !== undefined ? { output: result.output } : {}) };
   } catch (err) {
     if (isCancellation(err)) return { type: 'cancelled', step: index, at: new Date().toISOString(), message: 'cancelled' };

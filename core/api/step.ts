@@ -60,6 +60,7 @@ export const JobStepSchema = z
       .optional(),
   })
   .describe('Run a batch/v1 Job in the run namespace.');
+export type JobStep = z.infer<typeof JobStepSchema>;
 
 export const StepSchema = z
   .object({

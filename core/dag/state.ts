@@ -15,6 +15,8 @@ export interface StepRecord {
   completionTime?: string;
   output?: string;
   jobName?: string;
+  /** Dispatched but not yet confirmed running (a job step before its Job exists): shown Pending, counted as running. */
+  launching?: boolean;
 }
 
 export interface DagState {
@@ -35,7 +37,10 @@ export interface SchedulePolicy {
 }
 
 export type StepEvent =
-  | { type: 'started'; step: number; at: string; attempt?: number; jobName?: string }
+  /** The step was dispatched. With `launching` it stays Pending until a `running` event confirms it. */
+  | { type: 'started'; step: number; at: string; attempt?: number; launching?: boolean }
+  /** A dispatched step is confirmed running, or a running step begins another attempt (a job step's next Job). */
+  | { type: 'running'; step: number; at: string; attempt: number; jobName?: string; message?: string }
   | { type: 'succeeded'; step: number; at: string; attempts?: number; output?: string }
   | { type: 'failed'; step: number; at: string; attempts?: number; reason?: string; message: string; output?: string }
   | { type: 'cancelled'; step: number; at: string; message?: string };
@@ -71,7 +76,7 @@ function release(dag: Dag, state: DagState, step: number): void {
 
 function skip(state: DagState, step: number, reason: string, message: string, at: string): void {
   const record = state.steps[step]!;
-  if (record.phase !== 'Pending') return;
+  if (record.phase !== 'Pending' || record.launching) return;
   state.steps[step] = { phase: 'Skipped', reason, message, completionTime: at };
 }
 
@@ -103,14 +108,26 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
     ensure(at >= 0, `step "${name}" cannot start: its dependencies have not ended`);
     state.ready.splice(at, 1);
     state.running += 1;
-    state.steps[i] = { phase: 'Running', startTime: event.at, attempts: event.attempt ?? 1, ...(event.jobName ? { jobName: event.jobName } : {}) };
+    state.steps[i] = event.launching ? { phase: 'Pending', launching: true } : { phase: 'Running', startTime: event.at, attempts: event.attempt ?? 1 };
     return;
   }
-  const wasRunning = record.phase === 'Running';
+  if (event.type === 'running') {
+    ensure(record.phase === 'Running' || record.launching === true, `step "${name}" cannot run: it is ${record.phase}`);
+    state.steps[i] = {
+      phase: 'Running',
+      startTime: record.startTime ?? event.at,
+      attempts: event.attempt,
+      ...(event.jobName ? { jobName: event.jobName } : {}),
+      ...(event.message ? { message: event.message } : {}),
+    };
+    return;
+  }
+  const wasRunning = record.phase === 'Running' || record.launching === true;
   ensure(wasRunning || (event.type === 'cancelled' && record.phase === 'Pending'), `step "${name}" cannot end: it is ${record.phase}`);
   if (wasRunning) state.running -= 1;
   else state.ready = state.ready.filter((r) => r !== i);
   const ended: StepRecord = { ...record, completionTime: event.at };
+  delete ended.launching;
   if (event.type === 'succeeded') {
     state.steps[i] = { ...ended, phase: 'Succeeded', attempts: event.attempts ?? record.attempts, ...(event.output !== undefined ? { output: event.output } : {}) };
     release(dag, state, i);

@@ -1,58 +1,25 @@
 // The bridge as a user meets it: kubectl creates runs, the bridge mirrors each into one workflow, and the
 // CR ends in a truthful status, also when the workflow is terminated from the temporal CLI.
-import { CoreV1Api } from '@kubernetes/client-node';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { createController } from '../../bridge/controller.js';
-import { createMetrics } from '../../bridge/metrics.js';
-import type { OrchestrationRunStatus } from '../../core/index.js';
-import { installCrds } from '../../sandbox/kubernetes/apply.js';
 import { waitFor } from '../../sandbox/wait.js';
-import { kubeConfig, kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
-import { startTestWorker, type TestWorker } from '../support/temporal.js';
+import { kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
+import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 
-let tw: TestWorker;
-let controller: ReturnType<typeof createController>;
+let h: BridgeHarness;
 let ns: string;
-const metrics = createMetrics();
 
 beforeAll(async () => {
-  await installCrds(sandboxEnv().KUBECONFIG);
-  ns = uniqueName('bridge');
-  await kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  tw = await startTestWorker();
-  controller = createController({
-    kubeConfig: kubeConfig(),
-    client: tw.client,
-    settings: { temporalNamespace: sandboxEnv().TEMPORAL_NAMESPACE, taskQueue: tw.taskQueue, uiBaseUrl: sandboxEnv().TEMPORAL_UI_URL },
-    namespaces: [ns],
-    identity: 'test-bridge',
-    logger: pino({ level: 'silent' }),
-    metrics,
-  });
-  await controller.start();
+  h = await startBridgeHarness('bridge');
+  ns = h.ns;
 });
 afterAll(async () => {
-  await controller?.stop();
-  await tw?.stop();
+  await h?.stop();
 });
 
 const sleep = (seconds: number) => ({ activity: { name: 'sleep', input: { seconds } } });
-
-function apply(kind: 'OrchestrationRun' | 'Orchestration', name: string, spec: unknown) {
-  return kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind, metadata: { name }, spec }));
-}
-
-async function status(name: string): Promise<OrchestrationRunStatus & { finalizers?: string[] }> {
-  const got = await kubectl(['get', 'orchrun', name, '-n', ns, '-o', 'json']);
-  const obj = JSON.parse(got.stdout) as { status?: OrchestrationRunStatus; metadata: { finalizers?: string[] } };
-  return { ...obj.status, finalizers: obj.metadata.finalizers };
-}
-
-function phaseOf(name: string, phase: string, timeoutMs = 60_000) {
-  return waitFor(async () => ((await status(name)).phase === phase ? status(name) : undefined), { what: `run ${name} ${phase}`, timeoutMs });
-}
+const apply = (kind: 'OrchestrationRun' | 'Orchestration', name: string, spec: unknown) => h.apply(kind, name, spec);
+const status = (name: string) => h.status(name);
+const phaseOf = (name: string, phase: string, timeoutMs = 60_000) => h.phaseOf(name, phase, timeoutMs);
 
 describe('bridge', () => {
   it('runs a kubectl-created run to Succeeded with every step status, the workflow ref and Events', async () => {
@@ -61,7 +28,7 @@ describe('bridge', () => {
     const done = await phaseOf(name, 'Succeeded');
     expect(done.steps?.map((s) => [s.name, s.phase])).toEqual([['a', 'Succeeded'], ['b', 'Succeeded']]);
     expect(done.finalizers).toEqual(['orchestration.proompteng.ai/runtime-cleanup']);
-    expect(done.temporal).toMatchObject({ namespace: 'default', taskQueue: tw.taskQueue, workflowId: expect.stringContaining(`orchestrationrun/${ns}/${name}/`) as string });
+    expect(done.temporal).toMatchObject({ namespace: 'default', taskQueue: h.tw.taskQueue, workflowId: expect.stringContaining(`orchestrationrun/${ns}/${name}/`) as string });
     expect(done.temporal?.uiUrl).toContain(`${sandboxEnv().TEMPORAL_UI_URL}/namespaces/default/workflows/`);
     expect(done.conditions).toEqual(
       expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' }), expect.objectContaining({ type: 'Succeeded', status: 'True' })]),

@@ -39,7 +39,7 @@ const testActivities = {
 };
 
 beforeAll(async () => {
-  tw = await startTestWorker(testActivities);
+  tw = await startTestWorker({ stepActivities: testActivities });
 });
 afterAll(async () => {
   await tw?.stop();

@@ -1,6 +1,7 @@
 /** A real worker of this project on a fresh task queue of the sandbox server, and a client for it. */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createWorkerMetrics, type WorkerMetrics } from '../../activities/metrics.js';
 import type { StepActivity } from '../../activities/step-wrapper.js';
 import type { RunSnapshot, Step } from '../../core/index.js';
 import { workflowIdFor } from '../../core/index.js';
@@ -12,20 +13,38 @@ export interface TestWorker {
   client: Client;
   taskQueue: string;
   worker: Worker;
+  /** The worker's Prometheus metrics, as its /metrics would serve them. */
+  metrics: WorkerMetrics;
   stop(): Promise<void>;
 }
 
-export async function startTestWorker(stepActivities: Record<string, StepActivity> = {}): Promise<TestWorker> {
+export interface TestWorkerOptions {
+  stepActivities?: Record<string, StepActivity>;
+  /** JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS of this worker; default 600. */
+  jobTtlSeconds?: number;
+}
+
+export async function startTestWorker(options: TestWorkerOptions = {}): Promise<TestWorker> {
   const env = sandboxEnv();
   const native = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const taskQueue = uniqueName('tq');
-  const worker = await createOrchestrationWorker({ connection: native, namespace: env.TEMPORAL_NAMESPACE, taskQueue, kubeConfig: kubeConfig(), stepActivities });
+  const metrics = createWorkerMetrics();
+  const worker = await createOrchestrationWorker({
+    connection: native,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue,
+    kubeConfig: kubeConfig(),
+    stepActivities: options.stepActivities,
+    jobTtlSeconds: options.jobTtlSeconds,
+    metrics,
+  });
   const running = worker.run();
   return {
     client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
     taskQueue,
     worker,
+    metrics,
     async stop() {
       worker.shutdown();
       await running;

@@ -1,7 +1,7 @@
 // Execution semantics of the pure core (seed 001): table tests for each rule, and properties over random DAGs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyStepEvent, buildDag, deriveRunPhase, initialState, stepCounts, type GraphStep } from '../../core/index.js';
+import { applyStepEvent, buildDag, deriveRunPhase, initialState, stepCounts, stepsToStart, type GraphStep } from '../../core/index.js';
 import { simulate } from '../support/dag-sim.js';
 
 const free = { parallelism: 0, failFast: false };
@@ -57,6 +57,38 @@ describe('execution semantics', () => {
     expect(state.steps.map((x) => [x.phase, x.reason ?? ''])).toEqual([['Cancelled', ''], ['Skipped', 'DependencyFailed'], ['Skipped', 'DependencyFailed']]);
     expect(state.steps[1]!.message).toBe('dependency "a" was cancelled');
     expect(deriveRunPhase(built.dag, state)).toBe('Cancelled');
+  });
+
+  it('a launching step (a job step before its Job exists) shows Pending, holds a parallelism slot, and runs once confirmed', () => {
+    const built = buildDag([s('job'), s('other')]);
+    if (!built.ok) throw new Error('invalid');
+    const one = { parallelism: 1, failFast: true };
+    const state = initialState(built.dag);
+    applyStepEvent(built.dag, state, { type: 'started', step: 0, at: 't1', launching: true }, one);
+    expect(state.steps[0]).toEqual({ phase: 'Pending', launching: true });
+    expect(stepsToStart(state, one)).toEqual([]);
+    expect(stepCounts(state)).toMatchObject({ pending: 2, running: 0 });
+    applyStepEvent(built.dag, state, { type: 'running', step: 0, at: 't2', attempt: 1, jobName: 'job-1' }, one);
+    expect(state.steps[0]).toEqual({ phase: 'Running', startTime: 't2', attempts: 1, jobName: 'job-1' });
+    applyStepEvent(built.dag, state, { type: 'running', step: 0, at: 't3', attempt: 2, jobName: 'job-2', message: 'attempt 1 failed' }, one);
+    expect(state.steps[0]).toMatchObject({ startTime: 't2', attempts: 2, jobName: 'job-2', message: 'attempt 1 failed' });
+    applyStepEvent(built.dag, state, { type: 'succeeded', step: 0, at: 't4', attempts: 2 }, one);
+    expect(state.steps[0]).toMatchObject({ phase: 'Succeeded', jobName: 'job-2', completionTime: 't4' });
+    expect(stepsToStart(state, one)).toEqual([1]);
+  });
+
+  it('failFast never skips a launching step: its runner reports how it ends', () => {
+    const built = buildDag([s('a'), s('job')]);
+    if (!built.ok) throw new Error('invalid');
+    const policy = { parallelism: 0, failFast: true };
+    const state = initialState(built.dag);
+    applyStepEvent(built.dag, state, { type: 'started', step: 0, at: 't1' }, policy);
+    applyStepEvent(built.dag, state, { type: 'started', step: 1, at: 't1', launching: true }, policy);
+    applyStepEvent(built.dag, state, { type: 'failed', step: 0, at: 't2', message: 'boom' }, policy);
+    expect(state.steps[1]).toEqual({ phase: 'Pending', launching: true });
+    applyStepEvent(built.dag, state, { type: 'failed', step: 1, at: 't3', reason: 'JobRejected', message: 'rejected' }, policy);
+    expect(state.steps[1]).toEqual({ phase: 'Failed', reason: 'JobRejected', message: 'rejected', completionTime: 't3' });
+    expect(state.running).toBe(0);
   });
 
   it('counts steps by phase', () => {

@@ -19,6 +19,7 @@ const BridgeEnvSchema = z.object({
   BRIDGE_LEASE_NAME: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 subdomain').default('orchestration-bridge'),
   BRIDGE_LEASE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').optional(),
   POD_NAMESPACE: z.string().optional(),
+  JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS: z.union([z.literal(''), z.coerce.number().int().min(0).max(31536000)]).optional(),
 });
 
 export interface BridgeConfig {
@@ -29,6 +30,8 @@ export interface BridgeConfig {
   httpPort: number;
   workers: number;
   lease: { name: string; namespace: string };
+  /** Default retention of finished runs in seconds; undefined keeps them. */
+  runRetentionSeconds: number | undefined;
   temporal: ReturnType<typeof loadClientConnectConfig>;
 }
 
@@ -43,6 +46,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     uiBaseUrl: c.TEMPORAL_UI_URL,
     httpPort: c.BRIDGE_HTTP_PORT,
     workers: c.BRIDGE_WORKERS,
+    runRetentionSeconds: typeof c.JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS === 'number' ? c.JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS : undefined,
     lease: { name: c.BRIDGE_LEASE_NAME, namespace: c.BRIDGE_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? 'default' },
     temporal: loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> }),
   };

@@ -103,6 +103,10 @@ export function createController(options: ControllerOptions) {
         if (!Number.isNaN(created)) metrics.startLatency.observe((Date.now() - created) / 1000);
         logger.info({ run: key, workflowId: workflowIdFor(run.metadata) }, 'workflow started');
       },
+      onRunDeleted: (_run, reason) => {
+        metrics.runsExpired.inc();
+        logger.info({ run: key, reason }, 'run deleted: retention ran out');
+      },
     });
 
   async function handle(key: string): Promise<void> {

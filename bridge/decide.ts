@@ -3,7 +3,7 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { conditionOf, setCondition } from '../core/index.js';
+import { conditionOf, deleteAtOf, retentionOf, setCondition } from '../core/index.js';
 import { resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
 
@@ -43,6 +43,29 @@ export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase
     case 'TIMED_OUT':
       return { phase: 'Failed', reason: Reasons.WorkflowTimedOut, message: 'workflow timed out', at };
   }
+}
+
+/**
+ * A finished run: status.retention shows when it will be deleted, and once that time has come it is
+ * deleted. Without a retention in force it is kept (and a stale status.retention removed).
+ */
+function afterFinish(input: ReconcileInput): Action[] {
+  const { run, now } = input;
+  const status = run.status ?? {};
+  if (!isTerminal(status.phase) || !status.completionTime) return [];
+  const retention = retentionOf(run, input.orchestration, status.phase!, input.settings.runRetentionSeconds);
+  if (!retention) return status.retention ? [{ type: 'patchStatus', status: { retention: null } }] : [];
+  const deleteAt = deleteAtOf(status.completionTime, retention.ttlSeconds);
+  const wanted = { deleteAt, ...retention };
+  const shown = status.retention;
+  const patch: Action[] =
+    shown?.deleteAt === wanted.deleteAt && shown.ttlSeconds === wanted.ttlSeconds && shown.source === wanted.source ? [] : [{ type: 'patchStatus', status: { retention: wanted } }];
+  const leftMs = Date.parse(deleteAt) - Date.parse(now);
+  if (leftMs <= 0) {
+    const message = `deleting the run: it finished at ${status.completionTime} and ${retention.source}=${retention.ttlSeconds}s ran out at ${deleteAt}; its workflow history stays in Temporal`;
+    return [{ type: 'event', eventType: 'Normal', reason: 'RetentionExpired', message }, { type: 'deleteRun', reason: message }];
+  }
+  return [...patch, { type: 'requeue', afterMs: leftMs }];
 }
 
 function beforeStart(input: ReconcileInput): Action[] {
@@ -118,11 +141,11 @@ export function decide(input: ReconcileInput): Action[] {
   }
   if (!workflow.found) {
     if (status.temporal) {
-      if (isTerminal(status.phase)) return [];
+      if (isTerminal(status.phase)) return afterFinish(input);
       const message = `workflow ${input.workflowId} not found in Temporal namespace ${input.settings.temporalNamespace}`;
       return [{ type: 'patchStatus', status: { phase: 'Failed', message, completionTime: now, conditions: setCondition(status.conditions, { type: 'Succeeded', status: 'False', reason: 'WorkflowNotFound', message }, now) } }];
     }
-    if (isTerminal(status.phase)) return [];
+    if (isTerminal(status.phase)) return afterFinish(input);
     return beforeStart(input);
   }
 
@@ -161,7 +184,7 @@ export function decide(input: ReconcileInput): Action[] {
       const url = uiUrl(input, workflow.runId);
       return [{ type: 'patchStatus', status: { temporal: { ...status.temporal, runId: workflow.runId, ...(url ? { uiUrl: url } : {}) } } }];
     }
-    return [];
+    return afterFinish(input);
   }
   let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);

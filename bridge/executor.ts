@@ -18,6 +18,8 @@ export interface ExecutorDeps {
   settings: BridgeSettings;
   requeue: (afterMs: number) => void;
   onWorkflowStarted?: (run: OrchestrationRun) => void;
+  /** Called after a finished run was deleted because its retention ran out. */
+  onRunDeleted?: (run: OrchestrationRun, reason: string) => void;
   /** Called for each write to the Kubernetes API, by kind (finalizer, status, event). */
   onApiWrite?: (kind: string) => void;
   identity: string;
@@ -75,6 +77,11 @@ export function createExecutor(deps: ExecutorDeps) {
         }
         return;
       }
+      case 'deleteRun':
+        // The uid precondition: never a run recreated under the same name since decide() looked.
+        await objects.deleteNamespacedCustomObject({ ...target(run), propagationPolicy: 'Background', body: { preconditions: { uid: run.metadata.uid } } });
+        deps.onRunDeleted?.(run, action.reason);
+        return;
       case 'cancelWorkflow':
         await deps.client.workflow.getHandle(workflowId).cancel();
         return;
@@ -96,7 +103,7 @@ export function createExecutor(deps: ExecutorDeps) {
     async execute(run: OrchestrationRun, workflowId: string, actions: Action[]): Promise<void> {
       for (const action of actions) {
         await act(run, workflowId, action);
-        if (action.type === 'addFinalizer' || action.type === 'removeFinalizer' || action.type === 'patchStatus' || action.type === 'event') deps.onApiWrite?.(action.type);
+        if (action.type !== 'startWorkflow' && action.type !== 'cancelWorkflow' && action.type !== 'requeue') deps.onApiWrite?.(action.type);
       }
     },
   };

@@ -24,12 +24,21 @@ const connection = await Connection.connect(config.temporal.connectionOptions);
 const namespace = config.temporal.namespace ?? 'default';
 const client = new Client({ connection, namespace });
 const metrics = createMetrics();
-logger.info({ namespaces: config.namespaces.length > 0 ? config.namespaces : 'all', taskQueue: config.taskQueue, enabled: config.enabled, temporalNamespace: namespace }, 'bridge starting');
+logger.info(
+  {
+    namespaces: config.namespaces.length > 0 ? config.namespaces : 'all',
+    taskQueue: config.taskQueue,
+    enabled: config.enabled,
+    temporalNamespace: namespace,
+    runRetentionSeconds: config.runRetentionSeconds ?? 'keep (JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS unset)',
+  },
+  'bridge starting',
+);
 
 const controller = createController({
   kubeConfig,
   client,
-  settings: { temporalNamespace: namespace, taskQueue: config.taskQueue, uiBaseUrl: config.uiBaseUrl },
+  settings: { temporalNamespace: namespace, taskQueue: config.taskQueue, uiBaseUrl: config.uiBaseUrl, runRetentionSeconds: config.runRetentionSeconds },
   namespaces: config.namespaces,
   identity,
   logger,

@@ -7,6 +7,7 @@ export function createMetrics() {
     registry,
     runsStarted: new Counter({ name: 'orchestration_runs_started_total', help: 'Workflows started for OrchestrationRuns', registers: [registry] }),
     runsCompleted: new Counter({ name: 'orchestration_runs_completed_total', help: 'OrchestrationRuns that reached a terminal phase', labelNames: ['phase'], registers: [registry] }),
+    runsExpired: new Counter({ name: 'orchestration_runs_expired_total', help: 'Finished OrchestrationRuns deleted because their retention ran out', registers: [registry] }),
     apiWrites: new Counter({ name: 'orchestration_bridge_api_writes_total', help: 'Writes of the bridge to the Kubernetes API', labelNames: ['kind'], registers: [registry] }),
     reconcileErrors: new Counter({ name: 'orchestration_reconcile_errors_total', help: 'Reconcile passes that failed and were retried', registers: [registry] }),
     startLatency: new Histogram({

@@ -31,6 +31,8 @@ export interface BridgeSettings {
   taskQueue: string;
   /** Base URL of the Temporal Web UI, for status.temporal.uiUrl; empty = no link. */
   uiBaseUrl: string;
+  /** Default retention of finished runs (JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS); undefined keeps them. */
+  runRetentionSeconds?: number;
 }
 
 export interface ReconcileInput {
@@ -51,6 +53,8 @@ export type Action =
   | { type: 'removeFinalizer' }
   | { type: 'startWorkflow'; snapshot: RunSnapshot }
   | { type: 'cancelWorkflow'; reason: string }
+  /** Deletes the run (its retention ran out); the deletion goes through the finalizer like any other. */
+  | { type: 'deleteRun'; reason: string }
   | { type: 'patchStatus'; status: StatusPatch }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string }
   | { type: 'requeue'; afterMs: number };

@@ -7,3 +7,4 @@ export * from './run-status.js';
 export * from './step-activity.js';
 export * from './conditions.js';
 export * from './job-step.js';
+export * from './retention.js';

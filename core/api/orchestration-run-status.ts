@@ -50,6 +50,17 @@ export const TemporalRefSchema = z.object({
 });
 export type TemporalRef = z.infer<typeof TemporalRefSchema>;
 
+export const RETENTION_SOURCES = ['ttlSecondsAfterSuccess', 'ttlSecondsAfterFailure', 'ttlSecondsAfterFinished', 'Orchestration', 'JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS'] as const;
+
+export const RetentionStatusSchema = z
+  .object({
+    deleteAt: Timestamp.describe('When the bridge deletes this finished run.'),
+    ttlSeconds: z.int().min(0),
+    source: z.enum(RETENTION_SOURCES).describe('The setting in force: a field of the run, its Orchestration, or the bridge default.'),
+  })
+  .describe('Set once a run with a retention has finished.');
+export type RetentionStatus = z.infer<typeof RetentionStatusSchema>;
+
 export const OrchestrationRunStatusSchema = z.object({
   phase: z.enum(RUN_PHASES).optional(),
   observedGeneration: z.int().min(0).optional(),
@@ -59,6 +70,7 @@ export const OrchestrationRunStatusSchema = z.object({
   cancelledBy: z.string().max(512).optional(),
   progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
   temporal: TemporalRefSchema.optional(),
+  retention: RetentionStatusSchema.optional(),
   stepCounts: StepCountsSchema.optional(),
   steps: z.array(StepStatusSchema).max(MAX_STEPS).optional(),
   conditions: z

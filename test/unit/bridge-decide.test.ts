@@ -143,3 +143,59 @@ describe('decide: deletion', () => {
     expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { deletionTimestamp: NOW, finalizers: [] })))).toEqual([]);
   });
 });
+
+describe('decide: retention of finished runs', () => {
+  const completed: WorkflowView = { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' };
+  const failedView: WorkflowView = { ...running, status: 'FAILED', failureType: 'OrchestrationRunFailed' };
+  const at = (r: OrchestrationRun, view: WorkflowView, now: string, extra: { orchestration?: Orchestration; defaultSeconds?: number } = {}) => {
+    const i = input(r, view, extra.orchestration);
+    return decide({ ...i, now, settings: { ...i.settings, runRetentionSeconds: extra.defaultSeconds } });
+  };
+  const done = (spec: Partial<OrchestrationRun['spec']>, phase: 'Succeeded' | 'Failed' = 'Succeeded', retention?: OrchestrationRunStatus['retention']) =>
+    run({ steps: [{ name: 'a', ...sleep }], ...spec }, { status: { ...finishedStatus(phase), ...(retention ? { retention } : {}) } });
+
+  it('keeps a finished run when no retention is set anywhere', () => {
+    expect(at(done({}), completed, '2027-01-01T00:00:00Z')).toEqual([]);
+  });
+
+  it('shows when the run will be deleted, and looks again then', () => {
+    const actions = at(done({ ttlSecondsAfterFinished: 60 }), completed, '2026-11-23T12:00:10.000Z');
+    expect(actions).toEqual([
+      { type: 'patchStatus', status: { retention: { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' } } },
+      { type: 'requeue', afterMs: 55_000 },
+    ]);
+  });
+
+  it('deletes the run once the time has come, with an Event saying why', () => {
+    const actions = at(done({ ttlSecondsAfterFinished: 60 }, 'Succeeded', { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' }), completed, '2026-11-23T12:01:05.000Z');
+    expect(types(actions)).toEqual(['event', 'deleteRun']);
+    expect(actions[0]).toMatchObject({ reason: 'RetentionExpired' });
+  });
+
+  it.each([
+    ['success wins over finished for a succeeded run', { ttlSecondsAfterSuccess: 5, ttlSecondsAfterFinished: 50 }, 'Succeeded', 5, 'ttlSecondsAfterSuccess'],
+    ['failure wins over finished for a failed run', { ttlSecondsAfterFailure: 7, ttlSecondsAfterFinished: 50 }, 'Failed', 7, 'ttlSecondsAfterFailure'],
+    ['success does not apply to a failed run', { ttlSecondsAfterSuccess: 5, ttlSecondsAfterFinished: 50 }, 'Failed', 50, 'ttlSecondsAfterFinished'],
+    ['the Orchestration applies when the run sets nothing', {}, 'Succeeded', 300, 'Orchestration'],
+    ['null (cleared by a merge patch) counts as unset', { ttlSecondsAfterFinished: null }, 'Succeeded', 300, 'Orchestration'],
+  ] as const)('%s', (_case, spec, phase, ttlSeconds, source) => {
+    const orchestration = { ...template, spec: { ...template.spec, ttlSecondsAfterFinished: 300 } };
+    const actions = at(done(spec, phase), phase === 'Succeeded' ? completed : failedView, '2026-11-23T12:00:05.000Z', { orchestration });
+    expect(patch(actions)?.retention).toMatchObject({ ttlSeconds, source });
+  });
+
+  it('falls back to JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS', () => {
+    expect(patch(at(done({}), completed, '2026-11-23T12:00:05.000Z', { defaultSeconds: 3600 }))?.retention).toEqual({
+      deleteAt: '2026-11-23T13:00:05Z',
+      ttlSeconds: 3600,
+      source: 'JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS',
+    });
+  });
+
+  it('removes a retention the user cleared, and never deletes a run that still runs', () => {
+    const cleared = done({}, 'Succeeded', { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' });
+    expect(at(cleared, completed, '2027-01-01T00:00:00Z')).toEqual([{ type: 'patchStatus', status: { retention: null } }]);
+    const stillRunning = run({ steps: [{ name: 'a', ...sleep }], ttlSecondsAfterFinished: 0 }, { status: started });
+    expect(types(at(stillRunning, running, '2027-01-01T00:00:00Z'))).toEqual(['requeue']);
+  });
+});

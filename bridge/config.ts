@@ -1,6 +1,7 @@
 /** Bridge configuration from the environment, validated with zod at start; a bad value names its variable. */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { withoutEmpty } from '../common/env.js';
 import { DEFAULT_TASK_QUEUE, describeIssues } from '../core/index.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -19,7 +20,7 @@ const BridgeEnvSchema = z.object({
   BRIDGE_LEASE_NAME: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 subdomain').default('orchestration-bridge'),
   BRIDGE_LEASE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').optional(),
   POD_NAMESPACE: z.string().optional(),
-  JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS: z.union([z.literal(''), z.coerce.number().int().min(0).max(31536000)]).optional(),
+  JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS: z.coerce.number().int().min(0).max(31536000).optional(),
 });
 
 export interface BridgeConfig {
@@ -36,7 +37,7 @@ export interface BridgeConfig {
 }
 
 export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeConfig {
-  const parsed = BridgeEnvSchema.safeParse(env);
+  const parsed = BridgeEnvSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) throw new Error(`invalid bridge configuration: ${describeIssues(parsed.error).join('; ')}`);
   const c = parsed.data;
   return {
@@ -46,7 +47,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     uiBaseUrl: c.TEMPORAL_UI_URL,
     httpPort: c.BRIDGE_HTTP_PORT,
     workers: c.BRIDGE_WORKERS,
-    runRetentionSeconds: typeof c.JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS === 'number' ? c.JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS : undefined,
+    runRetentionSeconds: c.JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS,
     lease: { name: c.BRIDGE_LEASE_NAME, namespace: c.BRIDGE_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? 'default' },
     temporal: loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> }),
   };

@@ -1,6 +1,7 @@
 /** Worker configuration from the environment, validated at start; Temporal connection via @temporalio/envconfig. */
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
+import { withoutEmpty } from '../common/env.js';
 import { DEFAULT_JOB_TTL_SECONDS, DEFAULT_TASK_QUEUE, describeIssues } from '../core/index.js';
 
 const WorkerEnvSchema = z.object({
@@ -23,7 +24,7 @@ export const SHORT_JOB_TTL_SECONDS = 60;
 
 /** Throws an Error naming each bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = WorkerEnvSchema.safeParse(env);
+  const parsed = WorkerEnvSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) throw new Error(`invalid worker configuration: ${describeIssues(parsed.error).join('; ')}`);
   // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* and config profiles.
   const temporal = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });

@@ -5,7 +5,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { StepActivityResult, StepFailureDetails } from '../core/index.js';
+import type { StepActivityInput, StepActivityResult, StepFailureDetails } from '../core/index.js';
 import { whileHeartbeating } from './heartbeat.js';
 
 export type StepActivity = (input: unknown) => Promise<unknown>;
@@ -33,13 +33,38 @@ function tagged(err: unknown, attempt: number): unknown {
   return ApplicationFailure.create({ message: error.message, type: error.name, details, cause: error });
 }
 
-export function asStepActivity(fn: StepActivity): (input: unknown) => Promise<StepActivityResult> {
-  return async (input) => {
+/** The workflow sends { input, cancelGraceSeconds }; a workflow from before that sent the input alone. */
+function unwrap(arg: unknown): StepActivityInput {
+  if (typeof arg === 'object' && arg !== null && 'input' in arg && 'cancelGraceSeconds' in arg) return arg as StepActivityInput;
+  return { input: (arg ?? {}) as Record<string, unknown>, cancelGraceSeconds: 0 };
+}
+
+/** Resolves when the promise settled or the time ran out, whichever is first. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+export function asStepActivity(fn: StepActivity): (arg: unknown) => Promise<StepActivityResult> {
+  return async (arg) => {
     const ctx = Context.current();
+    const { input, cancelGraceSeconds } = unwrap(arg);
     try {
-      // Racing ctx.cancelled: a cancelled step ends even if its activity ignores the cancellation signal.
-      const output = capped(outputText(await whileHeartbeating(ctx, () => Promise.race([fn(input), ctx.cancelled]))));
-      return { attempt: ctx.info.attempt, ...(output !== undefined ? { output } : {}) };
+      const output = await whileHeartbeating(ctx, async () => {
+        const running = fn(input);
+        try {
+          // Racing ctx.cancelled: a cancelled step ends even if its activity ignores the cancellation signal,
+          return await Promise.race([running, ctx.cancelled]);
+        } catch (err) {
+          // but first it gets the run's grace period to stop (it sees the cancel through Context.cancelled
+          // / cancellationSignal), heartbeating all along.
+          if (err instanceof CancelledFailure && cancelGraceSeconds > 0) await settledWithin(running, cancelGraceSeconds * 1000);
+          throw err;
+        }
+      });
+      const text = capped(outputText(output));
+      return { attempt: ctx.info.attempt, ...(text !== undefined ? { output: text } : {}) };
     } catch (err) {
       throw tagged(err, ctx.info.attempt);
     }

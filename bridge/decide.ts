@@ -165,6 +165,7 @@ export function decide(input: ReconcileInput): Action[] {
           phase: 'Running',
           message,
           completionTime: null, // merge patch: removes it
+          retention: null,
           conditions: setCondition(runningStatus(input, workflow.runId).conditions, { type: 'Succeeded', status: 'Unknown', reason: 'WorkflowReset', message }, now),
         },
       },

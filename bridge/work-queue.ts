@@ -2,12 +2,14 @@
  * A keyed work queue like client-go's: a key is queued at most once, never processed by two workers at a
  * time (a key added while it is processed runs again afterwards), and can be re-added after a delay.
  */
+const MAX_DELAY_MS = 3_600_000;
+
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly order: string[] = [];
   private readonly active = new Set<string>();
   private readonly again = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   private waiting: (() => void)[] = [];
   private closed = false;
 
@@ -23,17 +25,23 @@ export class WorkQueue {
     this.waiting.shift()?.();
   }
 
-  /** Adds the key after `ms`; an earlier pending delay for the key wins. */
+  /**
+   * Adds the key after `ms`: the earliest pending deadline for a key wins. Delays are capped at an hour
+   * (setTimeout cannot wait longer than 24.8 days; a level-based reconcile looks again then anyway).
+   */
   addAfter(key: string, ms: number): void {
     if (ms <= 0) return this.add(key);
-    if (this.timers.has(key) || this.closed) return;
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.add(key);
-      }, ms),
-    );
+    if (this.closed) return;
+    const delay = Math.min(ms, MAX_DELAY_MS);
+    const due = Date.now() + delay;
+    const pending = this.timers.get(key);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delay);
+    this.timers.set(key, { timer, due });
   }
 
   /** Runs `handle` for keys with `workers` at a time until close(). */
@@ -64,7 +72,7 @@ export class WorkQueue {
 
   close(): void {
     this.closed = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     for (const wake of this.waiting) wake();
     this.waiting = [];

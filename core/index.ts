@@ -8,3 +8,4 @@ export * from './step-activity.js';
 export * from './conditions.js';
 export * from './job-step.js';
 export * from './retention.js';
+export * from './cancel.js';

@@ -88,6 +88,8 @@ export interface StepJobRequest {
   /** The step's job, templates already substituted. */
   job: JobStep;
   timeoutSeconds: number;
+  /** The Pod's terminationGracePeriodSeconds: time to stop after SIGTERM when the step is cancelled. */
+  cancelGraceSeconds?: number;
 }
 
 /** The batch/v1 Job of one attempt, as plain JSON. */
@@ -114,6 +116,7 @@ export function stepJobManifest(request: StepJobRequest, ttlSecondsAfterFinished
         metadata: { labels },
         spec: {
           restartPolicy: 'Never',
+          ...(request.cancelGraceSeconds !== undefined ? { terminationGracePeriodSeconds: request.cancelGraceSeconds } : {}),
           containers: [
             {
               name: STEP_CONTAINER,

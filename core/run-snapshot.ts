@@ -22,6 +22,8 @@ export interface RunSnapshot {
   writeStatus: boolean;
   /** Minimum time between two status writes; state changes in between are coalesced. */
   statusIntervalMs?: number;
+  /** cancellationPolicy.gracePeriodSeconds: how long running steps get to stop after a cancel. Default 0. */
+  cancelGraceSeconds?: number;
 }
 
 /** Carried across continue-as-new: the snapshot plus everything the run has done so far. */

@@ -8,6 +8,15 @@ export interface StepActivityResult {
   attempt: number;
 }
 
+/**
+ * What the workflow passes a step activity: the step's input, and how long the activity may take to stop
+ * once cancelled (the run's grace period). The worker's wrapper hands `input` to the activity.
+ */
+export interface StepActivityInput {
+  input: Record<string, unknown>;
+  cancelGraceSeconds: number;
+}
+
 /** Details attached to a step activity's failure, so the workflow can record attempts. */
 export interface StepFailureDetails {
   attempt: number;
@@ -29,6 +38,11 @@ export type StepJobOutcome =
   | { result: 'missing'; message: string };
 /** Activity that writes a run's status to its CR. */
 export const WRITE_STATUS_ACTIVITY = 'writeRunStatus';
+/**
+ * Activities of the worker itself. A step may not name them: they act with the worker's own Kubernetes
+ * rights on whatever their input names.
+ */
+export const RESERVED_ACTIVITY_NAMES: readonly string[] = [WRITE_STATUS_ACTIVITY, 'createStepJob', 'awaitStepJob', 'deleteStepJob', 'runJobStep', 'default'];
 /** Failure type of a step whose activity name the worker does not know. */
 export const UNKNOWN_ACTIVITY = 'UnknownActivity';
 /** Failure type of a run that failed, so the workflow closes Failed in Temporal too. */

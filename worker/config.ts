@@ -8,6 +8,7 @@ const WorkerEnvSchema = z.object({
   ORCHESTRATION_TASK_QUEUE: z.string().min(1).default(DEFAULT_TASK_QUEUE),
   JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS: z.coerce.number().int().min(0).max(31536000).default(DEFAULT_JOB_TTL_SECONDS),
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100000).default(1000),
 });
 
 export interface WorkerConfig {
@@ -15,6 +16,7 @@ export interface WorkerConfig {
   /** ttlSecondsAfterFinished of job steps' Jobs. */
   jobTtlSeconds: number;
   httpPort: number;
+  maxConcurrentActivities: number;
   namespace: string;
   connectionOptions: ReturnType<typeof loadClientConnectConfig>['connectionOptions'];
 }
@@ -32,6 +34,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     taskQueue: parsed.data.ORCHESTRATION_TASK_QUEUE,
     jobTtlSeconds: parsed.data.JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS,
     httpPort: parsed.data.WORKER_HTTP_PORT,
+    maxConcurrentActivities: parsed.data.WORKER_MAX_CONCURRENT_ACTIVITIES,
     namespace: temporal.namespace ?? 'default',
     connectionOptions: temporal.connectionOptions,
   };

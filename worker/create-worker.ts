@@ -6,6 +6,8 @@ import { createActivities } from '../activities/index.js';
 import type { WorkerMetrics } from '../activities/metrics.js';
 import type { StepActivity } from '../activities/step-wrapper.js';
 
+export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
+
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface OrchestrationWorkerOptions {
@@ -17,6 +19,8 @@ export interface OrchestrationWorkerOptions {
   /** ttlSecondsAfterFinished of job steps' Jobs (JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS); default 600. */
   jobTtlSeconds?: number;
   metrics?: WorkerMetrics;
+  /** Activities run at once (WORKER_MAX_CONCURRENT_ACTIVITIES); each running job step holds one while it waits. */
+  maxConcurrentActivities?: number;
   identity?: string;
 }
 
@@ -32,6 +36,8 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
       jobTtlSeconds: options.jobTtlSeconds,
       metrics: options.metrics,
     }),
+    // Mostly waiting on I/O: a job step holds its slot for as long as its Job runs.
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

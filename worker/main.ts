@@ -25,10 +25,11 @@ const worker = await createOrchestrationWorker({
   taskQueue: config.taskQueue,
   kubeConfig,
   jobTtlSeconds: config.jobTtlSeconds,
+  maxConcurrentActivities: config.maxConcurrentActivities,
   metrics,
 });
 const server = await startHttpServer(config.httpPort, metrics.registry, () => Promise.resolve(worker.getState() === 'RUNNING'));
-log('info', 'worker started', { taskQueue: config.taskQueue, namespace: config.namespace, jobTtlSecondsAfterFinished: config.jobTtlSeconds, httpPort: config.httpPort });
+log('info', 'worker started', { taskQueue: config.taskQueue, namespace: config.namespace, jobTtlSecondsAfterFinished: config.jobTtlSeconds, maxConcurrentActivities: config.maxConcurrentActivities, httpPort: config.httpPort });
 if (config.jobTtlSeconds < SHORT_JOB_TTL_SECONDS) {
   log('warn', `JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS=${config.jobTtlSeconds} is short: a finished Job may be deleted before its outcome is read (WorkflowJobMissing)`);
 }

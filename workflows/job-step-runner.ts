@@ -11,14 +11,13 @@ import {
   substitute,
   type JobActivities,
   type JobStep,
-  type RunIdentity,
   type Step,
   type StepEvent,
   type StepJobOutcome,
   type StepJobRef,
-  type TemplateValues,
 } from '../core/index.js';
 import { describeFailure } from './step-failure.js';
+import type { StepContext } from './step-runner.js';
 
 /** Kubernetes API hiccups are retried within an attempt; the Job's own failure is the attempt's outcome. */
 const API_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' } as const;
@@ -28,8 +27,7 @@ const AWAIT_SLACK_SECONDS = 300;
 function activitiesFor(step: Step, timeoutSeconds: number): JobActivities {
   const create = proxyActivities<JobActivities>({
     startToCloseTimeout: '30 seconds',
-    scheduleToCloseTimeout: '5 minutes',
-    retry: API_RETRY,
+    retry: { ...API_RETRY, maximumAttempts: 20 },
     summary: `${step.name}: create Job`,
   });
   const wait = proxyActivities<JobActivities>({
@@ -49,8 +47,19 @@ function activitiesFor(step: Step, timeoutSeconds: number): JobActivities {
 
 const now = () => new Date().toISOString();
 
-export async function runJobStep(step: Step & { job: JobStep }, index: number, values: TemplateValues, run: RunIdentity, report: (event: StepEvent) => void): Promise<StepEvent> {
-  const job = substitute(step.job, values);
+/** Deletes the attempt's Job, whatever happens around it; false if that failed for good. */
+async function removeJob(activities: JobActivities, ref: StepJobRef): Promise<boolean> {
+  try {
+    await CancellationScope.nonCancellable(() => activities.deleteStepJob(ref));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function runJobStep(step: Step & { job: JobStep }, index: number, context: StepContext): Promise<StepEvent> {
+  const { run, report, cancelGraceSeconds } = context;
+  const job = substitute(step.job, context.values);
   const retry = { ...STEP_DEFAULTS.retry, ...step.retry };
   const timeoutSeconds = step.timeoutSeconds ?? STEP_DEFAULTS.timeoutSeconds;
   const activities = activitiesFor(step, timeoutSeconds);
@@ -60,7 +69,7 @@ export async function runJobStep(step: Step & { job: JobStep }, index: number, v
     let ref: StepJobRef;
     try {
       // Not cancellable: a Job whose creation was under way when a cancel came is found and deleted below.
-      const { jobName } = await CancellationScope.nonCancellable(() => activities.createStepJob({ run, step: step.name, attempt, job, timeoutSeconds }));
+      const { jobName } = await CancellationScope.nonCancellable(() => activities.createStepJob({ run, step: step.name, attempt, job, timeoutSeconds, cancelGraceSeconds }));
       ref = { run, step: step.name, attempt, jobName };
     } catch (err) {
       return { type: 'failed', step: index, at: now(), ...describeFailure(err, attempt), attempts: attempt };
@@ -70,11 +79,16 @@ export async function runJobStep(step: Step & { job: JobStep }, index: number, v
     try {
       if (!CancellationScope.current().consideredCancelled) outcome = await activities.awaitStepJob(ref);
     } catch (err) {
-      if (!isCancellation(err)) return { type: 'failed', step: index, at: now(), ...describeFailure(err, attempt), attempts: attempt };
+      if (!isCancellation(err)) {
+        // The wait failed for good (API errors, timeouts): the Job must not run on unobserved.
+        const stopped = await removeJob(activities, ref);
+        const failure = describeFailure(err, attempt);
+        return { type: 'failed', step: index, at: now(), ...failure, message: stopped ? failure.message : `${failure.message}; its Job ${ref.jobName} could not be deleted`, attempts: attempt };
+      }
     }
     if (!outcome) {
-      await CancellationScope.nonCancellable(() => activities.deleteStepJob(ref));
-      return cancelled(attempt);
+      const stopped = await removeJob(activities, ref);
+      return { ...cancelled(attempt), ...(stopped ? {} : { message: `cancelled in attempt ${attempt}; its Job ${ref.jobName} could not be deleted` }) };
     }
     if (outcome.result === 'succeeded') {
       return { type: 'succeeded', step: index, at: now(), attempts: attempt, ...(outcome.output !== undefined ? { output: outcome.output } : {}) };
@@ -85,13 +99,13 @@ export async function runJobStep(step: Step & { job: JobStep }, index: number, v
     if (outcome.result === 'missing' || attempt >= retry.maxAttempts) {
       return { type: 'failed', step: index, at: now(), attempts: attempt, reason, message: outcome.message, ...output };
     }
-    const delaySeconds = retry.initialIntervalSeconds * retry.backoffCoefficient ** (attempt - 1);
+    // Capped like Temporal's own retries (100 × the initial interval).
+    const delaySeconds = Math.min(retry.initialIntervalSeconds * retry.backoffCoefficient ** (attempt - 1), 100 * retry.initialIntervalSeconds);
     retryNote = `attempt ${attempt} failed (${reason}): ${outcome.message}`;
     try {
       await sleep(delaySeconds * 1000);
-    } catch (err) {
-      if (isCancellation(err)) return cancelled(attempt);
-      throw err;
+    } catch {
+      return cancelled(attempt); // only a cancellation interrupts a timer
     }
   }
 }

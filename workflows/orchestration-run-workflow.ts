@@ -8,6 +8,7 @@ import {
   CancellationScope,
   condition,
   continueAsNew,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -35,7 +36,7 @@ import {
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { detailsTable } from './details.js';
 import { StatusReporter } from './status-reporter.js';
-import { runStep } from './step-runner.js';
+import { runStep, STEPS_STOP_BEFORE_CANCELLED } from './step-runner.js';
 
 /** Continue as new well before the 51,200-event limit, also when the server does not suggest it. */
 const MAX_EVENTS_PER_GENERATION = 10_000;
@@ -46,6 +47,9 @@ export interface OrchestrationRunResult {
   statusWrites: number;
   generations: number;
 }
+
+/** Beyond the grace period, time a cancelled step's worker gets to report that it stopped. */
+const STOP_REPORT_SLACK_SECONDS = 15;
 
 /** Status writes put the whole status into the history, so bytes count as much as events. */
 const MAX_HISTORY_BYTES_PER_GENERATION = 8 * 1024 * 1024;
@@ -130,6 +134,17 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   };
   const cancelled = () => CancellationScope.current().consideredCancelled;
 
+  const grace = snapshot.cancelGraceSeconds ?? 0;
+  let stopDeadline: number | undefined;
+  // Steps that did not stop within the grace period: recorded Cancelled, no longer waited for.
+  const abandonRunning = (at: string) => {
+    state.steps.forEach((s, i) => {
+      if (s.phase === 'Running' || s.launching) {
+        apply({ type: 'cancelled', step: i, at, message: `did not stop within the grace period of ${grace}s after the cancel; no longer waited for` });
+      }
+    });
+  };
+
   const cancelPending = (at: string) => {
     for (let i = 0; i < state.steps.length; i++) {
       // A launching step is already dispatched: its runner reports how it ends.
@@ -149,13 +164,25 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
         // A job step shows Pending until its Job exists; the runner reports it running then.
         apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });
         inflight += 1;
-        void runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, report: apply }).then((event) => ended.push(event));
+        void runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: grace, report: apply })
+          // runStep is meant never to reject; should it, the step fails instead of the workflow task.
+          .catch((err: unknown): StepEvent => ({ type: 'failed', step: i, at: new Date().toISOString(), reason: 'StepError', message: String(err) }))
+          .then((event) => ended.push(event));
       }
     }
     if (inflight === 0) break;
     // Non-cancellable wait: a cancel request cancels the running activities (they are in the root scope),
-    // and the loop must still collect how each one ended before the run can say Cancelled.
-    await CancellationScope.nonCancellable(() => condition(() => ended.length > 0));
+    // and the loop must still collect how each one ended before the run can say Cancelled. Once
+    // cancelled, steps get their grace period (and time to report) to stop; then the run stops waiting.
+    if (cancelled() && stopDeadline === undefined && patched(STEPS_STOP_BEFORE_CANCELLED)) stopDeadline = Date.now() + (grace + STOP_REPORT_SLACK_SECONDS) * 1000;
+    if (stopDeadline === undefined) {
+      // A cancel request wakes the loop too, to cancel the unstarted steps and start the grace period.
+      const stopping = patched(STEPS_STOP_BEFORE_CANCELLED);
+      await CancellationScope.nonCancellable(() => condition(() => ended.length > 0 || (stopping && cancelled())));
+    } else if (!(await CancellationScope.nonCancellable(() => condition(() => ended.length > 0, Math.max(1, stopDeadline! - Date.now()))))) {
+      abandonRunning(new Date().toISOString());
+      break;
+    }
     if (cancelled()) cancelPending(new Date().toISOString()); // before the ends, so dependents say Cancelled
     for (const event of ended.splice(0)) {
       inflight -= 1;

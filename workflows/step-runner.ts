@@ -1,11 +1,12 @@
 /** Runs one step (an activity, or a Job through the job step runner) and turns how it ended into a step event. */
-import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import {
   STEP_DEFAULTS,
   STEP_HEARTBEAT_TIMEOUT_MS,
   substitute,
   type RunIdentity,
   type Step,
+  type StepActivityInput,
   type StepActivityResult,
   type StepEvent,
   type TemplateValues,
@@ -13,7 +14,15 @@ import {
 import { runJobStep } from './job-step-runner.js';
 import { describeFailure } from './step-failure.js';
 
-type StepActivity = (input: unknown) => Promise<StepActivityResult>;
+type StepActivity = (input: StepActivityInput) => Promise<StepActivityResult>;
+
+/**
+ * Since this patch a cancelled step ends only when its activity has stopped (or its grace period ran out),
+ * not when the cancel was requested. Histories from before it keep the old behaviour on replay.
+ */
+export const STEPS_STOP_BEFORE_CANCELLED = 'steps-stop-before-cancelled';
+/** Since this patch a job step runs its Job; before it, job steps called an activity no worker had. */
+const JOB_STEPS = 'job-steps';
 
 function activityFor(step: Step, name: string): StepActivity {
   const retry = { ...STEP_DEFAULTS.retry, ...step.retry };
@@ -26,6 +35,7 @@ function activityFor(step: Step, name: string): StepActivity {
       backoffCoefficient: retry.backoffCoefficient,
     },
     summary: step.name,
+    cancellationType: patched(STEPS_STOP_BEFORE_CANCELLED) ? ActivityCancellationType.WAIT_CANCELLATION_COMPLETED : ActivityCancellationType.TRY_CANCEL,
   });
   return activities[name]!;
 }
@@ -33,16 +43,19 @@ function activityFor(step: Step, name: string): StepActivity {
 export interface StepContext {
   run: RunIdentity;
   values: TemplateValues;
+  cancelGraceSeconds: number;
   /** Receives the events of a step between its start and its end (a job step's Job exists, a next attempt). */
   report: (event: StepEvent) => void;
 }
 
 /** Resolves to the event that ends the step; never rejects except on cancellation of the whole run. */
 export async function runStep(step: Step, index: number, context: StepContext): Promise<StepEvent> {
-  if (step.job) return runJobStep({ ...step, job: step.job }, index, context.values, context.run, context.report);
-  const activity = step.activity!;
+  if (step.job && patched(JOB_STEPS)) return runJobStep({ ...step, job: step.job }, index, context);
   try {
-    const result = await activityFor(step, activity.name)(substitute(activity.input ?? {}, context.values));
+    const result = step.activity
+      ? await activityFor(step, step.activity.name)({ input: substitute(step.activity.input ?? {}, context.values), cancelGraceSeconds: context.cancelGraceSeconds })
+      : // Histories from before job steps scheduled this activity, which the worker never had.
+        await (activityFor(step, 'runJobStep') as (input: unknown) => Promise<StepActivityResult>)({ job: substitute(step.job, context.values), step: step.name });
     return { type: 'succeeded', step: index, at: new Date().toISOString(), attempts: result.attempt, ...(result.output !== undefined ? { output: result.output } : {}) };
   } catch (err) {
     if (isCancellation(err)) return { type: 'cancelled', step: index, at: new Date().toISOString(), message: 'cancelled' };

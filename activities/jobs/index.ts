@@ -1,9 +1,10 @@
 /**
  * The activities of a job step: create (or find) the Job of an attempt, wait for its outcome with a watch,
- * delete it on cancellation. The Job's outcome is read before the Job can be collected; a Job that
- * disappears first is reported as WorkflowJobMissing, with a Warning Event and a metric.
+ * delete it when the step is cancelled. The outcome is read as soon as the Job finishes, long before the
+ * Job's TTL can collect it; a Job that disappears first is reported as WorkflowJobMissing, with a Warning
+ * Event and a metric.
  */
-import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -17,11 +18,11 @@ import {
   type StepJobRequest,
 } from '../../core/index.js';
 import { whileHeartbeating } from '../heartbeat.js';
-import { apiErrorMessage, apiStatus, isNotFound } from '../kube.js';
+import { apiErrorMessage, apiStatus, isNotFound, runObjectRef } from '../kube.js';
 import type { WorkerMetrics } from '../metrics.js';
 import { recordRunEvent } from '../run-events.js';
 import { jobOutcome } from './outcome.js';
-import { nextJobChange } from './watch-job.js';
+import { jobWatcher } from './watch-job.js';
 
 export interface JobActivityDeps {
   kubeConfig: KubeConfig;
@@ -31,35 +32,58 @@ export interface JobActivityDeps {
 }
 
 /** Errors the apiserver gives for a Job it will never accept: retrying cannot help. */
-const REJECTED = new Set([400, 403, 404, 422]);
+const REJECTED = new Set([400, 404, 422]);
 
-/** Wait before re-reading a Job after a watch failed, so a broken watch does not become a tight loop. */
+/** Wait before listing a Job again after its watch failed, so a broken watch does not become a tight loop. */
 const REWATCH_DELAY_MS = 1000;
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 
 export function createJobActivities(deps: JobActivityDeps): JobActivities {
   const batch = deps.kubeConfig.makeApiClient(BatchV1Api);
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
+  const objects = deps.kubeConfig.makeApiClient(CustomObjectsApi);
+
+  /** The Job must carry the run's uid: a Job of the same name from elsewhere is never touched. */
+  function ensureOwned(ref: StepJobRef, job: V1Job): V1Job {
+    const owner = job.metadata?.labels?.[JobLabels.runUid];
+    if (owner !== ref.run.uid) {
+      throw ApplicationFailure.nonRetryable(`Job ${ref.run.namespace}/${ref.jobName} belongs to run uid ${owner ?? '(none)'}, not ${ref.run.uid}`, 'JobNameConflict');
+    }
+    return job;
+  }
 
   async function readJob(ref: StepJobRef): Promise<V1Job | undefined> {
     try {
-      const job = await batch.readNamespacedJob({ name: ref.jobName, namespace: ref.run.namespace });
-      const owner = job.metadata?.labels?.[JobLabels.runUid];
-      if (owner !== ref.run.uid) {
-        throw ApplicationFailure.nonRetryable(`Job ${ref.run.namespace}/${ref.jobName} belongs to run uid ${owner ?? '(none)'}, not ${ref.run.uid}`, 'JobNameConflict');
-      }
-      return job;
+      return ensureOwned(ref, await batch.readNamespacedJob({ name: ref.jobName, namespace: ref.run.namespace }));
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  async function outcomeOf(job: V1Job): Promise<StepJobOutcome | undefined> {
-    const pods = await core.listNamespacedPod({ namespace: job.metadata!.namespace!, labelSelector: `batch.kubernetes.io/controller-uid=${job.metadata!.uid!}` });
-    return jobOutcome(job, pods.items);
+  async function outcomeOf(namespace: string, jobUid: string | undefined, job: V1Job): Promise<StepJobOutcome | undefined> {
+    const pods = jobUid ? (await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/controller-uid=${jobUid}` })).items : [];
+    return jobOutcome(job, pods);
+  }
+
+  /** Whether the run itself is gone or going: then its Jobs go with it, and that is no WorkflowJobMissing. */
+  async function runIsGoing(ref: StepJobRef): Promise<boolean> {
+    try {
+      const run = (await objects.getNamespacedCustomObject(runObjectRef(ref.run))) as { metadata: { uid: string; deletionTimestamp?: string } };
+      return run.metadata.uid !== ref.run.uid || run.metadata.deletionTimestamp !== undefined;
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      throw err;
+    }
   }
 
   async function reportMissing(ref: StepJobRef, lastSeen: string, detail?: string): Promise<StepJobOutcome> {
+    if (await runIsGoing(ref)) return { result: 'missing', message: `Job ${ref.run.namespace}/${ref.jobName} was deleted with its run` };
     const message =
       `Job ${ref.run.namespace}/${ref.jobName} of step "${ref.step}" (attempt ${ref.attempt}) disappeared before its outcome was recorded` +
       `${detail ? ` (${detail})` : ''}; last seen ${lastSeen}. Finished Jobs are kept ttlSecondsAfterFinished=${deps.jobTtlSeconds}s ` +
@@ -73,24 +97,35 @@ export function createJobActivities(deps: JobActivityDeps): JobActivities {
     return { result: 'missing', message };
   }
 
-  async function waitForOutcome(ref: StepJobRef, signal: AbortSignal): Promise<StepJobOutcome> {
-    let lastSeen = 'never';
+  async function waitForOutcome(ref: StepJobRef, signal: AbortSignal): Promise<StepJobOutcome | undefined> {
+    const watcher = jobWatcher(deps.kubeConfig, ref.run.namespace, ref.jobName);
+    let last: V1Job | undefined;
+    let listed = await watcher.list();
     while (!signal.aborted) {
-      const job = await readJob(ref);
-      if (!job) return reportMissing(ref, lastSeen);
-      lastSeen = job.status?.active ? 'running' : 'not yet running';
-      const outcome = await outcomeOf(job);
-      if (outcome?.result === 'missing') return reportMissing(ref, 'finished', outcome.message);
-      if (outcome) return outcome;
-      const change = await nextJobChange(deps.kubeConfig, ref.run.namespace, ref.jobName, job.metadata!.resourceVersion!, signal);
-      if (change.kind === 'deleted') {
-        // The Pod may outlive its Job for a moment (background deletion); if it has ended, the outcome is still there.
-        const late = await outcomeOf(change.job);
-        return late && late.result !== 'missing' ? late : reportMissing(ref, change.job.status?.active ? 'running' : lastSeen);
+      if (!listed.job) {
+        // Gone before we saw it finish: its Pod may still tell how it ended.
+        const late = last ? await outcomeOf(ref.run.namespace, last.metadata?.uid, last) : undefined;
+        if (late && late.result !== 'missing') return late;
+        return signal.aborted ? undefined : reportMissing(ref, last?.status?.active ? 'running' : 'not running');
       }
-      if (change.kind === 'closed' && change.error) await new Promise((r) => setTimeout(r, REWATCH_DELAY_MS));
+      last = ensureOwned(ref, listed.job);
+      const outcome = await outcomeOf(ref.run.namespace, last.metadata?.uid, last);
+      if (outcome?.result === 'missing') return signal.aborted ? undefined : reportMissing(ref, 'finished', outcome.message);
+      if (outcome) return outcome;
+      const from = { resourceVersion: listed.resourceVersion };
+      let change = await watcher.next(from, signal);
+      // A watch that ended quietly (its timeout) goes on from where it was.
+      while (change.kind === 'closed' && !change.error && !signal.aborted) change = await watcher.next(from, signal);
+      if (change.kind === 'closed') {
+        if (change.error) await pause(REWATCH_DELAY_MS, signal);
+        listed = await watcher.list();
+      } else {
+        // The event's object is the Job as it ended (or was deleted): no second read that a short TTL could lose.
+        listed = { job: change.kind === 'deleted' ? undefined : change.job, resourceVersion: from.resourceVersion };
+        if (change.kind === 'deleted') last = change.job;
+      }
     }
-    throw new Error('cancelled');
+    return undefined;
   }
 
   return {
@@ -103,6 +138,7 @@ export function createJobActivities(deps: JobActivityDeps): JobActivities {
       } catch (err) {
         const status = apiStatus(err);
         if (status !== 409) {
+          // A 403 may be a ResourceQuota that frees up: retried like any API error.
           if (status !== undefined && REJECTED.has(status)) {
             throw ApplicationFailure.nonRetryable(`the apiserver rejected Job ${ref.jobName}: ${apiErrorMessage(err)}`, 'JobRejected');
           }
@@ -117,30 +153,36 @@ export function createJobActivities(deps: JobActivityDeps): JobActivities {
     /** Waits for the attempt's Job to finish and returns its outcome. */
     async awaitStepJob(ref: StepJobRef): Promise<StepJobOutcome> {
       const ctx = Context.current();
-      const stop = new AbortController();
-      ctx.cancelled.catch(() => stop.abort());
-      return whileHeartbeating(ctx, () => Promise.race([waitForOutcome(ref, stop.signal), ctx.cancelled]));
+      return whileHeartbeating(ctx, async () => {
+        const outcome = await Promise.race([waitForOutcome(ref, ctx.cancellationSignal), ctx.cancelled]);
+        if (!outcome) await ctx.cancelled; // stopped by the cancellation: rejects with it
+        return outcome!;
+      });
     },
 
     /**
-     * Deletes the attempt's Job and its Pods (foreground: the Job goes last) and waits until it is gone,
-     * so a cancelled step has stopped when its workflow says so.
+     * Deletes the attempt's Job and its Pods (foreground: the Job goes last, once its Pods have stopped
+     * within their grace period) and waits until it is gone, so a cancelled step has stopped when the
+     * workflow says so. Only a Job carrying the run's uid is deleted.
      */
     async deleteStepJob(ref: StepJobRef): Promise<void> {
       const ctx = Context.current();
+      const job = await readJob(ref);
+      if (!job) return;
       try {
-        await batch.deleteNamespacedJob({ name: ref.jobName, namespace: ref.run.namespace, propagationPolicy: 'Foreground' });
+        await batch.deleteNamespacedJob({ name: ref.jobName, namespace: ref.run.namespace, propagationPolicy: 'Foreground', body: { preconditions: { uid: job.metadata!.uid! } } });
       } catch (err) {
         if (isNotFound(err)) return;
         throw err;
       }
-      const stop = new AbortController();
       await whileHeartbeating(ctx, async () => {
+        const watcher = jobWatcher(deps.kubeConfig, ref.run.namespace, ref.jobName);
         for (;;) {
-          const job = await readJob(ref);
-          if (!job) return;
-          const change = await nextJobChange(deps.kubeConfig, ref.run.namespace, ref.jobName, job.metadata!.resourceVersion!, stop.signal);
+          const listed = await watcher.list();
+          if (!listed.job || listed.job.metadata?.uid !== job.metadata!.uid) return;
+          const change = await watcher.next({ resourceVersion: listed.resourceVersion }, ctx.cancellationSignal);
           if (change.kind === 'deleted') return;
+          if (change.kind === 'closed' && change.error) await pause(REWATCH_DELAY_MS, ctx.cancellationSignal);
         }
       });
     },

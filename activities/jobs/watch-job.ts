@@ -1,34 +1,56 @@
 /**
- * Waits on one Job with a watch (not a poll): resolves when the Job finishes, is deleted, or the watch
- * ends (the caller re-reads and watches again from the new resourceVersion).
+ * Waits on one Job with a watch (not a poll). The watch starts from a list's resourceVersion and carries
+ * it forward through events and bookmarks, so a quiet long-running Job does not fall out of the
+ * apiserver's watch cache; a 410 Gone or a closed watch lists again.
  */
-import { Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { finishedCondition } from './outcome.js';
 
 export type JobChange = { kind: 'finished'; job: V1Job } | { kind: 'deleted'; job: V1Job } | { kind: 'closed'; error?: unknown };
 
-/** The server ends each watch after this long; the caller then re-reads the Job. */
+/** The server ends each watch after this long; the caller then watches again from where it was. */
 const WATCH_SECONDS = 60;
 
-export async function nextJobChange(kubeConfig: KubeConfig, namespace: string, name: string, resourceVersion: string, signal: AbortSignal): Promise<JobChange> {
-  let settle!: (change: JobChange) => void;
-  const settled = new Promise<JobChange>((resolve) => (settle = resolve));
-  const request = await new Watch(kubeConfig).watch(
-    `/apis/batch/v1/namespaces/${namespace}/jobs`,
-    { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS },
-    (phase, obj: V1Job) => {
-      if (phase === 'DELETED') settle({ kind: 'deleted', job: obj });
-      else if ((phase === 'ADDED' || phase === 'MODIFIED') && finishedCondition(obj)) settle({ kind: 'finished', job: obj });
-      else if (phase === 'ERROR') settle({ kind: 'closed', error: obj }); // e.g. 410 Gone: re-read and watch again
+export interface JobWatcher {
+  /** The Job as listed now (undefined: it does not exist), and the list's resourceVersion. */
+  list(): Promise<{ job: V1Job | undefined; resourceVersion: string }>;
+  /** The next change that matters from resourceVersion on; updates `resourceVersion` as events arrive. */
+  next(from: { resourceVersion: string }, signal: AbortSignal): Promise<JobChange>;
+}
+
+export function jobWatcher(kubeConfig: KubeConfig, namespace: string, name: string): JobWatcher {
+  const batch = kubeConfig.makeApiClient(BatchV1Api);
+  const path = `/apis/batch/v1/namespaces/${namespace}/jobs`;
+  const fieldSelector = `metadata.name=${name}`;
+  return {
+    async list() {
+      const listed = await batch.listNamespacedJob({ namespace, fieldSelector });
+      return { job: listed.items[0], resourceVersion: listed.metadata?.resourceVersion ?? '' };
     },
-    (error: unknown) => settle({ kind: 'closed', error }),
-  );
-  const abort = () => settle({ kind: 'closed' });
-  signal.addEventListener('abort', abort, { once: true });
-  try {
-    return await settled;
-  } finally {
-    signal.removeEventListener('abort', abort);
-    request.abort();
-  }
+    async next(from, signal) {
+      if (signal.aborted) return { kind: 'closed' };
+      let settle!: (change: JobChange) => void;
+      const settled = new Promise<JobChange>((resolve) => (settle = resolve));
+      const request = await new Watch(kubeConfig).watch(
+        path,
+        { fieldSelector, resourceVersion: from.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: WATCH_SECONDS },
+        (phase, obj: V1Job) => {
+          if (phase === 'ERROR') return settle({ kind: 'closed', error: obj }); // e.g. 410 Gone: list again
+          if (obj.metadata?.resourceVersion) from.resourceVersion = obj.metadata.resourceVersion;
+          if (phase === 'DELETED') settle({ kind: 'deleted', job: obj });
+          else if ((phase === 'ADDED' || phase === 'MODIFIED') && finishedCondition(obj)) settle({ kind: 'finished', job: obj });
+        },
+        (error: unknown) => settle({ kind: 'closed', ...(error ? { error } : {}) }),
+      );
+      const abort = () => settle({ kind: 'closed' });
+      signal.addEventListener('abort', abort, { once: true });
+      if (signal.aborted) abort();
+      try {
+        return await settled;
+      } finally {
+        signal.removeEventListener('abort', abort);
+        request.abort();
+      }
+    },
+  };
 }

@@ -3,6 +3,7 @@
  * bridge rejects invalid runs with these messages; the workflow trusts a validated snapshot.
  */
 import { ancestors, buildDag, type Dag, type GraphProblem, type GraphStep } from './graph.js';
+import { RESERVED_ACTIVITY_NAMES } from '../step-activity.js';
 import { findReferences } from './templates.js';
 
 export interface ValidatableStep extends GraphStep {
@@ -14,7 +15,8 @@ export type SpecProblem =
   | GraphProblem
   | { kind: 'unknownParameter'; step: string; parameter: string }
   | { kind: 'outputNotAncestor'; step: string; ref: string }
-  | { kind: 'invalidReference'; step: string; text: string };
+  | { kind: 'invalidReference'; step: string; text: string }
+  | { kind: 'reservedActivity'; step: string; activity: string };
 
 export type ValidationResult = { ok: true; dag: Dag } | { ok: false; problems: SpecProblem[] };
 
@@ -45,6 +47,8 @@ export function describeProblem(problem: SpecProblem): string {
       return `step "${problem.step}" uses {{steps.${problem.ref}.output}}, but "${problem.ref}" is not a step it depends on (directly or transitively)`;
     case 'invalidReference':
       return `step "${problem.step}" has an invalid reference ${problem.text}; use {{params.NAME}} or {{steps.NAME.output}}`;
+    case 'reservedActivity':
+      return `step "${problem.step}" names activity "${problem.activity}", which is internal to the worker and cannot be a step`;
   }
 }
 
@@ -59,6 +63,7 @@ export function validateSteps(steps: readonly ValidatableStep[], parameters: Rea
   const { dag } = built;
   const problems: SpecProblem[] = [];
   steps.forEach((step, i) => {
+    if (step.activity && RESERVED_ACTIVITY_NAMES.includes(step.activity.name)) problems.push({ kind: 'reservedActivity', step: step.name, activity: step.activity.name });
     const refs = stepReferences(step);
     if (refs.length === 0) return;
     let upstream: Set<number> | undefined;

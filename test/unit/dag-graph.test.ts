@@ -43,6 +43,11 @@ describe('validateSteps', () => {
     ],
     ['a typo in a reference', [step('a', [], act({ x: '{{param.branch}}' }))], 'step "a" has an invalid reference {{param.branch}}; use {{params.NAME}} or {{steps.NAME.output}}'],
     ['a malformed reference', [step('a', [], act({ x: '{{params.a.output}}' }))], 'step "a" has an invalid reference {{params.a.output}}; use {{params.NAME}} or {{steps.NAME.output}}'],
+    [
+      "a worker's internal activity",
+      [{ name: 'sneaky', dependsOn: [], activity: { name: 'deleteStepJob', input: { jobName: 'someone-elses' } } }],
+      'step "sneaky" names activity "deleteStepJob", which is internal to the worker and cannot be a step',
+    ],
   ])('rejects %s, naming it', (_case, steps, message) => {
     const result = validateSteps(steps, {});
     expect(result.ok).toBe(false);

@@ -1,0 +1,49 @@
+/**
+ * Cancellation of a run (seeds 000, 002, 003): who may ask, how the ask travels through Temporal, and how
+ * the bridge reads it back. Temporal's history is the record: the bridge puts the reason and the requester
+ * into the cancel request's `reason`, and reads them from the WorkflowExecutionCancelRequested event, so
+ * a cancel from the UI or the CLI (no such reason) reads as TemporalCancel by its identity.
+ */
+import { Reasons } from './api/names.js';
+
+/** The reasons a cancel can have, besides the forced CancelTimeout. */
+export type CancelReason = typeof Reasons.SpecCancel | typeof Reasons.Retrigger | typeof Reasons.SourceRemoved | typeof Reasons.Deletion | typeof Reasons.TemporalCancel;
+
+export interface CancelRequest {
+  reason: CancelReason;
+  /** Who asked: spec:<field manager>, retrigger:<run>, source-removed:<orchestration>, deletion, temporal:<identity>. */
+  cancelledBy: string;
+}
+
+const BRIDGE_REASONS: readonly string[] = [Reasons.SpecCancel, Reasons.Retrigger, Reasons.SourceRemoved, Reasons.Deletion];
+const CAUSE_PREFIX = 'orchestration-bridge:';
+
+/** The `reason` the bridge gives Temporal's cancel request. */
+export function cancelCause(request: CancelRequest): string {
+  return `${CAUSE_PREFIX} ${request.reason} ${request.cancelledBy}`;
+}
+
+/** Reads a cancel-requested event back: the bridge's own cause, else a cancel from Temporal by its identity. */
+export function cancelRequestFromHistory(cause: string | undefined, identity: string | undefined): CancelRequest {
+  const match = /^orchestration-bridge: (\w+) (\S+)$/.exec(cause ?? '');
+  if (match && BRIDGE_REASONS.includes(match[1]!)) return { reason: match[1] as CancelReason, cancelledBy: match[2]! };
+  return { reason: Reasons.TemporalCancel, cancelledBy: `temporal:${identity || 'unknown'}` };
+}
+
+interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: string;
+  time?: string;
+  fieldsV1?: { 'f:spec'?: Record<string, unknown> };
+}
+
+/**
+ * The field manager that set spec.cancel (kubectl-patch, kubectl, kubectl-client-side-apply, a controller),
+ * from metadata.managedFields; the latest one if several own it.
+ */
+export function cancelFieldManager(managedFields: unknown): string {
+  if (!Array.isArray(managedFields)) return 'unknown';
+  const owners = (managedFields as ManagedFieldsEntry[]).filter((entry) => entry.fieldsV1?.['f:spec']?.['f:cancel'] !== undefined);
+  const latest = owners.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')).at(-1);
+  return latest?.manager ?? 'unknown';
+}

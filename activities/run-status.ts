@@ -1,7 +1,11 @@
 /** writeRunStatus: puts the workflow's view of a run on the CR's status subresource. */
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  cancelledMessage,
+  pendingCancel,
+  Reasons,
   setCondition,
   type Condition,
   type OrchestrationRunStatus,
@@ -30,7 +34,8 @@ interface RunObject {
 export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] | undefined, generation?: number): Condition[] {
   const terminal = update.phase === 'Succeeded' || update.phase === 'Failed' || update.phase === 'Cancelled';
   if (!terminal) return (previous ?? []).filter((c) => c.type !== 'Succeeded');
-  return setCondition(
+  const at = update.completionTime ?? update.startTime;
+  const conditions = setCondition(
     previous,
     {
       type: 'Succeeded',
@@ -39,8 +44,29 @@ export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] |
       ...(update.message ? { message: update.message } : {}),
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     },
-    update.completionTime ?? update.startTime,
+    at,
   );
+  return conditions;
+}
+
+/**
+ * A cancel the bridge recorded (Cancelled=Unknown) is complete once the run ends Cancelled: the final
+ * write says who cancelled and why in one go. A cancel from Temporal's side has no record; the bridge adds
+ * who asked from the workflow history after it closed.
+ */
+export function completeCancel(
+  update: RunStatusUpdate,
+  current: OrchestrationRunStatus | undefined,
+  conditions: Condition[],
+): { conditions: Condition[]; message?: string; reason?: string } {
+  if (update.phase !== 'Cancelled') return { conditions };
+  // No request recorded on the run: the cancel came from Temporal (UI, CLI); the bridge adds who asked.
+  const pending = pendingCancel(current);
+  const reason = pending?.reason ?? Reasons.TemporalCancel;
+  const message = pending ? cancelledMessage(pending) : 'cancelled from Temporal; the running steps stopped first';
+  const at = update.completionTime ?? update.startTime;
+  const done = setCondition(conditions, { type: 'Cancelled', status: 'True', reason, message }, at);
+  return { conditions: setCondition(done, { type: 'Succeeded', status: 'False', reason, message }, at), message, reason };
 }
 
 export function createStatusActivities(kubeConfig: KubeConfig) {
@@ -58,22 +84,29 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       if (current.metadata.uid !== run.uid) {
         throw ApplicationFailure.nonRetryable(`OrchestrationRun ${run.namespace}/${run.name} was recreated (uid ${current.metadata.uid}, expected ${run.uid})`, 'RunNotFound');
       }
+      const ended = (p: string | undefined) => p === 'Succeeded' || p === 'Failed' || p === 'Cancelled';
+      // A run that already ended is not reopened by a late write (e.g. one in flight when the bridge
+      // forced a cancel); only the bridge reopens a run, when its workflow was reset.
+      if (ended(current.status?.phase)) {
+        Context.current().log.info('run already ended; status write skipped', { run: `${run.namespace}/${run.name}`, phase: current.status?.phase });
+        return;
+      }
+      const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
       const body = {
         // resourceVersion makes this a compare-and-swap: a concurrent writer causes a 409 and a retry.
         metadata: { resourceVersion: current.metadata.resourceVersion },
         status: {
           ...status,
-          conditions: conditionsAfter(status, current.status?.conditions, current.metadata.generation),
+          conditions: cancel.conditions,
+          ...(cancel.message ? { message: cancel.message } : {}),
           // Only once the bridge wrote the reference: a partial temporal object would fail the schema.
           ...(runId && current.status?.temporal ? { temporal: { ...current.status.temporal, runId } } : {}),
         },
       };
       await api.patchNamespacedCustomObjectStatus({ ...runObjectRef(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      const before = current.status?.phase;
-      const ended = (p: string | undefined) => p === 'Succeeded' || p === 'Failed' || p === 'Cancelled';
-      if (ended(status.phase) && !ended(before)) {
+      if (ended(status.phase)) {
         const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
-        await recordRunEvent(core, run, { type, reason: status.phase, message: status.message ?? status.phase }, 'orchestration-worker');
+        await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');
       }
     },
   };

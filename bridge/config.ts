@@ -20,6 +20,9 @@ const BridgeEnvSchema = z.object({
   BRIDGE_LEASE_NAME: z.string().regex(/^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 subdomain').default('orchestration-bridge'),
   BRIDGE_LEASE_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS-1123 label').optional(),
   POD_NAMESPACE: z.string().optional(),
+  JANGAR_ORCHESTRATION_CANCEL_ENABLED: bool.default(true),
+  JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  JANGAR_CONTROLLER_FINALIZER_CLEANUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS: z.coerce.number().int().min(0).max(31536000).optional(),
 });
 
@@ -33,6 +36,9 @@ export interface BridgeConfig {
   lease: { name: string; namespace: string };
   /** Default retention of finished runs in seconds; undefined keeps them. */
   runRetentionSeconds: number | undefined;
+  cancelEnabled: boolean;
+  cancelTimeoutMs: number;
+  cleanupTimeoutMs: number;
   temporal: ReturnType<typeof loadClientConnectConfig>;
 }
 
@@ -48,6 +54,9 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     httpPort: c.BRIDGE_HTTP_PORT,
     workers: c.BRIDGE_WORKERS,
     runRetentionSeconds: c.JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS,
+    cancelEnabled: c.JANGAR_ORCHESTRATION_CANCEL_ENABLED,
+    cancelTimeoutMs: c.JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS,
+    cleanupTimeoutMs: c.JANGAR_CONTROLLER_FINALIZER_CLEANUP_TIMEOUT_MS,
     lease: { name: c.BRIDGE_LEASE_NAME, namespace: c.BRIDGE_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? 'default' },
     temporal: loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> }),
   };

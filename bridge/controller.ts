@@ -19,7 +19,7 @@ import { decide, isTerminal } from './decide.js';
 import { createExecutor } from './executor.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
-import type { BridgeSettings } from './types.js';
+import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
 import { readWorkflow } from './workflow-reader.js';
 
@@ -38,6 +38,8 @@ export interface ControllerOptions {
 
 const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
 const ERROR_BACKOFF_MS = 1000;
+/** Reads from Temporal give up after this long, so a Temporal outage cannot stall a reconcile pass. */
+const TEMPORAL_READ_DEADLINE_MS = 5000;
 
 export function createController(options: ControllerOptions) {
   const { logger, metrics } = options;
@@ -55,6 +57,15 @@ export function createController(options: ControllerOptions) {
       if ((run as unknown as OrchestrationRun).spec?.orchestrationRef?.name === obj.metadata?.name) enqueueRun(run);
     }
   };
+
+  /** The other runs of the same Orchestration with the same triggerKey, from the cache. */
+  function triggerSiblings(namespace: string, run: OrchestrationRun): OrchestrationRun[] {
+    return watched.runs
+      .list(namespace)
+      .map((obj) => OrchestrationRunSchema.safeParse(structuredClone(obj)))
+      .flatMap((parsed) => (parsed.success ? [parsed.data] : []))
+      .filter((other) => other.metadata.uid !== run.metadata.uid && other.spec.triggerKey === run.spec.triggerKey && other.spec.orchestrationRef?.name === run.spec.orchestrationRef?.name);
+  }
 
   async function reconcile(key: string): Promise<void> {
     const [namespace, name] = key.split('/') as [string, string];
@@ -77,8 +88,16 @@ export function createController(options: ControllerOptions) {
       }
     }
     const workflowId = workflowIdFor(run.metadata);
-    const workflow = await readWorkflow(options.client, workflowId);
-    const actions = decide({ run, orchestration, workflow, workflowId, settings: options.settings, now: new Date().toISOString() });
+    let workflow: WorkflowView;
+    try {
+      workflow = await options.client.withDeadline(Date.now() + TEMPORAL_READ_DEADLINE_MS, () => readWorkflow(options.client, workflowId));
+    } catch (err) {
+      // A run being deleted must be released even while Temporal is down: decide() bounds the wait.
+      if (!run.metadata.deletionTimestamp) throw err;
+      workflow = { found: false, error: err instanceof Error ? err.message : String(err) };
+    }
+    const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
+    const actions = decide({ run, orchestration, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type) }, 'reconcile');
     await executor(key).execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).
@@ -86,6 +105,10 @@ export function createController(options: ControllerOptions) {
     if (ended && isTerminal(ended) && !counted.has(run.metadata.uid)) {
       counted.add(run.metadata.uid);
       metrics.runsCompleted.inc({ phase: ended });
+      // Cancel request (its history event) → the workflow closed, right after it wrote phase Cancelled.
+      if (ended === 'Cancelled' && workflow.found && workflow.cancelRequest?.at && workflow.closeTime) {
+        metrics.cancelDuration.observe({ forced: 'false' }, (Date.parse(workflow.closeTime) - Date.parse(workflow.cancelRequest.at)) / 1000);
+      }
     }
   }
 
@@ -103,6 +126,11 @@ export function createController(options: ControllerOptions) {
         if (!Number.isNaN(created)) metrics.startLatency.observe((Date.now() - created) / 1000);
         logger.info({ run: key, workflowId: workflowIdFor(run.metadata) }, 'workflow started');
       },
+      onCancelEnded: (seconds, forced) => {
+        if (seconds !== undefined && seconds >= 0) metrics.cancelDuration.observe({ forced: String(forced) }, seconds);
+        if (forced) metrics.cancelsForced.inc();
+      },
+      onCleanupFailed: (_run, what, error) => logger.warn({ run: key, action: what, error }, 'cleanup step failed; going on'),
       onRunDeleted: (_run, reason) => {
         metrics.runsExpired.inc();
         logger.info({ run: key, reason }, 'run deleted: retention ran out');
@@ -137,6 +165,7 @@ export function createController(options: ControllerOptions) {
       for (const informer of watched.orchestrations.informers) {
         informer.on('add', enqueueReferencingRuns);
         informer.on('update', enqueueReferencingRuns);
+        informer.on('delete', enqueueReferencingRuns); // onSourceRemoved
       }
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {
         // An informer stops on a watch error; start it again (it relists, which also covers a 410 Gone).

@@ -3,8 +3,9 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { conditionOf, deleteAtOf, retentionOf, setCondition } from '../core/index.js';
-import { resolveRun } from './resolve-run.js';
+import { cancelledMessage, conditionOf, deleteAtOf, retentionOf, setCondition } from '../core/index.js';
+import { afterForcedCancel, cancelActions, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
+import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
 
 /**
@@ -27,8 +28,8 @@ function uiUrl(input: ReconcileInput, runId?: string): string | undefined {
 }
 
 /** The terminal status a closed workflow stands for; undefined while it runs. */
-export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase; reason: string; message: string; at: string } | undefined {
-  if (!view.found || view.status === 'RUNNING' || view.status === 'CONTINUED_AS_NEW' || view.status === 'UNKNOWN') return undefined;
+export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase; reason: string; message: string; at: string; cancelledBy?: string } | undefined {
+  if (!view.found) return undefined;
   const at = view.closeTime ?? now;
   switch (view.status) {
     case 'COMPLETED':
@@ -36,12 +37,20 @@ export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase
     case 'FAILED':
       if (view.failureType === INVALID_SPEC) return { phase: 'Failed', reason: Reasons.InvalidSpec, message: view.message ?? 'invalid spec', at };
       return { phase: 'Failed', reason: view.failureType === RUN_FAILED ? 'Failed' : 'WorkflowFailed', message: view.message ?? 'workflow failed', at };
-    case 'CANCELED':
-      return { phase: 'Cancelled', reason: Reasons.TemporalCancel, message: view.message ?? 'workflow cancelled', at };
+    case 'CANCELLED': {
+      const by = view.cancelRequest ?? { reason: Reasons.TemporalCancel, cancelledBy: 'temporal:unknown' };
+      return { phase: 'Cancelled', reason: by.reason, message: cancelledMessage(by), at, cancelledBy: by.cancelledBy };
+    }
     case 'TERMINATED':
       return { phase: 'Failed', reason: Reasons.WorkflowTerminated, message: `workflow terminated${view.message ? `: ${view.message}` : ''}`, at };
     case 'TIMED_OUT':
       return { phase: 'Failed', reason: Reasons.WorkflowTimedOut, message: 'workflow timed out', at };
+    case 'RUNNING':
+    case 'CONTINUED_AS_NEW': // describe names the latest run of the chain; this one is not it
+    case 'PAUSED':
+    case 'UNSPECIFIED':
+    case 'UNKNOWN':
+      return undefined;
   }
 }
 
@@ -109,7 +118,8 @@ function beforeStart(input: ReconcileInput): Action[] {
       { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message },
     ];
   }
-  const actions: Action[] = [];
+  // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts.
+  const actions: Action[] = retriggerActions(input);
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
   actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot }, { type: 'requeue', afterMs: 0 });
   return actions;
@@ -125,6 +135,8 @@ function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
     startTime: run.status?.startTime ?? now.replace(/\.\d+Z$/, 'Z'),
     observedGeneration: generation,
     temporal: { namespace: settings.temporalNamespace, workflowId: input.workflowId, runId, taskQueue: settings.taskQueue, ...(url ? { uiUrl: url } : {}) },
+    // The policy in force is fixed at start: a deleted Orchestration cannot take its onSourceRemoved along.
+    ...(run.status?.cancellationPolicy ? {} : { cancellationPolicy: effectiveCancellationPolicy(run, input.orchestration) }),
     conditions: setCondition(run.status?.conditions, { type: 'Ready', status: 'True', reason: 'WorkflowStarted', message: `workflow ${input.workflowId} started`, observedGeneration: generation }, now),
   };
 }
@@ -132,13 +144,10 @@ function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
 export function decide(input: ReconcileInput): Action[] {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
-  if (run.metadata.deletionTimestamp) {
-    // Deletion in full (wait for the workflow to stop, cleanup timeout) comes with the cancellation issue.
-    const actions: Action[] = [];
-    if (workflow.found && workflow.status === 'RUNNING') actions.push({ type: 'cancelWorkflow', reason: 'OrchestrationRun deleted' });
-    if (run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'removeFinalizer' });
-    return actions;
-  }
+  if (run.metadata.deletionTimestamp) return deletionActions(input, RUNTIME_CLEANUP_FINALIZER);
+  const cancel = cancelActions(input);
+  if (cancel) return cancel;
+  if (wasForced(status)) return afterForcedCancel(input) ?? afterFinish(input);
   if (!workflow.found) {
     if (status.temporal) {
       if (isTerminal(status.phase)) return afterFinish(input);
@@ -178,7 +187,13 @@ export function decide(input: ReconcileInput): Action[] {
   }
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');
-  if (status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason) {
+  const recorded = status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason;
+  if (recorded && closed.cancelledBy && status.cancelledBy !== closed.cancelledBy) {
+    // The workflow wrote the end of a cancel from Temporal; who asked is only in the history.
+    const conditions = setCondition(status.conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
+    return [{ type: 'patchStatus', status: { cancelledBy: closed.cancelledBy, message: closed.message, conditions } }];
+  }
+  if (recorded) {
     if (started) return [{ type: 'patchStatus', status: started }, ...startedEvent];
     // A finished run names the workflow run that finished it (after continue-as-new, a later one).
     if (status.temporal && status.temporal.runId !== workflow.runId) {
@@ -189,12 +204,15 @@ export function decide(input: ReconcileInput): Action[] {
   }
   let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
+  const completionTime = status.completionTime ?? closed.at.replace(/\.\d+Z$/, 'Z');
   return [
     {
       type: 'patchStatus',
-      status: { ...started, phase: closed.phase, message: closed.message, completionTime: status.completionTime ?? closed.at.replace(/\.\d+Z$/, 'Z'), conditions },
+      status: { ...started, phase: closed.phase, message: closed.message, completionTime, conditions, ...(closed.cancelledBy ? { cancelledBy: closed.cancelledBy } : {}) },
     },
     ...startedEvent,
     { type: 'event', eventType: closed.phase === 'Succeeded' ? 'Normal' : 'Warning', reason: closed.phase === 'Succeeded' ? 'Succeeded' : closed.reason, message: closed.message },
+    // Terminate and timeout run no workflow code: the run's Jobs are deleted here.
+    ...(closed.reason === Reasons.WorkflowTerminated || closed.reason === Reasons.WorkflowTimedOut ? [{ type: 'deleteJobs' } as const] : []),
   ];
 }

@@ -1,13 +1,14 @@
 /** Carries out decide()'s actions against Kubernetes and Temporal; every write names the run it is for. */
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   ORCHESTRATION_RUN_KIND,
   RUNTIME_CLEANUP_FINALIZER,
+  runJobSelector,
   type OrchestrationRun,
 } from '../core/index.js';
-import { runObjectRef } from '../activities/kube.js';
+import { apiErrorMessage, isNotFound, runObjectRef } from '../activities/kube.js';
 import { recordRunEvent } from '../activities/run-events.js';
 import { searchAttributeKeys } from '../workflows/definitions.js';
 import type { Action, BridgeSettings } from './types.js';
@@ -22,6 +23,10 @@ export interface ExecutorDeps {
   onRunDeleted?: (run: OrchestrationRun, reason: string) => void;
   /** Called for each write to the Kubernetes API, by kind (finalizer, status, event). */
   onApiWrite?: (kind: string) => void;
+  /** A cancel ended (request → phase Cancelled); forced: by the cancel timeout. */
+  onCancelEnded?: (seconds: number | undefined, forced: boolean) => void;
+  /** A best-effort cleanup step failed; a Warning Event says so too. */
+  onCleanupFailed?: (run: OrchestrationRun, what: string, error: string) => void;
   identity: string;
 }
 
@@ -30,9 +35,21 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export function createExecutor(deps: ExecutorDeps) {
   const objects = deps.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
+  const batch = deps.kubeConfig.makeApiClient(BatchV1Api);
   const target = (run: OrchestrationRun) => runObjectRef(run.metadata);
   // resourceVersion makes each write a compare-and-swap against what decide() saw: a stale view gets a 409.
   const precondition = (run: OrchestrationRun) => ({ resourceVersion: run.metadata.resourceVersion });
+
+  /** A best-effort step that failed is reported (Warning Event, log) and the pass goes on. */
+  async function actBestEffort(run: OrchestrationRun, workflowId: string, action: Action): Promise<void> {
+    try {
+      await act(run, workflowId, action);
+    } catch (err) {
+      const error = apiErrorMessage(err);
+      deps.onCleanupFailed?.(run, action.type, error);
+      await recordRunEvent(core, run.metadata, { type: 'Warning', reason: 'CleanupFailed', message: `${action.type} failed: ${error}` }, 'orchestration-bridge', deps.identity).catch(() => undefined);
+    }
+  }
 
   async function act(run: OrchestrationRun, workflowId: string, action: Action): Promise<void> {
     const finalizers = run.metadata.finalizers ?? [];
@@ -79,11 +96,35 @@ export function createExecutor(deps: ExecutorDeps) {
       }
       case 'deleteRun':
         // The uid precondition: never a run recreated under the same name since decide() looked.
-        await objects.deleteNamespacedCustomObject({ ...target(run), propagationPolicy: 'Background', body: { preconditions: { uid: run.metadata.uid } } });
+        await objects.deleteNamespacedCustomObject({ ...target(run), body: { propagationPolicy: 'Background', preconditions: { uid: run.metadata.uid } } });
         deps.onRunDeleted?.(run, action.reason);
         return;
       case 'cancelWorkflow':
-        await deps.client.workflow.getHandle(workflowId).cancel();
+        // The cause travels in the request and comes back in the cancel-requested history event.
+        await ignoreGone(
+          deps.client.workflowService.requestCancelWorkflowExecution({
+            namespace: deps.client.options.namespace,
+            workflowExecution: { workflowId },
+            identity: deps.client.options.identity ?? deps.identity,
+            // One request id per run and cause: repeating the request is idempotent.
+            requestId: `${run.metadata.uid}/${action.cause}`,
+            reason: action.cause,
+          }),
+        );
+        return;
+      case 'terminateWorkflow':
+        await ignoreGone(deps.client.workflow.getHandle(workflowId).terminate(action.reason));
+        return;
+      case 'deleteJobs':
+        // Background, not a Job's default Orphan: the Pods go too.
+        await batch.deleteCollectionNamespacedJob({ namespace: run.metadata.namespace, labelSelector: runJobSelector(run.metadata), body: { propagationPolicy: 'Background' } });
+        return;
+      case 'markCancel':
+        await objects.patchNamespacedCustomObjectStatus({ ...target(action.target), body: { metadata: precondition(action.target), status: action.status } }, merge);
+        await recordRunEvent(core, action.target.metadata, { type: 'Normal', reason: 'CancelRequested', message: action.message }, 'orchestration-bridge', deps.identity);
+        return;
+      case 'cancelEnded':
+        deps.onCancelEnded?.(action.seconds, action.forced);
         return;
       case 'patchStatus':
         await objects.patchNamespacedCustomObjectStatus({ ...target(run), body: { metadata: precondition(run), status: action.status } }, merge);
@@ -102,9 +143,20 @@ export function createExecutor(deps: ExecutorDeps) {
     /** Runs the actions in order; the first failure stops the pass (reconcile will retry it). */
     async execute(run: OrchestrationRun, workflowId: string, actions: Action[]): Promise<void> {
       for (const action of actions) {
-        await act(run, workflowId, action);
-        if (action.type !== 'startWorkflow' && action.type !== 'cancelWorkflow' && action.type !== 'requeue') deps.onApiWrite?.(action.type);
+        if ('bestEffort' in action && action.bestEffort) await actBestEffort(run, workflowId, action);
+        else await act(run, workflowId, action);
+        if (!['startWorkflow', 'cancelWorkflow', 'terminateWorkflow', 'requeue', 'cancelEnded'].includes(action.type)) deps.onApiWrite?.(action.type);
       }
     },
   };
+}
+
+/** A workflow that no longer exists needs no cancel or terminate. */
+async function ignoreGone(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || isNotFound(err) || (err as { code?: number }).code === 5) return;
+    throw err;
+  }
 }

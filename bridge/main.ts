@@ -31,6 +31,9 @@ logger.info(
     enabled: config.enabled,
     temporalNamespace: namespace,
     runRetentionSeconds: config.runRetentionSeconds ?? 'keep (JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS unset)',
+    cancelEnabled: config.cancelEnabled,
+    cancelTimeoutMs: config.cancelTimeoutMs,
+    cleanupTimeoutMs: config.cleanupTimeoutMs,
   },
   'bridge starting',
 );
@@ -38,7 +41,15 @@ logger.info(
 const controller = createController({
   kubeConfig,
   client,
-  settings: { temporalNamespace: namespace, taskQueue: config.taskQueue, uiBaseUrl: config.uiBaseUrl, runRetentionSeconds: config.runRetentionSeconds },
+  settings: {
+    temporalNamespace: namespace,
+    taskQueue: config.taskQueue,
+    uiBaseUrl: config.uiBaseUrl,
+    runRetentionSeconds: config.runRetentionSeconds,
+    cancelEnabled: config.cancelEnabled,
+    cancelTimeoutMs: config.cancelTimeoutMs,
+    cleanupTimeoutMs: config.cleanupTimeoutMs,
+  },
   namespaces: config.namespaces,
   identity,
   logger,

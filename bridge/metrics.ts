@@ -8,6 +8,14 @@ export function createMetrics() {
     runsStarted: new Counter({ name: 'orchestration_runs_started_total', help: 'Workflows started for OrchestrationRuns', registers: [registry] }),
     runsCompleted: new Counter({ name: 'orchestration_runs_completed_total', help: 'OrchestrationRuns that reached a terminal phase', labelNames: ['phase'], registers: [registry] }),
     runsExpired: new Counter({ name: 'orchestration_runs_expired_total', help: 'Finished OrchestrationRuns deleted because their retention ran out', registers: [registry] }),
+    cancelDuration: new Histogram({
+      name: 'orchestration_cancel_duration_seconds',
+      help: 'Cancel requested → run phase Cancelled (its steps stopped), by whether the cancel timeout forced it',
+      labelNames: ['forced'],
+      buckets: [0.5, 1, 2, 3, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    cancelsForced: new Counter({ name: 'orchestration_cancels_forced_total', help: 'Cancels forced by JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS (workflow terminated, Jobs deleted)', registers: [registry] }),
     apiWrites: new Counter({ name: 'orchestration_bridge_api_writes_total', help: 'Writes of the bridge to the Kubernetes API', labelNames: ['kind'], registers: [registry] }),
     reconcileErrors: new Counter({ name: 'orchestration_reconcile_errors_total', help: 'Reconcile passes that failed and were retried', registers: [registry] }),
     startLatency: new Histogram({

@@ -4,6 +4,7 @@
  */
 import {
   describeProblems,
+  type CancellationPolicy,
   validateSteps,
   type Orchestration,
   type OrchestrationRun,
@@ -14,6 +15,11 @@ export type Resolution =
   | { kind: 'ok'; snapshot: RunSnapshot }
   | { kind: 'orchestrationNotFound'; name: string }
   | { kind: 'invalid'; message: string };
+
+/** The cancellation policy of a run: its own fields over its Orchestration's. */
+export function effectiveCancellationPolicy(run: OrchestrationRun, orchestration: Orchestration | undefined): CancellationPolicy {
+  return { ...orchestration?.spec.cancellationPolicy, ...run.spec.cancellationPolicy };
+}
 
 export function resolveRun(run: OrchestrationRun, orchestration: Orchestration | undefined): Resolution {
   const ref = run.spec.orchestrationRef;
@@ -39,6 +45,7 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
         failFast: run.spec.failFast ?? template?.failFast ?? false,
       },
       writeStatus: true,
+      cancelGraceSeconds: effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds ?? 0,
     },
   };
 }

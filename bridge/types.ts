@@ -1,5 +1,7 @@
 /** What reconcile reads and what decide returns: plain data, so decide is a pure, table-tested function. */
+import type { WorkflowExecutionStatusName } from '@temporalio/client';
 import type {
+  CancelRequest,
   Condition,
   Orchestration,
   OrchestrationRun,
@@ -9,11 +11,13 @@ import type {
   TemporalRef,
 } from '../core/index.js';
 
-export type WorkflowStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'UNKNOWN';
+/** The SDK's own names (note 'CANCELLED'), so the compiler checks every status decide() handles. */
+export type WorkflowStatus = WorkflowExecutionStatusName;
 
 /** The run's workflow as Temporal describes it (the latest run of its continue-as-new chain). */
 export type WorkflowView =
-  | { found: false }
+  /** error: Temporal could not be asked (only reported while the run is being deleted). */
+  | { found: false; error?: string }
   | {
       found: true;
       runId: string;
@@ -24,6 +28,8 @@ export type WorkflowView =
       /** FAILED: type and message of the failure; TERMINATED: the reason given; CANCELED: who asked. */
       failureType?: string;
       message?: string;
+      /** CANCELLED: who asked, from the cancel-requested event, and when. */
+      cancelRequest?: CancelRequest & { at?: string };
     };
 
 export interface BridgeSettings {
@@ -33,7 +39,15 @@ export interface BridgeSettings {
   uiBaseUrl: string;
   /** Default retention of finished runs (JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS); undefined keeps them. */
   runRetentionSeconds?: number;
+  /** JANGAR_ORCHESTRATION_CANCEL_ENABLED: false ignores spec.cancel (CancelDisabled), retrigger and source removal. */
+  cancelEnabled?: boolean;
+  /** JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS: a cancel not done by then is forced (terminate, delete Jobs). */
+  cancelTimeoutMs?: number;
+  /** JANGAR_CONTROLLER_FINALIZER_CLEANUP_TIMEOUT_MS: how long deletion waits for the workflow before releasing the run. */
+  cleanupTimeoutMs?: number;
 }
+
+export const CANCEL_DEFAULTS = { cancelEnabled: true, cancelTimeoutMs: 300_000, cleanupTimeoutMs: 30_000 } as const;
 
 export interface ReconcileInput {
   run: OrchestrationRun;
@@ -43,6 +57,8 @@ export interface ReconcileInput {
   workflowId: string;
   settings: BridgeSettings;
   now: string;
+  /** Other runs of the same Orchestration with the same triggerKey (informer cache), for onRetrigger. */
+  siblings?: OrchestrationRun[];
 }
 
 /** A JSON merge patch of the status: null removes a field. */
@@ -52,7 +68,15 @@ export type Action =
   | { type: 'addFinalizer' }
   | { type: 'removeFinalizer' }
   | { type: 'startWorkflow'; snapshot: RunSnapshot }
-  | { type: 'cancelWorkflow'; reason: string }
+  /** Requests cancellation in Temporal; `cause` travels in the request and comes back in the history. */
+  | { type: 'cancelWorkflow'; cause: string; bestEffort?: boolean }
+  | { type: 'terminateWorkflow'; reason: string; bestEffort?: boolean }
+  /** Deletes every Job of the run (by its run-uid label), with their Pods. */
+  | { type: 'deleteJobs'; bestEffort?: boolean }
+  /** Records a cancel request on another run (retrigger), for that run's own reconcile to carry out. */
+  | { type: 'markCancel'; target: OrchestrationRun; status: StatusPatch; message: string }
+  /** A cancel ended: for the metrics (request → phase Cancelled), forced or not. */
+  | { type: 'cancelEnded'; seconds: number | undefined; forced: boolean }
   /** Deletes the run (its retention ran out); the deletion goes through the finalizer like any other. */
   | { type: 'deleteRun'; reason: string }
   | { type: 'patchStatus'; status: StatusPatch }

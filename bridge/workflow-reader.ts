@@ -1,9 +1,10 @@
 /** Reads a run's workflow from Temporal into a WorkflowView for decide(). */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 // @temporalio/proto is CommonJS: under plain Node ESM only its default export is reliable.
 import proto from '@temporalio/proto';
-import type { RunPhase } from '../core/index.js';
+import { cancelRequestFromHistory, type CancelRequest, type RunPhase } from '../core/index.js';
 import type { WorkflowStatus, WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
@@ -44,6 +45,34 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
     view.message = event.workflowExecutionTerminatedEventAttributes.reason ?? undefined;
   } else if (event?.workflowExecutionCanceledEventAttributes) {
     view.message = 'workflow cancelled in Temporal';
+    const requested = await findCancelRequest(client, workflowId, description.runId);
+    if (requested) view.cancelRequest = requested;
   }
   return view;
+}
+
+/** Pages of the history read backwards while looking for the cancel request (it is near the end). */
+const MAX_REVERSE_PAGES = 20;
+
+/** Who asked for the cancel, and when: the WorkflowExecutionCancelRequested event, read from the end. */
+async function findCancelRequest(client: Client, workflowId: string, runId: string): Promise<(CancelRequest & { at?: string }) | undefined> {
+  let nextPageToken: Uint8Array | undefined;
+  for (let page = 0; page < MAX_REVERSE_PAGES; page++) {
+    const response = await client.workflowService.getWorkflowExecutionHistoryReverse({
+      namespace: client.options.namespace,
+      execution: { workflowId, runId },
+      maximumPageSize: 500,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
+    for (const event of response.history?.events ?? []) {
+      const attributes = event.workflowExecutionCancelRequestedEventAttributes;
+      if (attributes) {
+        const at = optionalTsToDate(event.eventTime);
+        return { ...cancelRequestFromHistory(attributes.cause ?? undefined, attributes.identity ?? undefined), ...(at ? { at: at.toISOString() } : {}) };
+      }
+    }
+    if (!response.nextPageToken?.length) return undefined;
+    nextPageToken = response.nextPageToken;
+  }
+  return undefined;
 }

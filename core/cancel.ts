@@ -5,6 +5,8 @@
  * a cancel from the UI or the CLI (no such reason) reads as TemporalCancel by its identity.
  */
 import { Reasons } from './api/names.js';
+import type { OrchestrationRunStatus } from './api/orchestration-run-status.js';
+import { conditionOf } from './conditions.js';
 
 /** The reasons a cancel can have, besides the forced CancelTimeout. */
 export type CancelReason = typeof Reasons.SpecCancel | typeof Reasons.Retrigger | typeof Reasons.SourceRemoved | typeof Reasons.Deletion | typeof Reasons.TemporalCancel;
@@ -46,4 +48,21 @@ export function cancelFieldManager(managedFields: unknown): string {
   const owners = (managedFields as ManagedFieldsEntry[]).filter((entry) => entry.fieldsV1?.['f:spec']?.['f:cancel'] !== undefined);
   const latest = owners.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')).at(-1);
   return latest?.manager ?? 'unknown';
+}
+
+export interface PendingCancel extends CancelRequest {
+  /** When the request was recorded on the run: the start of the cancel timeout. */
+  requestedAt: string;
+}
+
+/** The cancel recorded on the run and not yet carried out: condition Cancelled=Unknown, and cancelledBy. */
+export function pendingCancel(status: Pick<OrchestrationRunStatus, 'conditions' | 'cancelledBy'> | undefined): PendingCancel | undefined {
+  const condition = conditionOf(status?.conditions, 'Cancelled');
+  if (condition?.status !== 'Unknown' || !condition.reason) return undefined;
+  return { reason: condition.reason as CancelReason, cancelledBy: status?.cancelledBy ?? 'unknown', requestedAt: condition.lastTransitionTime };
+}
+
+/** The message of a run that ended Cancelled once its steps stopped. */
+export function cancelledMessage(request: CancelRequest): string {
+  return `cancelled by ${request.cancelledBy} (${request.reason}); the running steps stopped first`;
 }

@@ -3,7 +3,7 @@
  * status names each attempt's Job, and a retried activity within an attempt finds its Job by name instead
  * of creating a second one. The step reports Running only once its Job exists.
  */
-import { CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import {
   Reasons,
   STEP_DEFAULTS,
@@ -35,6 +35,8 @@ function activitiesFor(step: Step, timeoutSeconds: number): JobActivities {
     heartbeatTimeout: STEP_HEARTBEAT_TIMEOUT_MS,
     retry: { ...API_RETRY, maximumAttempts: 10 },
     summary: step.name,
+    // The wait must have stopped before the Job is deleted, or it would take the deletion for a missing Job.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const remove = proxyActivities<JobActivities>({
     startToCloseTimeout: '2 minutes',

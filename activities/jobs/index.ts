@@ -170,7 +170,8 @@ export function createJobActivities(deps: JobActivityDeps): JobActivities {
       const job = await readJob(ref);
       if (!job) return;
       try {
-        await batch.deleteNamespacedJob({ name: ref.jobName, namespace: ref.run.namespace, propagationPolicy: 'Foreground', body: { preconditions: { uid: job.metadata!.uid! } } });
+        // In the body: with a body, the apiserver ignores the query's propagationPolicy, and a Job's default is Orphan.
+        await batch.deleteNamespacedJob({ name: ref.jobName, namespace: ref.run.namespace, body: { propagationPolicy: 'Foreground', preconditions: { uid: job.metadata!.uid! } } });
       } catch (err) {
         if (isNotFound(err)) return;
         throw err;

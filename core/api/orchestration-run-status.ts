@@ -1,6 +1,7 @@
 /** Status of an OrchestrationRun, written only by the bridge and its workflow. */
 import { z } from 'zod';
 import { CONDITION_TYPES, RUN_PHASES, STEP_PHASES } from './names.js';
+import { CancellationPolicySchema } from './policy.js';
 import { MAX_STEPS } from './step.js';
 
 const Timestamp = z.string().meta({ format: 'date-time' });
@@ -71,6 +72,7 @@ export const OrchestrationRunStatusSchema = z.object({
   progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
   temporal: TemporalRefSchema.optional(),
   retention: RetentionStatusSchema.optional(),
+  cancellationPolicy: CancellationPolicySchema.optional().describe('The cancellation policy in force, fixed when the run started (run over Orchestration).'),
   stepCounts: StepCountsSchema.optional(),
   steps: z.array(StepStatusSchema).max(MAX_STEPS).optional(),
   conditions: z

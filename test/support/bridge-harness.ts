@@ -39,7 +39,7 @@ export async function startBridgeHarness(prefix: string, options: { worker?: Tes
     settings: { temporalNamespace: sandboxEnv().TEMPORAL_NAMESPACE, taskQueue: tw.taskQueue, uiBaseUrl: sandboxEnv().TEMPORAL_UI_URL, ...options.settings },
     namespaces: [ns],
     identity: 'test-bridge',
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.BRIDGE_TEST_LOG ?? 'silent' }),
     metrics,
   });
   await controller.start();

@@ -22,12 +22,15 @@ export interface TestWorkerOptions {
   stepActivities?: Record<string, StepActivity>;
   /** JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS of this worker; default 600. */
   jobTtlSeconds?: number;
+  /** Another Temporal server than the sandbox's. */
+  temporalAddress?: string;
 }
 
 export async function startTestWorker(options: TestWorkerOptions = {}): Promise<TestWorker> {
   const env = sandboxEnv();
-  const native = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const address = options.temporalAddress ?? env.TEMPORAL_ADDRESS;
+  const native = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
   const taskQueue = uniqueName('tq');
   const metrics = createWorkerMetrics();
   const worker = await createOrchestrationWorker({
@@ -46,6 +49,7 @@ export async function startTestWorker(options: TestWorkerOptions = {}): Promise<
     worker,
     metrics,
     async stop() {
+      if (worker.getState() !== 'RUNNING') return;
       worker.shutdown();
       await running;
       await connection.close();

@@ -97,15 +97,23 @@ describe('decide: while the workflow runs', () => {
 describe('decide: when the workflow closed', () => {
   const closed = (view: Partial<Extract<WorkflowView, { found: true }>>) => decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), { ...running, closeTime: '2026-11-23T12:00:05.5Z', ...view }));
 
+  const byOps = { reason: 'TemporalCancel', cancelledBy: 'temporal:ops@example.com', at: '2026-11-23T12:00:03Z' } as const;
   it.each([
-    ['terminated', { status: 'TERMINATED', message: 'operator said so' }, 'Failed', 'WorkflowTerminated', 'workflow terminated: operator said so'],
-    ['timed out', { status: 'TIMED_OUT' }, 'Failed', 'WorkflowTimedOut', 'workflow timed out'],
-    ['failed as a run', { status: 'FAILED', failureType: 'OrchestrationRunFailed', message: '1 of 2 steps failed' }, 'Failed', 'Failed', '1 of 2 steps failed'],
-    ['completed', { status: 'COMPLETED', resultPhase: 'Succeeded', message: '2 of 2 steps succeeded' }, 'Succeeded', 'Succeeded', '2 of 2 steps succeeded'],
-    ['cancelled in Temporal', { status: 'CANCELED', message: 'cancelled by ops' }, 'Cancelled', 'TemporalCancel', 'cancelled by ops'],
-  ] as const)('%s → %s/%s', (_case, view, phase, reason, message) => {
+    ['terminated (its Jobs deleted)', { status: 'TERMINATED', message: 'operator said so' }, 'Failed', 'WorkflowTerminated', 'workflow terminated: operator said so', ['deleteJobs']],
+    ['timed out (its Jobs deleted)', { status: 'TIMED_OUT' }, 'Failed', 'WorkflowTimedOut', 'workflow timed out', ['deleteJobs']],
+    ['failed as a run', { status: 'FAILED', failureType: 'OrchestrationRunFailed', message: '1 of 2 steps failed' }, 'Failed', 'Failed', '1 of 2 steps failed', []],
+    ['completed', { status: 'COMPLETED', resultPhase: 'Succeeded', message: '2 of 2 steps succeeded' }, 'Succeeded', 'Succeeded', '2 of 2 steps succeeded', []],
+    [
+      'cancelled in Temporal',
+      { status: 'CANCELLED', cancelRequest: byOps },
+      'Cancelled',
+      'TemporalCancel',
+      'cancelled by temporal:ops@example.com (TemporalCancel); the running steps stopped first',
+      [],
+    ],
+  ] as const)('%s → %s/%s', (_case, view, phase, reason, message, more) => {
     const actions = closed(view);
-    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(types(actions)).toEqual(['patchStatus', 'event', ...more]);
     expect(patch(actions)).toMatchObject({ phase, message, completionTime: '2026-11-23T12:00:05Z' });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: phase === 'Succeeded' ? 'True' : 'False', reason }));
   });
@@ -136,8 +144,12 @@ describe('decide: when the workflow closed', () => {
 });
 
 describe('decide: deletion', () => {
-  it('cancels a running workflow and releases the finalizer', () => {
-    expect(types(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started, deletionTimestamp: NOW }), running)))).toEqual(['cancelWorkflow', 'removeFinalizer']);
+  it('cancels a running workflow and waits for it to close, at most the cleanup timeout', () => {
+    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started, deletionTimestamp: '2026-11-23T11:59:50Z' }), running));
+    expect(actions).toEqual([
+      { type: 'cancelWorkflow', cause: 'orchestration-bridge: Deletion deletion' },
+      { type: 'requeue', afterMs: 20_000 },
+    ]);
   });
   it('never re-adds the finalizer once deletion started', () => {
     expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { deletionTimestamp: NOW, finalizers: [] })))).toEqual([]);

@@ -1,0 +1,191 @@
+/**
+ * The cancellation half of decide(): spec.cancel, retrigger and source removal become a cancel request
+ * recorded on the run (Cancelled=Unknown, cancelledBy); the request is carried to Temporal until the
+ * workflow closes (its steps stopped), or forced after the cancel timeout; deletion cancels, waits a
+ * bounded time, and always releases the run. Pure, like decide().
+ */
+import {
+  cancelCause,
+  cancelFieldManager,
+  conditionOf,
+  pendingCancel,
+  Reasons,
+  setCondition,
+  type CancelRequest,
+  type OrchestrationRun,
+  type OrchestrationRunStatus,
+  type StepCounts,
+  type StepStatus,
+} from '../core/index.js';
+import { effectiveCancellationPolicy } from './resolve-run.js';
+import { CANCEL_DEFAULTS, type Action, type ReconcileInput, type StatusPatch } from './types.js';
+
+type Status = OrchestrationRunStatus;
+
+const TERMINAL = ['Succeeded', 'Failed', 'Cancelled'];
+const seconds = (time: string) => time.replace(/\.\d+Z$/, 'Z');
+const msBetween = (from: string, to: string) => Date.parse(to) - Date.parse(from);
+
+function settingsOf(input: ReconcileInput) {
+  const s = input.settings;
+  return {
+    enabled: s.cancelEnabled ?? CANCEL_DEFAULTS.cancelEnabled,
+    timeoutMs: s.cancelTimeoutMs ?? CANCEL_DEFAULTS.cancelTimeoutMs,
+    cleanupMs: s.cleanupTimeoutMs ?? CANCEL_DEFAULTS.cleanupTimeoutMs,
+  };
+}
+
+/** A run the bridge marked Cancelled itself after the cancel timeout. */
+export function wasForced(status: Status | undefined): boolean {
+  const condition = conditionOf(status?.conditions, 'Cancelled');
+  return condition?.status === 'True' && condition.reason === Reasons.CancelTimeout;
+}
+
+/** The status patch that records a cancel request on a run. */
+export function requestStatus(status: Status | undefined, request: CancelRequest, message: string, now: string): StatusPatch {
+  return {
+    cancelledBy: request.cancelledBy,
+    conditions: setCondition(status?.conditions, { type: 'Cancelled', status: 'Unknown', reason: request.reason, message }, now),
+  };
+}
+
+/** A cancel the run asks for by itself: spec.cancel, or its Orchestration deleted under onSourceRemoved: Cancel. */
+function newRequest(input: ReconcileInput): CancelRequest | undefined {
+  const { run } = input;
+  if (run.spec.cancel) return { reason: Reasons.SpecCancel, cancelledBy: `spec:${cancelFieldManager((run.metadata as { managedFields?: unknown }).managedFields)}` };
+  const ref = run.spec.orchestrationRef?.name;
+  const started = run.status?.temporal !== undefined;
+  const policy = run.status?.cancellationPolicy ?? run.spec.cancellationPolicy;
+  if (ref && started && !input.orchestration && policy?.onSourceRemoved === 'Cancel') return { reason: Reasons.SourceRemoved, cancelledBy: `source-removed:${ref}` };
+  return undefined;
+}
+
+/** Running and unstarted steps as Cancelled, with the counts to match. */
+function cancelledSteps(status: Status, message: string): Pick<StatusPatch, 'steps' | 'stepCounts' | 'progress'> {
+  if (!status.steps) return {};
+  const steps: StepStatus[] = status.steps.map((s) => (s.phase === 'Running' || s.phase === 'Pending' ? { ...s, phase: 'Cancelled', message } : s));
+  const counts = status.stepCounts;
+  const stepCounts: StepCounts | undefined = counts && { ...counts, cancelled: counts.cancelled + counts.running + counts.pending, running: 0, pending: 0 };
+  return { steps, ...(stepCounts ? { stepCounts, progress: `${stepCounts.total}/${stepCounts.total}` } : {}) };
+}
+
+/** The patch that ends a run Cancelled, written by the bridge itself. */
+function cancelledStatus(status: Status, reason: string, cancelledBy: string, message: string, now: string): StatusPatch {
+  const conditions = setCondition(
+    setCondition(status.conditions, { type: 'Cancelled', status: 'True', reason, message }, now),
+    { type: 'Succeeded', status: 'False', reason, message },
+    now,
+  );
+  return { phase: 'Cancelled', completionTime: seconds(now), message, cancelledBy, conditions, ...cancelledSteps(status, message) };
+}
+
+/** Cancel actions for a run that is not being deleted; undefined when cancellation has nothing to do. */
+export function cancelActions(input: ReconcileInput): Action[] | undefined {
+  const { run, workflow, now } = input;
+  const status = run.status ?? {};
+  const settings = settingsOf(input);
+  const pending = pendingCancel(status);
+  const condition = conditionOf(status.conditions, 'Cancelled');
+
+  if (status.phase && TERMINAL.includes(status.phase)) {
+    if (status.phase === 'Cancelled') return undefined;
+    // Said once; and a cancel ignored while disabled stays said so.
+    const noted = condition?.status === 'False' && (condition.reason === Reasons.AlreadyTerminal || condition.reason === Reasons.CancelDisabled);
+    if (!pending && !(run.spec.cancel && !noted)) return undefined;
+    const message = pending
+      ? `the run ended ${status.phase} before the cancel (${pending.reason} by ${pending.cancelledBy}) took effect`
+      : `the run had already ended ${status.phase}; spec.cancel changes nothing`;
+    return [{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.AlreadyTerminal, message }, now) } }];
+  }
+
+  if (!pending) {
+    const request = newRequest(input);
+    if (!request) return undefined;
+    if (!settings.enabled) {
+      if (request.reason !== Reasons.SpecCancel || condition?.reason === Reasons.CancelDisabled) return undefined;
+      const message = 'spec.cancel is ignored: cancellation is disabled (JANGAR_ORCHESTRATION_CANCEL_ENABLED=false)';
+      return [{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.CancelDisabled, message }, now) } }];
+    }
+    const message = `cancel requested by ${request.cancelledBy}; running steps are stopping`;
+    return [
+      { type: 'patchStatus', status: requestStatus(status, request, message, now) },
+      { type: 'event', eventType: 'Normal', reason: 'CancelRequested', message },
+      { type: 'requeue', afterMs: 0 },
+    ];
+  }
+
+  if (!workflow.found) {
+    // Nothing runs: the run ends Cancelled at once.
+    const message = `cancelled (${pending.reason} by ${pending.cancelledBy}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
+    return [
+      { type: 'patchStatus', status: cancelledStatus(status, pending.reason, pending.cancelledBy, message, now) },
+      { type: 'event', eventType: 'Warning', reason: pending.reason, message },
+      { type: 'cancelEnded', seconds: msBetween(pending.requestedAt, now) / 1000, forced: false },
+    ];
+  }
+  if (workflow.status !== 'RUNNING') return undefined; // closed: the history says who cancelled
+  const left = Date.parse(pending.requestedAt) + settings.timeoutMs - Date.parse(now);
+  if (left > 0) return [{ type: 'cancelWorkflow', cause: cancelCause(pending) }, { type: 'requeue', afterMs: left }];
+
+  const message = `cancel forced: the workflow had not closed ${settings.timeoutMs} ms after the cancel request (${pending.reason} by ${pending.cancelledBy}); it was terminated and the run's Jobs deleted`;
+  return [
+    { type: 'terminateWorkflow', reason: message, bestEffort: true },
+    { type: 'deleteJobs', bestEffort: true },
+    { type: 'patchStatus', status: cancelledStatus(status, Reasons.CancelTimeout, pending.cancelledBy, message, now) },
+    { type: 'event', eventType: 'Warning', reason: Reasons.CancelTimeout, message },
+    { type: 'cancelEnded', seconds: msBetween(pending.requestedAt, now) / 1000, forced: true },
+  ];
+}
+
+/** A run forced Cancelled whose workflow still runs (Temporal was unreachable then): stop it again. */
+export function afterForcedCancel(input: ReconcileInput): Action[] | undefined {
+  if (!wasForced(input.run.status) || !input.workflow.found || input.workflow.status !== 'RUNNING') return undefined;
+  return [
+    { type: 'terminateWorkflow', reason: 'the run was cancelled by force (CancelTimeout)', bestEffort: true },
+    { type: 'deleteJobs', bestEffort: true },
+  ];
+}
+
+/**
+ * Deletion (seed 002): cancel the workflow, wait for it to close at most the cleanup timeout, then
+ * terminate it and delete the Jobs; release the run in every case, also when Temporal cannot be reached.
+ */
+export function deletionActions(input: ReconcileInput, finalizer: string): Action[] {
+  const { run, workflow, now } = input;
+  if (!run.metadata.finalizers?.includes(finalizer)) return [];
+  const { cleanupMs } = settingsOf(input);
+  const left = Date.parse(run.metadata.deletionTimestamp!) + cleanupMs - Date.parse(now);
+  if (!workflow.found) {
+    if (!workflow.error) return [{ type: 'removeFinalizer' }];
+    if (left > 0) return [{ type: 'requeue', afterMs: Math.min(left, 2000) }];
+    const message = `could not reach Temporal within ${cleanupMs} ms of the deletion (${workflow.error}); released the run anyway: its workflow and Jobs may need cleanup by hand`;
+    return [{ type: 'event', eventType: 'Warning', reason: 'CleanupFailed', message }, { type: 'removeFinalizer' }];
+  }
+  if (workflow.status !== 'RUNNING') return [{ type: 'removeFinalizer' }];
+  if (left > 0) return [{ type: 'cancelWorkflow', cause: cancelCause({ reason: Reasons.Deletion, cancelledBy: 'deletion' }) }, { type: 'requeue', afterMs: left }];
+  const message = `the workflow had not closed ${cleanupMs} ms after the run was deleted; terminated it and deleted the run's Jobs`;
+  return [
+    { type: 'terminateWorkflow', reason: message, bestEffort: true },
+    { type: 'deleteJobs', bestEffort: true },
+    { type: 'event', eventType: 'Warning', reason: 'CleanupTimeout', message },
+    { type: 'removeFinalizer' },
+  ];
+}
+
+function isOlder(a: OrchestrationRun, b: OrchestrationRun): boolean {
+  const at = a.metadata.creationTimestamp ?? '';
+  const bt = b.metadata.creationTimestamp ?? '';
+  return at < bt || (at === bt && a.metadata.name < b.metadata.name);
+}
+
+/** onRetrigger: Cancel — a run about to start records a cancel on the older active runs with its triggerKey. */
+export function retriggerActions(input: ReconcileInput): Action[] {
+  const { run, now } = input;
+  if (!run.spec.triggerKey || !run.spec.orchestrationRef || !settingsOf(input).enabled) return [];
+  if (effectiveCancellationPolicy(run, input.orchestration).onRetrigger !== 'Cancel') return [];
+  const request: CancelRequest = { reason: Reasons.Retrigger, cancelledBy: `retrigger:${run.metadata.name}` };
+  const message = `run ${run.metadata.name} with triggerKey ${run.spec.triggerKey} replaces this run; cancel requested by ${request.cancelledBy}`;
+  return (input.siblings ?? [])
+    .filter((s) => isOlder(s, run) && !s.metadata.deletionTimestamp && !(s.status?.phase && TERMINAL.includes(s.status.phase)) && !pendingCancel(s.status))
+    .map((target) => ({ type: 'markCancel', target, status: requestStatus(target.status, request, message, now), message }) as const);
+}

@@ -17,7 +17,7 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
     if (err instanceof WorkflowNotFoundError) return { found: false };
     throw err;
   }
-  const status = description.status.name as WorkflowStatus;
+  const status = description.status.name;
   const view: Extract<WorkflowView, { found: true }> = {
     found: true,
     runId: description.runId,

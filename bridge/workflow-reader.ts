@@ -5,7 +5,7 @@ import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 // @temporalio/proto is CommonJS: under plain Node ESM only its default export is reliable.
 import proto from '@temporalio/proto';
 import { cancelRequestFromHistory, type CancelRequest, type RunPhase } from '../core/index.js';
-import type { WorkflowStatus, WorkflowView } from './types.js';
+import type { WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 

@@ -15,6 +15,8 @@ export interface TestWorker {
   worker: Worker;
   /** The worker's Prometheus metrics, as its /metrics would serve them. */
   metrics: WorkerMetrics;
+  /** Stops the worker only; the client stays connected. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,15 +45,21 @@ export async function startTestWorker(options: TestWorkerOptions = {}): Promise<
     metrics,
   });
   const running = worker.run();
+  let stopped = false;
+  const stopWorker = async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  };
   return {
     client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
     taskQueue,
     worker,
     metrics,
+    stopWorker,
     async stop() {
-      if (worker.getState() !== 'RUNNING') return;
-      worker.shutdown();
-      await running;
+      if (stopped) return;
+      stopped = true;
+      await stopWorker();
       await connection.close();
       await native.close();
     },

@@ -211,3 +211,115 @@ describe('decide: retention of finished runs', () => {
     expect(types(at(stillRunning, running, '2027-01-01T00:00:00Z'))).toEqual(['requeue']);
   });
 });
+
+describe('decide: cancellation', () => {
+  const spec = (extra: Partial<OrchestrationRun['spec']> = {}) => ({ steps: [{ name: 'a', ...sleep }], ...extra });
+  const pending = (reason = 'SpecCancel', at = '2026-11-23T11:59:58Z'): OrchestrationRunStatus => ({
+    ...started,
+    cancelledBy: 'spec:kubectl-patch',
+    conditions: [...started.conditions!, { type: 'Cancelled', status: 'Unknown', reason, lastTransitionTime: at }],
+  });
+  const at = (r: OrchestrationRun, view: WorkflowView, settings: Partial<ReconcileInput['settings']> = {}, extra: Partial<ReconcileInput> = {}) => {
+    const i = input(r, view);
+    return decide({ ...i, settings: { ...i.settings, cancelTimeoutMs: 10_000, cleanupTimeoutMs: 10_000, ...settings }, ...extra });
+  };
+  const cancelled = (r: OrchestrationRun) => ({
+    ...r,
+    metadata: { ...r.metadata, managedFields: [{ manager: 'kubectl-patch', operation: 'Update', time: NOW, fieldsV1: { 'f:spec': { 'f:cancel': {} } } }] },
+  });
+
+  it('records spec.cancel on the run first: Cancelled=Unknown/SpecCancel, cancelledBy the field manager, an Event', () => {
+    const actions = at(cancelled(run(spec({ cancel: true }), { status: started })), running);
+    expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(patch(actions)).toMatchObject({ cancelledBy: 'spec:kubectl-patch' });
+    expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'Unknown', reason: 'SpecCancel' }));
+  });
+
+  it('then asks Temporal to cancel, with the reason in the request, until the cancel timeout', () => {
+    expect(at(run(spec({ cancel: true }), { status: pending() }), running)).toEqual([
+      { type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch' },
+      { type: 'requeue', afterMs: 8_000 },
+    ]);
+  });
+
+  it('forces a cancel that outlived the timeout: terminate, delete the Jobs, Cancelled/CancelTimeout with the steps Cancelled', () => {
+    const status: OrchestrationRunStatus = { ...pending('SpecCancel', '2026-11-23T11:59:40Z'), steps: [{ name: 'a', phase: 'Running' }], stepCounts: { total: 1, pending: 0, running: 1, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 } };
+    const actions = at(run(spec({ cancel: true }), { status }), running);
+    expect(types(actions)).toEqual(['terminateWorkflow', 'deleteJobs', 'patchStatus', 'event', 'cancelEnded']);
+    expect(actions.slice(0, 2).every((a) => 'bestEffort' in a && a.bestEffort)).toBe(true);
+    expect(patch(actions)).toMatchObject({ phase: 'Cancelled', cancelledBy: 'spec:kubectl-patch', steps: [{ name: 'a', phase: 'Cancelled' }], stepCounts: { running: 0, cancelled: 1 }, progress: '1/1' });
+    expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'True', reason: 'CancelTimeout' }));
+    expect(actions.at(-1)).toEqual({ type: 'cancelEnded', seconds: 20, forced: true });
+  });
+
+  it('keeps a forced run Cancelled when its terminated workflow is seen closed, and stops one still running', () => {
+    const forced: OrchestrationRunStatus = {
+      ...started,
+      phase: 'Cancelled',
+      completionTime: '2026-11-23T11:59:59Z',
+      conditions: [{ type: 'Cancelled', status: 'True', reason: 'CancelTimeout', lastTransitionTime: '2026-11-23T11:59:59Z' }],
+    };
+    expect(at(run(spec(), { status: forced }), { ...running, status: 'TERMINATED' })).toEqual([]);
+    expect(types(at(run(spec(), { status: forced }), running))).toEqual(['terminateWorkflow', 'deleteJobs']);
+  });
+
+  it('cancels a run whose workflow never started at once, and never starts it', () => {
+    const actions = at(run(spec({ cancel: true }), { status: { cancelledBy: 'spec:x', conditions: [{ type: 'Cancelled', status: 'Unknown', reason: 'SpecCancel', lastTransitionTime: NOW }] } }), { found: false });
+    expect(types(actions)).toEqual(['patchStatus', 'event', 'cancelEnded']);
+    expect(patch(actions)).toMatchObject({ phase: 'Cancelled', message: 'cancelled (SpecCancel by spec:x) before its workflow started' });
+  });
+
+  it('on a finished run changes nothing but says AlreadyTerminal, once', () => {
+    const actions = at(run(spec({ cancel: true }), { status: finishedStatus('Succeeded') }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' });
+    expect(types(actions)).toEqual(['patchStatus']);
+    expect(patch(actions)?.phase).toBeUndefined();
+    const noted = patch(actions)!.conditions!;
+    expect(noted).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'False', reason: 'AlreadyTerminal' }));
+    expect(at(run(spec({ cancel: true }), { status: { ...finishedStatus('Succeeded'), conditions: noted } }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' })).toEqual([]);
+  });
+
+  it('with cancellation disabled, says CancelDisabled and goes on running', () => {
+    const actions = at(run(spec({ cancel: true }), { status: started }), running, { cancelEnabled: false });
+    expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'False', reason: 'CancelDisabled' }));
+    const disabled = { ...started, conditions: patch(actions)!.conditions! };
+    expect(types(at(run(spec({ cancel: true }), { status: disabled }), running, { cancelEnabled: false }))).toEqual(['requeue']);
+  });
+
+  it('onSourceRemoved: Cancel under the policy fixed at start, once the Orchestration is gone', () => {
+    const status = { ...started, cancellationPolicy: { onSourceRemoved: 'Cancel' as const } };
+    const actions = at(run({ orchestrationRef: { name: 'build' } }, { status }), running);
+    expect(patch(actions)).toMatchObject({ cancelledBy: 'source-removed:build' });
+    expect(types(at(run({ orchestrationRef: { name: 'build' } }, { status: started }), running))).toEqual(['requeue']);
+  });
+
+  it('onRetrigger: Cancel asks older active runs with the same triggerKey to cancel before starting', () => {
+    const retrigger = { ...template, spec: { ...template.spec, cancellationPolicy: { onRetrigger: 'Cancel' as const } } };
+    const sibling = (name: string, created: string, status?: OrchestrationRunStatus): OrchestrationRun => ({
+      ...run({ orchestrationRef: { name: 'build' }, triggerKey: 'k' }, status ? { status } : {}),
+      metadata: { name, namespace: 'ns', uid: `uid-${name}`, creationTimestamp: created, resourceVersion: '7' },
+    });
+    const self = { ...run({ orchestrationRef: { name: 'build' }, triggerKey: 'k' }, { finalizers: [] }), metadata: { ...run({}).metadata, finalizers: [], creationTimestamp: '2026-11-23T12:00:00Z' } };
+    const siblings = [sibling('old', '2026-11-23T11:00:00Z', started), sibling('done', '2026-11-23T11:00:00Z', finishedStatus('Succeeded')), sibling('newer', '2026-11-23T12:30:00Z', started)];
+    const i = input(self, { found: false }, retrigger);
+    const actions = decide({ ...i, siblings });
+    expect(types(actions)).toEqual(['markCancel', 'addFinalizer', 'startWorkflow', 'requeue']);
+    expect(actions[0]).toMatchObject({ target: { metadata: { name: 'old' } }, status: { cancelledBy: 'retrigger:r1' } });
+  });
+
+  describe('deletion', () => {
+    const deleting = (ts: string) => run(spec(), { status: started, deletionTimestamp: ts });
+    it('releases a run whose workflow already closed at once', () => {
+      expect(at(deleting(NOW), { ...running, status: 'COMPLETED' })).toEqual([{ type: 'removeFinalizer' }]);
+    });
+    it('terminates a workflow that outlived the cleanup timeout, deletes the Jobs, and releases the run', () => {
+      expect(types(at(deleting('2026-11-23T11:59:40Z'), running))).toEqual(['terminateWorkflow', 'deleteJobs', 'event', 'removeFinalizer']);
+    });
+    it('waits while Temporal is unreachable, then releases the run with a Warning naming the error', () => {
+      const down: WorkflowView = { found: false, error: 'connect ECONNREFUSED' };
+      expect(at(deleting('2026-11-23T11:59:55Z'), down)).toEqual([{ type: 'requeue', afterMs: 2000 }]);
+      const actions = at(deleting('2026-11-23T11:59:40Z'), down);
+      expect(types(actions)).toEqual(['event', 'removeFinalizer']);
+      expect(actions[0]).toMatchObject({ reason: 'CleanupFailed', message: expect.stringContaining('connect ECONNREFUSED') as string });
+    });
+  });
+});

@@ -1,8 +1,12 @@
 /** A sandbox of its own for a benchmark: CRDs installed, Kubernetes and Temporal clients ready, all stopped after. */
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import pino from 'pino';
+import { createController } from '../bridge/controller.js';
+import { createMetrics } from '../bridge/metrics.js';
 import { startSandbox } from '../sandbox/index.js';
+import { createOrchestrationWorker } from '../worker/create-worker.js';
 import { installCrds } from '../sandbox/kubernetes/apply.js';
 
 export interface BenchContext {
@@ -30,4 +34,21 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
   } finally {
     await sandbox.stop();
   }
+}
+
+/** The bridge and a worker of this project on task queue `bench`, watching namespace `bench` (created here). */
+export async function benchBridge({ kc, client, native }: BenchContext) {
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bench' } } });
+  const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc });
+  const metrics = createMetrics();
+  const controller = createController({
+    kubeConfig: kc,
+    client,
+    settings: { temporalNamespace: 'default', taskQueue: 'bench', uiBaseUrl: '' },
+    namespaces: ['bench'],
+    identity: 'bench',
+    logger: pino({ level: 'silent' }),
+    metrics,
+  });
+  return { worker, controller, metrics };
 }

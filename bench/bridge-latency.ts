@@ -3,31 +3,15 @@
  * number of direct client.workflow.start calls on the same sandbox; plus Kubernetes API writes per run.
  * Usage: npx tsx bench/bridge-latency.ts [runs]
  */
-import { CoreV1Api } from '@kubernetes/client-node';
-import pino from 'pino';
-import { createController } from '../bridge/controller.js';
-import { createMetrics } from '../bridge/metrics.js';
 import { workflowIdFor } from '../core/index.js';
-import { withBenchSandbox } from './bench-sandbox.js';
+import { benchBridge, withBenchSandbox } from './bench-sandbox.js';
 import { waitFor } from '../sandbox/wait.js';
-import { createOrchestrationWorker } from '../worker/create-worker.js';
 
 const N = Number(process.argv[2] ?? 200);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
 await withBenchSandbox(async ({ kc, api, client, native }) => {
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bench' } } });
-  const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc });
-  const metrics = createMetrics();
-  const controller = createController({
-    kubeConfig: kc,
-    client,
-    settings: { temporalNamespace: 'default', taskQueue: 'bench', uiBaseUrl: '' },
-    namespaces: ['bench'],
-    identity: 'bench',
-    logger: pino({ level: 'silent' }),
-    metrics,
-  });
+  const { worker, controller, metrics } = await benchBridge({ kc, api, client, native });
   await worker.runUntil(async () => {
     await controller.start();
     const created: { name: string; uid: string; at: number }[] = [];

@@ -1,6 +1,6 @@
 // Baseline for bench/dag-scale.ts: the same number of no-op activities, sequential or parallel, in a
 // plain Temporal workflow with no DAG, status or details. Ratios against it show our overhead.
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 
 const { sleep } = proxyActivities<{ sleep: (input: unknown) => Promise<unknown> }>({ startToCloseTimeout: '1 minute', heartbeatTimeout: 2000 });
 
@@ -10,4 +10,15 @@ export async function rawChain(n: number): Promise<void> {
 
 export async function rawFanOut(n: number): Promise<void> {
   await Promise.all(Array.from({ length: n }, () => sleep({ seconds: 0 })));
+}
+
+const { waitForCancel } = proxyActivities<{ waitForCancel: () => Promise<void> }>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: 2000,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Baseline for bench/cancel-latency.ts: one activity that runs until the workflow is cancelled. */
+export async function rawCancellable(): Promise<void> {
+  await waitForCancel();
 }

@@ -1,8 +1,9 @@
 /**
  * Records workflow histories for the replay test (test/unit/workflow-replay.test.ts). Run against a dev
  * sandbox after a deliberate, patched() change to the workflow:  source .dev/env && npx tsx scripts/record-histories.ts
+ * Records only scenarios without a fixture: the old ones must keep proving that old histories replay.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
@@ -26,7 +27,15 @@ const worker = await createOrchestrationWorker({ connection: native, namespace: 
 const client = new Client({ connection: await Connection.connect({ address }) });
 
 const act = (name: string, activity: string, input: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({ name, activity: { name: activity, input }, ...extra });
-const scenarios: Record<string, { steps: Step[]; parameters?: Record<string, string>; policy?: RunSnapshot['policy'] }> = {
+interface Scenario {
+  steps: Step[];
+  parameters?: Record<string, string>;
+  policy?: RunSnapshot['policy'];
+  cancelGraceSeconds?: number;
+  /** Cancel the workflow once this many steps run. */
+  cancelWhenRunning?: number;
+}
+const scenarios: Record<string, Scenario> = {
   'diamond-with-status': {
     steps: [
       act('fetch', 'sleep', { seconds: 0 }, { dependsOn: [] }),
@@ -45,10 +54,21 @@ const scenarios: Record<string, { steps: Step[]; parameters?: Record<string, str
     ],
     policy: { parallelism: 2, failFast: true },
   },
+  'cancelled-job-and-activity': {
+    steps: [
+      { name: 'job', dependsOn: [], job: { image: 'busybox', env: [{ name: 'KWOK_TERMINATION_MESSAGE', value: 'built' }] } },
+      { name: 'forever', dependsOn: ['job'], job: { image: 'busybox', env: [{ name: 'KWOK_RUN_FOREVER', value: 'true' }] } },
+      act('wait', 'sleep', { seconds: 600 }, { dependsOn: [] }),
+      act('never', 'sleep', { seconds: 0 }, { dependsOn: ['wait'] }),
+    ],
+    cancelGraceSeconds: 1,
+    cancelWhenRunning: 2,
+  },
 };
 
 await worker.runUntil(async () => {
   for (const [name, scenario] of Object.entries(scenarios)) {
+    if (existsSync(join(dir, `${name}.json`))) continue;
     const runName = `replay-${name}-${Date.now()}`;
     const created = (await api.createNamespacedCustomObject({
       group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'default',
@@ -60,8 +80,18 @@ await worker.runUntil(async () => {
       parameters: scenario.parameters ?? {},
       policy: scenario.policy ?? { parallelism: 0, failFast: false },
       writeStatus: true,
+      ...(scenario.cancelGraceSeconds !== undefined ? { cancelGraceSeconds: scenario.cancelGraceSeconds } : {}),
     };
     const handle = await client.workflow.start('orchestrationRunWorkflow', { taskQueue, workflowId: workflowIdFor(snapshot.run), args: [{ snapshot }] });
+    if (scenario.cancelWhenRunning) {
+      const wanted = scenario.cancelWhenRunning;
+      for (;;) {
+        const state = await handle.query<{ steps: { phase: string }[] }>('getRunState');
+        if (state.steps.filter((s) => s.phase === 'Running').length >= wanted) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await handle.cancel();
+    }
     await handle.result().catch(() => undefined);
     const history = await handle.fetchHistory();
     writeFileSync(join(dir, `${name}.json`), historyToJSON(history));

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import {
   describeIssues,
   OrchestrationRunSchema,
+  pendingCancel,
   OrchestrationSchema,
   workflowIdFor,
   type Orchestration,
@@ -90,14 +91,17 @@ export function createController(options: ControllerOptions) {
     const workflowId = workflowIdFor(run.metadata);
     let workflow: WorkflowView;
     try {
-      workflow = await options.client.withDeadline(Date.now() + TEMPORAL_READ_DEADLINE_MS, () => readWorkflow(options.client, workflowId));
+      // Who cancelled is read from the history only until the run records it.
+      const needCancelRequest = !run.status?.cancelledBy || pendingCancel(run.status) !== undefined;
+      workflow = await options.client.withDeadline(Date.now() + TEMPORAL_READ_DEADLINE_MS, () => readWorkflow(options.client, workflowId, { needCancelRequest }));
     } catch (err) {
-      // A run being deleted must be released even while Temporal is down: decide() bounds the wait.
-      if (!run.metadata.deletionTimestamp) throw err;
+      // A run being deleted or cancelled must get there even while Temporal is down: decide() bounds the wait.
+      if (!run.metadata.deletionTimestamp && !run.spec.cancel && !pendingCancel(run.status)) throw err;
       workflow = { found: false, error: err instanceof Error ? err.message : String(err) };
     }
     const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
-    const actions = decide({ run, orchestration, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
+    const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
+    const actions = decide({ run, orchestration, orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type) }, 'reconcile');
     await executor(key).execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).

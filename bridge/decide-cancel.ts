@@ -23,6 +23,9 @@ import { CANCEL_DEFAULTS, type Action, type ReconcileInput, type StatusPatch } f
 type Status = OrchestrationRunStatus;
 
 const TERMINAL = ['Succeeded', 'Failed', 'Cancelled'];
+
+/** A workflow that has not closed: running, or paused in Temporal. */
+const isOpen = (workflow: ReconcileInput['workflow']) => workflow.found && (workflow.status === 'RUNNING' || workflow.status === 'PAUSED');
 const seconds = (time: string) => time.replace(/\.\d+Z$/, 'Z');
 const msBetween = (from: string, to: string) => Date.parse(to) - Date.parse(from);
 
@@ -56,12 +59,12 @@ function newRequest(input: ReconcileInput): CancelRequest | undefined {
   const ref = run.spec.orchestrationRef?.name;
   const started = run.status?.temporal !== undefined;
   const policy = run.status?.cancellationPolicy ?? run.spec.cancellationPolicy;
-  if (ref && started && !input.orchestration && policy?.onSourceRemoved === 'Cancel') return { reason: Reasons.SourceRemoved, cancelledBy: `source-removed:${ref}` };
+  if (ref && started && !input.orchestrationExists && policy?.onSourceRemoved === 'Cancel') return { reason: Reasons.SourceRemoved, cancelledBy: `source-removed:${ref}` };
   return undefined;
 }
 
 /** Running and unstarted steps as Cancelled, with the counts to match. */
-function cancelledSteps(status: Status, message: string): Pick<StatusPatch, 'steps' | 'stepCounts' | 'progress'> {
+export function cancelledSteps(status: Status, message: string): Pick<StatusPatch, 'steps' | 'stepCounts' | 'progress'> {
   if (!status.steps) return {};
   const steps: StepStatus[] = status.steps.map((s) => (s.phase === 'Running' || s.phase === 'Pending' ? { ...s, phase: 'Cancelled', message } : s));
   const counts = status.stepCounts;
@@ -114,7 +117,8 @@ export function cancelActions(input: ReconcileInput): Action[] | undefined {
     ];
   }
 
-  if (!workflow.found) {
+  const left = Date.parse(pending.requestedAt) + settings.timeoutMs - Date.parse(now);
+  if (!workflow.found && !workflow.error) {
     // Nothing runs: the run ends Cancelled at once.
     const message = `cancelled (${pending.reason} by ${pending.cancelledBy}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
     return [
@@ -123,23 +127,27 @@ export function cancelActions(input: ReconcileInput): Action[] | undefined {
       { type: 'cancelEnded', seconds: msBetween(pending.requestedAt, now) / 1000, forced: false },
     ];
   }
-  if (workflow.status !== 'RUNNING') return undefined; // closed: the history says who cancelled
-  const left = Date.parse(pending.requestedAt) + settings.timeoutMs - Date.parse(now);
-  if (left > 0) return [{ type: 'cancelWorkflow', cause: cancelCause(pending) }, { type: 'requeue', afterMs: left }];
-
-  const message = `cancel forced: the workflow had not closed ${settings.timeoutMs} ms after the cancel request (${pending.reason} by ${pending.cancelledBy}); it was terminated and the run's Jobs deleted`;
+  if (workflow.found && !isOpen(workflow)) return undefined; // closed: the history says who cancelled
+  if (left > 0) {
+    // Temporal unreachable: look again soon; the timeout still holds.
+    if (!workflow.found) return [{ type: 'requeue', afterMs: Math.min(left, 2000) }];
+    return [{ type: 'cancelWorkflow', cause: cancelCause(pending) }, { type: 'requeue', afterMs: left }];
+  }
+  const why = workflow.found ? '' : ` (Temporal could not be reached: ${workflow.error})`;
+  const message = `cancel forced: the workflow had not closed ${settings.timeoutMs} ms after the cancel request (${pending.reason} by ${pending.cancelledBy})${why}; it was terminated and the run's Jobs deleted`;
+  // The status first: once it says Cancelled/CancelTimeout, a terminated workflow cannot turn it into Failed.
   return [
-    { type: 'terminateWorkflow', reason: message, bestEffort: true },
-    { type: 'deleteJobs', bestEffort: true },
     { type: 'patchStatus', status: cancelledStatus(status, Reasons.CancelTimeout, pending.cancelledBy, message, now) },
     { type: 'event', eventType: 'Warning', reason: Reasons.CancelTimeout, message },
     { type: 'cancelEnded', seconds: msBetween(pending.requestedAt, now) / 1000, forced: true },
+    { type: 'terminateWorkflow', reason: message, bestEffort: true },
+    { type: 'deleteJobs', bestEffort: true },
   ];
 }
 
 /** A run forced Cancelled whose workflow still runs (Temporal was unreachable then): stop it again. */
 export function afterForcedCancel(input: ReconcileInput): Action[] | undefined {
-  if (!wasForced(input.run.status) || !input.workflow.found || input.workflow.status !== 'RUNNING') return undefined;
+  if (!wasForced(input.run.status) || !isOpen(input.workflow)) return undefined;
   return [
     { type: 'terminateWorkflow', reason: 'the run was cancelled by force (CancelTimeout)', bestEffort: true },
     { type: 'deleteJobs', bestEffort: true },
@@ -161,8 +169,18 @@ export function deletionActions(input: ReconcileInput, finalizer: string): Actio
     const message = `could not reach Temporal within ${cleanupMs} ms of the deletion (${workflow.error}); released the run anyway: its workflow and Jobs may need cleanup by hand`;
     return [{ type: 'event', eventType: 'Warning', reason: 'CleanupFailed', message }, { type: 'removeFinalizer' }];
   }
-  if (workflow.status !== 'RUNNING') return [{ type: 'removeFinalizer' }];
-  if (left > 0) return [{ type: 'cancelWorkflow', cause: cancelCause({ reason: Reasons.Deletion, cancelledBy: 'deletion' }) }, { type: 'requeue', afterMs: left }];
+  if (!isOpen(workflow)) return [{ type: 'removeFinalizer' }];
+  const request: CancelRequest = { reason: Reasons.Deletion, cancelledBy: 'deletion' };
+  if (left > 0 && !pendingCancel(run.status)) {
+    // Recorded first, so the workflow's last status write and the Events say why the run was cancelled.
+    const message = `the run was deleted; cancel requested, waiting up to ${cleanupMs} ms for its steps to stop`;
+    return [
+      { type: 'patchStatus', status: requestStatus(run.status, request, message, now) },
+      { type: 'event', eventType: 'Normal', reason: 'CancelRequested', message },
+      { type: 'requeue', afterMs: 0 },
+    ];
+  }
+  if (left > 0) return [{ type: 'cancelWorkflow', cause: cancelCause(pendingCancel(run.status) ?? request) }, { type: 'requeue', afterMs: left }];
   const message = `the workflow had not closed ${cleanupMs} ms after the run was deleted; terminated it and deleted the run's Jobs`;
   return [
     { type: 'terminateWorkflow', reason: message, bestEffort: true },
@@ -172,10 +190,15 @@ export function deletionActions(input: ReconcileInput, finalizer: string): Actio
   ];
 }
 
+/**
+ * Whether sibling `a` is older than the run `b` about to start. Creation times have whole seconds: within
+ * one second, a sibling already started is the older; otherwise the name decides, so exactly one survives.
+ */
 function isOlder(a: OrchestrationRun, b: OrchestrationRun): boolean {
   const at = a.metadata.creationTimestamp ?? '';
   const bt = b.metadata.creationTimestamp ?? '';
-  return at < bt || (at === bt && a.metadata.name < b.metadata.name);
+  if (at !== bt) return at < bt;
+  return a.status?.temporal !== undefined || a.metadata.name < b.metadata.name;
 }
 
 /** onRetrigger: Cancel — a run about to start records a cancel on the older active runs with its triggerKey. */

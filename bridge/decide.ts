@@ -3,8 +3,8 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { cancelledMessage, conditionOf, deleteAtOf, retentionOf, setCondition } from '../core/index.js';
-import { afterForcedCancel, cancelActions, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
+import { cancelledMessage, conditionOf, deleteAtOf, retentionOf, setCondition, type CancelReason, type CancelRequest, type OrchestrationRunStatus } from '../core/index.js';
+import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
 
@@ -28,7 +28,11 @@ function uiUrl(input: ReconcileInput, runId?: string): string | undefined {
 }
 
 /** The terminal status a closed workflow stands for; undefined while it runs. */
-export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase; reason: string; message: string; at: string; cancelledBy?: string } | undefined {
+export function closedStatus(
+  view: WorkflowView,
+  now: string,
+  recorded?: CancelRequest,
+): { phase: RunPhase; reason: string; message: string; at: string; cancelledBy?: string } | undefined {
   if (!view.found) return undefined;
   const at = view.closeTime ?? now;
   switch (view.status) {
@@ -38,7 +42,8 @@ export function closedStatus(view: WorkflowView, now: string): { phase: RunPhase
       if (view.failureType === INVALID_SPEC) return { phase: 'Failed', reason: Reasons.InvalidSpec, message: view.message ?? 'invalid spec', at };
       return { phase: 'Failed', reason: view.failureType === RUN_FAILED ? 'Failed' : 'WorkflowFailed', message: view.message ?? 'workflow failed', at };
     case 'CANCELLED': {
-      const by = view.cancelRequest ?? { reason: Reasons.TemporalCancel, cancelledBy: 'temporal:unknown' };
+      // The history says who asked; once the run records it, the history is no longer read.
+      const by = view.cancelRequest ?? recorded ?? { reason: Reasons.TemporalCancel, cancelledBy: 'temporal:unknown' };
       return { phase: 'Cancelled', reason: by.reason, message: cancelledMessage(by), at, cancelledBy: by.cancelledBy };
     }
     case 'TERMINATED':
@@ -75,6 +80,13 @@ function afterFinish(input: ReconcileInput): Action[] {
     return [{ type: 'event', eventType: 'Normal', reason: 'RetentionExpired', message }, { type: 'deleteRun', reason: message }];
   }
   return [...patch, { type: 'requeue', afterMs: leftMs }];
+}
+
+/** The cancel the run's status records: its Cancelled condition and cancelledBy. */
+function recordedCancel(status: OrchestrationRunStatus): CancelRequest | undefined {
+  const condition = conditionOf(status.conditions, 'Cancelled');
+  if (!condition?.reason || condition.status === 'False' || !status.cancelledBy) return undefined;
+  return { reason: condition.reason as CancelReason, cancelledBy: status.cancelledBy };
 }
 
 function beforeStart(input: ReconcileInput): Action[] {
@@ -162,7 +174,7 @@ export function decide(input: ReconcileInput): Action[] {
   const needsRef = !status.temporal || (status.temporal.runId !== workflow.runId && !isTerminal(status.phase));
   const started = needsRef ? runningStatus(input, workflow.runId) : undefined;
   const startedEvent: Action[] = status.temporal ? [] : [{ type: 'event', eventType: 'Normal', reason: 'Started', message: `workflow ${input.workflowId} started` }];
-  const closed = closedStatus(workflow, now);
+  const closed = closedStatus(workflow, now, recordedCancel(status));
   if (!closed && isTerminal(status.phase) && status.temporal && status.temporal.runId !== workflow.runId) {
     // The closed workflow was reset in Temporal: a new run of it is running, so the run is running again.
     const message = `workflow ${input.workflowId} was reset; run ${workflow.runId} is running`;
@@ -208,7 +220,15 @@ export function decide(input: ReconcileInput): Action[] {
   return [
     {
       type: 'patchStatus',
-      status: { ...started, phase: closed.phase, message: closed.message, completionTime, conditions, ...(closed.cancelledBy ? { cancelledBy: closed.cancelledBy } : {}) },
+      status: {
+        ...started,
+        phase: closed.phase,
+        message: closed.message,
+        completionTime,
+        conditions,
+        // A workflow whose last status write was lost: its steps did stop, so none may still say Running.
+        ...(closed.phase === 'Cancelled' ? { ...cancelledSteps(status, 'cancelled'), cancelledBy: closed.cancelledBy } : {}),
+      },
     },
     ...startedEvent,
     { type: 'event', eventType: closed.phase === 'Succeeded' ? 'Normal' : 'Warning', reason: closed.phase === 'Succeeded' ? 'Succeeded' : closed.reason, message: closed.message },

@@ -28,6 +28,7 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
   const steps = run.spec.steps ?? template?.steps ?? [];
   const parameters = run.spec.parameters ?? {};
   const validated = validateSteps(steps, parameters);
+  const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds;
   if (!validated.ok) return { kind: 'invalid', message: describeProblems(validated.problems) };
   return {
     kind: 'ok',
@@ -45,7 +46,8 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
         failFast: run.spec.failFast ?? template?.failFast ?? false,
       },
       writeStatus: true,
-      cancelGraceSeconds: effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds ?? 0,
+      // Unset stays unset: a Job's Pods then keep Kubernetes' own termination grace period.
+      ...(grace !== undefined ? { cancelGraceSeconds: grace } : {}),
     },
   };
 }

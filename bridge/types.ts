@@ -51,8 +51,10 @@ export const CANCEL_DEFAULTS = { cancelEnabled: true, cancelTimeoutMs: 300_000, 
 
 export interface ReconcileInput {
   run: OrchestrationRun;
-  /** The referenced Orchestration, when the run has an orchestrationRef and it exists. */
+  /** The referenced Orchestration, when the run has an orchestrationRef and it exists (and is valid). */
   orchestration: Orchestration | undefined;
+  /** Whether the referenced Orchestration exists at all, valid or not (onSourceRemoved). */
+  orchestrationExists?: boolean;
   workflow: WorkflowView;
   workflowId: string;
   settings: BridgeSettings;

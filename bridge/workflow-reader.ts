@@ -9,7 +9,7 @@ import type { WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 
-export async function readWorkflow(client: Client, workflowId: string): Promise<WorkflowView> {
+export async function readWorkflow(client: Client, workflowId: string, options: { needCancelRequest?: boolean } = {}): Promise<WorkflowView> {
   let description;
   try {
     description = await client.workflow.getHandle(workflowId).describe();
@@ -45,8 +45,10 @@ export async function readWorkflow(client: Client, workflowId: string): Promise<
     view.message = event.workflowExecutionTerminatedEventAttributes.reason ?? undefined;
   } else if (event?.workflowExecutionCanceledEventAttributes) {
     view.message = 'workflow cancelled in Temporal';
-    const requested = await findCancelRequest(client, workflowId, description.runId);
-    if (requested) view.cancelRequest = requested;
+    if (options.needCancelRequest !== false) {
+      const requested = await findCancelRequest(client, workflowId, description.runId);
+      if (requested) view.cancelRequest = requested;
+    }
   }
   return view;
 }

@@ -27,7 +27,7 @@ export function cancelCause(request: CancelRequest): string {
 
 /** Reads a cancel-requested event back: the bridge's own cause, else a cancel from Temporal by its identity. */
 export function cancelRequestFromHistory(cause: string | undefined, identity: string | undefined): CancelRequest {
-  const match = /^orchestration-bridge: (\w+) (\S+)$/.exec(cause ?? '');
+  const match = /^orchestration-bridge: (\w+) (.+)$/.exec(cause ?? '');
   if (match && BRIDGE_REASONS.includes(match[1]!)) return { reason: match[1] as CancelReason, cancelledBy: match[2]! };
   return { reason: Reasons.TemporalCancel, cancelledBy: `temporal:${identity || 'unknown'}` };
 }

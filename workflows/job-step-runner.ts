@@ -71,7 +71,7 @@ export async function runJobStep(step: Step & { job: JobStep }, index: number, c
     let ref: StepJobRef;
     try {
       // Not cancellable: a Job whose creation was under way when a cancel came is found and deleted below.
-      const { jobName } = await CancellationScope.nonCancellable(() => activities.createStepJob({ run, step: step.name, attempt, job, timeoutSeconds, cancelGraceSeconds }));
+      const { jobName } = await CancellationScope.nonCancellable(() => activities.createStepJob({ run, step: step.name, attempt, job, timeoutSeconds, ...(cancelGraceSeconds !== undefined ? { cancelGraceSeconds } : {}) }));
       ref = { run, step: step.name, attempt, jobName };
     } catch (err) {
       return { type: 'failed', step: index, at: now(), ...describeFailure(err, attempt), attempts: attempt };

@@ -164,7 +164,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
         // A job step shows Pending until its Job exists; the runner reports it running then.
         apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });
         inflight += 1;
-        void runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: grace, report: apply })
+        void runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply })
           // runStep is meant never to reject; should it, the step fails instead of the workflow task.
           .catch((err: unknown): StepEvent => ({ type: 'failed', step: i, at: new Date().toISOString(), reason: 'StepError', message: String(err) }))
           .then((event) => ended.push(event));

@@ -43,7 +43,8 @@ function activityFor(step: Step, name: string): StepActivity {
 export interface StepContext {
   run: RunIdentity;
   values: TemplateValues;
-  cancelGraceSeconds: number;
+  /** The run's grace period; undefined: activities stop at once, Pods keep Kubernetes' default. */
+  cancelGraceSeconds: number | undefined;
   /** Receives the events of a step between its start and its end (a job step's Job exists, a next attempt). */
   report: (event: StepEvent) => void;
 }
@@ -53,7 +54,7 @@ export async function runStep(step: Step, index: number, context: StepContext): 
   if (step.job && patched(JOB_STEPS)) return runJobStep({ ...step, job: step.job }, index, context);
   try {
     const result = step.activity
-      ? await activityFor(step, step.activity.name)({ input: substitute(step.activity.input ?? {}, context.values), cancelGraceSeconds: context.cancelGraceSeconds })
+      ? await activityFor(step, step.activity.name)({ input: substitute(step.activity.input ?? {}, context.values), cancelGraceSeconds: context.cancelGraceSeconds ?? 0 })
       : // Histories from before job steps scheduled this activity, which the worker never had.
         await (activityFor(step, 'runJobStep') as (input: unknown) => Promise<StepActivityResult>)({ job: substitute(step.job, context.values), step: step.name });
     return { type: 'succeeded', step: index, at: new Date().toISOString(), attempts: result.attempt, ...(result.output !== undefined ? { output: result.output } : {}) };

@@ -14,18 +14,29 @@ export interface SeenState {
 
 export async function watchRuns(namespace: string) {
   const seen: SeenState[] = [];
+  let stopped = false;
+  let closed: unknown;
   const request = await new Watch(kubeConfig()).watch(
     `/apis/orchestration.proompteng.ai/v1alpha1/namespaces/${namespace}/orchestrationruns`,
     {},
     (_phase, obj: { metadata: { name: string }; status?: OrchestrationRunStatus }) => {
       seen.push({ name: obj.metadata.name, phase: obj.status?.phase, steps: (obj.status?.steps ?? []).map((s) => s.phase) });
     },
-    () => undefined,
+    (err: unknown) => {
+      if (!stopped) closed = err ?? new Error('watch closed');
+    },
   );
   return {
     seen,
     /** States of a run written with phase Cancelled while a step was still Running or Pending. */
-    cancelledTooEarly: (name: string) => seen.filter((s) => s.name === name && s.phase === 'Cancelled' && s.steps.some((p) => p === 'Running' || p === 'Pending')),
-    stop: () => request.abort(),
+    cancelledTooEarly: (name: string) => {
+      // A watch that died would make the answer vacuous.
+      if (closed) throw new Error(`the watch of ${namespace} ended early: ${closed instanceof Error ? closed.message : JSON.stringify(closed)}`);
+      return seen.filter((s) => s.name === name && s.phase === 'Cancelled' && s.steps.some((p) => p === 'Running' || p === 'Pending'));
+    },
+    stop: () => {
+      stopped = true;
+      request.abort();
+    },
   };
 }

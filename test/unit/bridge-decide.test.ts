@@ -144,9 +144,12 @@ describe('decide: when the workflow closed', () => {
 });
 
 describe('decide: deletion', () => {
-  it('cancels a running workflow and waits for it to close, at most the cleanup timeout', () => {
-    const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started, deletionTimestamp: '2026-11-23T11:59:50Z' }), running));
-    expect(actions).toEqual([
+  it('records the cancel, then cancels the running workflow and waits for it to close, at most the cleanup timeout', () => {
+    const first = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started, deletionTimestamp: '2026-11-23T11:59:50Z' }), running));
+    expect(types(first)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(patch(first)).toMatchObject({ cancelledBy: 'deletion' });
+    const recorded = { ...started, ...patch(first) } as OrchestrationRunStatus;
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: recorded, deletionTimestamp: '2026-11-23T11:59:50Z' }), running))).toEqual([
       { type: 'cancelWorkflow', cause: 'orchestration-bridge: Deletion deletion' },
       { type: 'requeue', afterMs: 20_000 },
     ]);
@@ -245,11 +248,12 @@ describe('decide: cancellation', () => {
   it('forces a cancel that outlived the timeout: terminate, delete the Jobs, Cancelled/CancelTimeout with the steps Cancelled', () => {
     const status: OrchestrationRunStatus = { ...pending('SpecCancel', '2026-11-23T11:59:40Z'), steps: [{ name: 'a', phase: 'Running' }], stepCounts: { total: 1, pending: 0, running: 1, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 } };
     const actions = at(run(spec({ cancel: true }), { status }), running);
-    expect(types(actions)).toEqual(['terminateWorkflow', 'deleteJobs', 'patchStatus', 'event', 'cancelEnded']);
-    expect(actions.slice(0, 2).every((a) => 'bestEffort' in a && a.bestEffort)).toBe(true);
+    // The status first: a terminated workflow seen later cannot turn the run into Failed.
+    expect(types(actions)).toEqual(['patchStatus', 'event', 'cancelEnded', 'terminateWorkflow', 'deleteJobs']);
+    expect(actions.slice(3).every((a) => 'bestEffort' in a && a.bestEffort)).toBe(true);
     expect(patch(actions)).toMatchObject({ phase: 'Cancelled', cancelledBy: 'spec:kubectl-patch', steps: [{ name: 'a', phase: 'Cancelled' }], stepCounts: { running: 0, cancelled: 1 }, progress: '1/1' });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'True', reason: 'CancelTimeout' }));
-    expect(actions.at(-1)).toEqual({ type: 'cancelEnded', seconds: 20, forced: true });
+    expect(actions[2]).toEqual({ type: 'cancelEnded', seconds: 20, forced: true });
   });
 
   it('keeps a forced run Cancelled when its terminated workflow is seen closed, and stops one still running', () => {
@@ -261,6 +265,27 @@ describe('decide: cancellation', () => {
     };
     expect(at(run(spec(), { status: forced }), { ...running, status: 'TERMINATED' })).toEqual([]);
     expect(types(at(run(spec(), { status: forced }), running))).toEqual(['terminateWorkflow', 'deleteJobs']);
+  });
+
+  it('with Temporal unreachable, still forces the cancel after the timeout, saying why', () => {
+    const down: WorkflowView = { found: false, error: 'connect ECONNREFUSED' };
+    expect(at(run(spec({ cancel: true }), { status: pending('SpecCancel', '2026-11-23T11:59:58Z') }), down)).toEqual([{ type: 'requeue', afterMs: 2000 }]);
+    const forced = at(run(spec({ cancel: true }), { status: pending('SpecCancel', '2026-11-23T11:59:40Z') }), down);
+    expect(patch(forced)?.message).toContain('Temporal could not be reached: connect ECONNREFUSED');
+  });
+
+  it('keeps the recorded reason and requester once the workflow closed Cancelled (the history is no longer read)', () => {
+    const done: OrchestrationRunStatus = {
+      ...started,
+      phase: 'Cancelled',
+      completionTime: '2026-11-23T11:59:59Z',
+      cancelledBy: 'spec:kubectl-patch',
+      conditions: [
+        { type: 'Cancelled', status: 'True', reason: 'SpecCancel', lastTransitionTime: '2026-11-23T11:59:59Z' },
+        { type: 'Succeeded', status: 'False', reason: 'SpecCancel', lastTransitionTime: '2026-11-23T11:59:59Z' },
+      ],
+    };
+    expect(at(run(spec({ cancel: true }), { status: done }), { ...running, status: 'CANCELLED' })).toEqual([]);
   });
 
   it('cancels a run whose workflow never started at once, and never starts it', () => {
@@ -299,11 +324,18 @@ describe('decide: cancellation', () => {
       metadata: { name, namespace: 'ns', uid: `uid-${name}`, creationTimestamp: created, resourceVersion: '7' },
     });
     const self = { ...run({ orchestrationRef: { name: 'build' }, triggerKey: 'k' }, { finalizers: [] }), metadata: { ...run({}).metadata, finalizers: [], creationTimestamp: '2026-11-23T12:00:00Z' } };
-    const siblings = [sibling('old', '2026-11-23T11:00:00Z', started), sibling('done', '2026-11-23T11:00:00Z', finishedStatus('Succeeded')), sibling('newer', '2026-11-23T12:30:00Z', started)];
+    const siblings = [
+      sibling('old', '2026-11-23T11:00:00Z', started),
+      sibling('done', '2026-11-23T11:00:00Z', finishedStatus('Succeeded')),
+      sibling('newer', '2026-11-23T12:30:00Z', started),
+      // Created in the same second, already started: older, whatever its name.
+      sibling('zz-same-second', '2026-11-23T12:00:00Z', started),
+    ];
     const i = input(self, { found: false }, retrigger);
     const actions = decide({ ...i, siblings });
-    expect(types(actions)).toEqual(['markCancel', 'addFinalizer', 'startWorkflow', 'requeue']);
+    expect(types(actions)).toEqual(['markCancel', 'markCancel', 'addFinalizer', 'startWorkflow', 'requeue']);
     expect(actions[0]).toMatchObject({ target: { metadata: { name: 'old' } }, status: { cancelledBy: 'retrigger:r1' } });
+    expect(actions[1]).toMatchObject({ target: { metadata: { name: 'zz-same-second' } } });
   });
 
   describe('deletion', () => {

@@ -53,6 +53,12 @@ describe('stepJobManifest', () => {
     expect(manifest.spec.template.spec.containers[0]).toMatchObject({ name: 'step', image: 'busybox', resources: { limits: { cpu: '1', memory: '64Mi' } } });
   });
 
+  it("gives the Pod the run's grace period to stop on a cancel, and Kubernetes' default when the run sets none", () => {
+    const request = { run, step: 'build', attempt: 1, job: { image: 'busybox' }, timeoutSeconds: 60 };
+    expect(stepJobManifest({ ...request, cancelGraceSeconds: 15 }, 600).spec.template.spec.terminationGracePeriodSeconds).toBe(15);
+    expect(stepJobManifest(request, 600).spec.template.spec).not.toHaveProperty('terminationGracePeriodSeconds');
+  });
+
   it('omits the run label, not the Job, when the run name is longer than a label value may be', () => {
     const long = stepJobManifest({ run: { ...run, name: 'n'.repeat(100) }, step: 'build', attempt: 1, job: { image: 'busybox' }, timeoutSeconds: 1 }, 1);
     expect(long.metadata.labels['orchestration.proompteng.ai/run']).toBeUndefined();

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   cancelledMessage,
+  isTerminalPhase,
   pendingCancel,
   Reasons,
   setCondition,
@@ -32,10 +33,8 @@ interface RunObject {
  * moves only when its status does); while it runs there is none.
  */
 export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] | undefined, generation?: number): Condition[] {
-  const terminal = update.phase === 'Succeeded' || update.phase === 'Failed' || update.phase === 'Cancelled';
-  if (!terminal) return (previous ?? []).filter((c) => c.type !== 'Succeeded');
-  const at = update.completionTime ?? update.startTime;
-  const conditions = setCondition(
+  if (!isTerminalPhase(update.phase)) return (previous ?? []).filter((c) => c.type !== 'Succeeded');
+  return setCondition(
     previous,
     {
       type: 'Succeeded',
@@ -44,9 +43,8 @@ export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] |
       ...(update.message ? { message: update.message } : {}),
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     },
-    at,
+    update.completionTime ?? update.startTime,
   );
-  return conditions;
 }
 
 /**
@@ -84,10 +82,9 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       if (current.metadata.uid !== run.uid) {
         throw ApplicationFailure.nonRetryable(`OrchestrationRun ${run.namespace}/${run.name} was recreated (uid ${current.metadata.uid}, expected ${run.uid})`, 'RunNotFound');
       }
-      const ended = (p: string | undefined) => p === 'Succeeded' || p === 'Failed' || p === 'Cancelled';
       // A run that already ended is not reopened by a late write (e.g. one in flight when the bridge
       // forced a cancel); only the bridge reopens a run, when its workflow was reset.
-      if (ended(current.status?.phase)) {
+      if (isTerminalPhase(current.status?.phase)) {
         Context.current().log.info('run already ended; status write skipped', { run: `${run.namespace}/${run.name}`, phase: current.status?.phase });
         return;
       }
@@ -104,7 +101,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
         },
       };
       await api.patchNamespacedCustomObjectStatus({ ...runObjectRef(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      if (ended(status.phase)) {
+      if (isTerminalPhase(status.phase)) {
         const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
         await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');
       }

@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
   describeIssues,
+  isTerminalPhase,
   OrchestrationRunSchema,
   pendingCancel,
   OrchestrationSchema,
@@ -16,7 +17,7 @@ import {
   type RunPhase,
 } from '../core/index.js';
 import { watchClosedWorkflows } from './closed-workflows.js';
-import { decide, isTerminal } from './decide.js';
+import { decide } from './decide.js';
 import { createExecutor } from './executor.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
@@ -106,7 +107,7 @@ export function createController(options: ControllerOptions) {
     await executor(key).execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).
     const ended = actions.reduce<RunPhase | undefined>((phase, a) => (a.type === 'patchStatus' && a.status.phase ? a.status.phase : phase), run.status?.phase);
-    if (ended && isTerminal(ended) && !counted.has(run.metadata.uid)) {
+    if (isTerminalPhase(ended) && !counted.has(run.metadata.uid)) {
       counted.add(run.metadata.uid);
       metrics.runsCompleted.inc({ phase: ended });
       // Cancel request (its history event) → the workflow closed, right after it wrote phase Cancelled.

@@ -8,7 +8,9 @@ import {
   cancelCause,
   cancelFieldManager,
   conditionOf,
+  isTerminalPhase,
   pendingCancel,
+  wholeSeconds,
   Reasons,
   setCondition,
   type CancelRequest,
@@ -22,11 +24,9 @@ import { CANCEL_DEFAULTS, type Action, type ReconcileInput, type StatusPatch } f
 
 type Status = OrchestrationRunStatus;
 
-const TERMINAL = ['Succeeded', 'Failed', 'Cancelled'];
 
 /** A workflow that has not closed: running, or paused in Temporal. */
 const isOpen = (workflow: ReconcileInput['workflow']) => workflow.found && (workflow.status === 'RUNNING' || workflow.status === 'PAUSED');
-const seconds = (time: string) => time.replace(/\.\d+Z$/, 'Z');
 const msBetween = (from: string, to: string) => Date.parse(to) - Date.parse(from);
 
 function settingsOf(input: ReconcileInput) {
@@ -79,7 +79,7 @@ function cancelledStatus(status: Status, reason: string, cancelledBy: string, me
     { type: 'Succeeded', status: 'False', reason, message },
     now,
   );
-  return { phase: 'Cancelled', completionTime: seconds(now), message, cancelledBy, conditions, ...cancelledSteps(status, message) };
+  return { phase: 'Cancelled', completionTime: wholeSeconds(now), message, cancelledBy, conditions, ...cancelledSteps(status, message) };
 }
 
 /** Cancel actions for a run that is not being deleted; undefined when cancellation has nothing to do. */
@@ -90,7 +90,7 @@ export function cancelActions(input: ReconcileInput): Action[] | undefined {
   const pending = pendingCancel(status);
   const condition = conditionOf(status.conditions, 'Cancelled');
 
-  if (status.phase && TERMINAL.includes(status.phase)) {
+  if (isTerminalPhase(status.phase)) {
     if (status.phase === 'Cancelled') return undefined;
     // Said once; and a cancel ignored while disabled stays said so.
     const noted = condition?.status === 'False' && (condition.reason === Reasons.AlreadyTerminal || condition.reason === Reasons.CancelDisabled);
@@ -209,6 +209,6 @@ export function retriggerActions(input: ReconcileInput): Action[] {
   const request: CancelRequest = { reason: Reasons.Retrigger, cancelledBy: `retrigger:${run.metadata.name}` };
   const message = `run ${run.metadata.name} with triggerKey ${run.spec.triggerKey} replaces this run; cancel requested by ${request.cancelledBy}`;
   return (input.siblings ?? [])
-    .filter((s) => isOlder(s, run) && !s.metadata.deletionTimestamp && !(s.status?.phase && TERMINAL.includes(s.status.phase)) && !pendingCancel(s.status))
+    .filter((s) => isOlder(s, run) && !s.metadata.deletionTimestamp && !isTerminalPhase(s.status?.phase) && !pendingCancel(s.status))
     .map((target) => ({ type: 'markCancel', target, status: requestStatus(target.status, request, message, now), message }) as const);
 }

@@ -3,7 +3,7 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { cancelledMessage, conditionOf, deleteAtOf, retentionOf, setCondition, type CancelReason, type CancelRequest, type OrchestrationRunStatus } from '../core/index.js';
+import { cancelledMessage, conditionOf, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelReason, type CancelRequest, type OrchestrationRunStatus } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
@@ -14,11 +14,6 @@ import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.
  */
 export const RUNNING_RESYNC_MS = 15_000;
 
-const TERMINAL: readonly RunPhase[] = ['Succeeded', 'Failed', 'Cancelled'];
-
-export function isTerminal(phase: RunPhase | undefined): boolean {
-  return phase !== undefined && TERMINAL.includes(phase);
-}
 
 function uiUrl(input: ReconcileInput, runId?: string): string | undefined {
   const base = input.settings.uiBaseUrl.replace(/\/$/, '');
@@ -66,8 +61,8 @@ export function closedStatus(
 function afterFinish(input: ReconcileInput): Action[] {
   const { run, now } = input;
   const status = run.status ?? {};
-  if (!isTerminal(status.phase) || !status.completionTime) return [];
-  const retention = retentionOf(run, input.orchestration, status.phase!, input.settings.runRetentionSeconds);
+  if (!isTerminalPhase(status.phase) || !status.completionTime) return [];
+  const retention = retentionOf(run, input.orchestration, status.phase, input.settings.runRetentionSeconds);
   if (!retention) return status.retention ? [{ type: 'patchStatus', status: { retention: null } }] : [];
   const deleteAt = deleteAtOf(status.completionTime, retention.ttlSeconds);
   const wanted = { deleteAt, ...retention };
@@ -144,7 +139,7 @@ function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
   return {
     phase: run.status?.phase && run.status.phase !== 'Pending' ? run.status.phase : 'Running',
     ...(run.status?.phase === 'Pending' ? { message: null } : {}), // a message from waiting no longer holds
-    startTime: run.status?.startTime ?? now.replace(/\.\d+Z$/, 'Z'),
+    startTime: run.status?.startTime ?? wholeSeconds(now),
     observedGeneration: generation,
     temporal: { namespace: settings.temporalNamespace, workflowId: input.workflowId, runId, taskQueue: settings.taskQueue, ...(url ? { uiUrl: url } : {}) },
     // The policy in force is fixed at start: a deleted Orchestration cannot take its onSourceRemoved along.
@@ -162,20 +157,20 @@ export function decide(input: ReconcileInput): Action[] {
   if (wasForced(status)) return afterForcedCancel(input) ?? afterFinish(input);
   if (!workflow.found) {
     if (status.temporal) {
-      if (isTerminal(status.phase)) return afterFinish(input);
+      if (isTerminalPhase(status.phase)) return afterFinish(input);
       const message = `workflow ${input.workflowId} not found in Temporal namespace ${input.settings.temporalNamespace}`;
       return [{ type: 'patchStatus', status: { phase: 'Failed', message, completionTime: now, conditions: setCondition(status.conditions, { type: 'Succeeded', status: 'False', reason: 'WorkflowNotFound', message }, now) } }];
     }
-    if (isTerminal(status.phase)) return afterFinish(input);
+    if (isTerminalPhase(status.phase)) return afterFinish(input);
     return beforeStart(input);
   }
 
   // The workflow runs (or ran): status.temporal must name its current run.
-  const needsRef = !status.temporal || (status.temporal.runId !== workflow.runId && !isTerminal(status.phase));
+  const needsRef = !status.temporal || (status.temporal.runId !== workflow.runId && !isTerminalPhase(status.phase));
   const started = needsRef ? runningStatus(input, workflow.runId) : undefined;
   const startedEvent: Action[] = status.temporal ? [] : [{ type: 'event', eventType: 'Normal', reason: 'Started', message: `workflow ${input.workflowId} started` }];
   const closed = closedStatus(workflow, now, recordedCancel(status));
-  if (!closed && isTerminal(status.phase) && status.temporal && status.temporal.runId !== workflow.runId) {
+  if (!closed && isTerminalPhase(status.phase) && status.temporal && status.temporal.runId !== workflow.runId) {
     // The closed workflow was reset in Temporal: a new run of it is running, so the run is running again.
     const message = `workflow ${input.workflowId} was reset; run ${workflow.runId} is running`;
     return [
@@ -216,7 +211,7 @@ export function decide(input: ReconcileInput): Action[] {
   }
   let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
-  const completionTime = status.completionTime ?? closed.at.replace(/\.\d+Z$/, 'Z');
+  const completionTime = status.completionTime ?? wholeSeconds(closed.at);
   return [
     {
       type: 'patchStatus',

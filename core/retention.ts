@@ -7,6 +7,7 @@ import type { Orchestration } from './api/orchestration.js';
 import type { OrchestrationRun } from './api/orchestration-run.js';
 import type { RetentionStatus } from './api/orchestration-run-status.js';
 import type { RunPhase } from './api/names.js';
+import { wholeSeconds } from './run-status.js';
 
 export function retentionOf(
   run: Pick<OrchestrationRun, 'spec'>,
@@ -28,5 +29,5 @@ export function retentionOf(
 
 /** completionTime + ttl, in the whole-second RFC 3339 form the status uses. */
 export function deleteAtOf(completionTime: string, ttlSeconds: number): string {
-  return new Date(Date.parse(completionTime) + ttlSeconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return wholeSeconds(new Date(Date.parse(completionTime) + ttlSeconds * 1000).toISOString());
 }

@@ -24,8 +24,13 @@ export interface RunStatusUpdate {
   steps: StepStatus[];
 }
 
+/** An RFC 3339 time in whole seconds, the form every time in the status has: "2026-01-01T00:00:00Z". */
+export function wholeSeconds(time: string): string {
+  return time.replace(/\.\d+Z$/, 'Z');
+}
+
 function seconds(time: string | undefined): string | undefined {
-  return time === undefined ? undefined : time.replace(/\.\d+Z$/, 'Z');
+  return time === undefined ? undefined : wholeSeconds(time);
 }
 
 function cut(text: string | undefined, max: number): string | undefined {

@@ -14,6 +14,11 @@ export const RUNTIME_CLEANUP_FINALIZER = `${API_GROUP}/runtime-cleanup`;
 export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Cancelled'] as const;
 export type RunPhase = (typeof RUN_PHASES)[number];
 
+/** Succeeded, Failed and Cancelled end a run; nothing reopens it but a reset of its workflow. */
+export function isTerminalPhase(phase: string | undefined): phase is 'Succeeded' | 'Failed' | 'Cancelled' {
+  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Cancelled';
+}
+
 export const STEP_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped', 'Cancelled'] as const;
 export type StepPhase = (typeof STEP_PHASES)[number];
 

@@ -3,6 +3,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  cancelledConditions,
   cancelledMessage,
   isTerminalPhase,
   pendingCancel,
@@ -63,8 +64,7 @@ export function completeCancel(
   const reason = pending?.reason ?? Reasons.TemporalCancel;
   const message = pending ? cancelledMessage(pending) : 'cancelled from Temporal; the running steps stopped first';
   const at = update.completionTime ?? update.startTime;
-  const done = setCondition(conditions, { type: 'Cancelled', status: 'True', reason, message }, at);
-  return { conditions: setCondition(done, { type: 'Succeeded', status: 'False', reason, message }, at), message, reason };
+  return { conditions: cancelledConditions(conditions, reason, message, at), message, reason };
 }
 
 export function createStatusActivities(kubeConfig: KubeConfig) {

@@ -6,6 +6,7 @@
  */
 import {
   cancelCause,
+  cancelledConditions,
   cancelFieldManager,
   conditionOf,
   isTerminalPhase,
@@ -74,11 +75,7 @@ export function cancelledSteps(status: Status, message: string): Pick<StatusPatc
 
 /** The patch that ends a run Cancelled, written by the bridge itself. */
 function cancelledStatus(status: Status, reason: string, cancelledBy: string, message: string, now: string): StatusPatch {
-  const conditions = setCondition(
-    setCondition(status.conditions, { type: 'Cancelled', status: 'True', reason, message }, now),
-    { type: 'Succeeded', status: 'False', reason, message },
-    now,
-  );
+  const conditions = cancelledConditions(status.conditions, reason, message, now);
   return { phase: 'Cancelled', completionTime: wholeSeconds(now), message, cancelledBy, conditions, ...cancelledSteps(status, message) };
 }
 

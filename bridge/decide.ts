@@ -3,7 +3,7 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { cancelledMessage, conditionOf, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelReason, type CancelRequest, type OrchestrationRunStatus } from '../core/index.js';
+import { cancelledConditions, cancelledMessage, conditionOf, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelReason, type CancelRequest, type OrchestrationRunStatus } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
@@ -209,8 +209,11 @@ export function decide(input: ReconcileInput): Action[] {
     }
     return afterFinish(input);
   }
-  let conditions = setCondition(started?.conditions ?? status.conditions, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
-  if (closed.phase === 'Cancelled') conditions = setCondition(conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
+  const base = started?.conditions ?? status.conditions;
+  const conditions =
+    closed.phase === 'Cancelled'
+      ? cancelledConditions(base, closed.reason, closed.message, now)
+      : setCondition(base, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   const completionTime = status.completionTime ?? wholeSeconds(closed.at);
   return [
     {

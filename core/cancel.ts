@@ -6,7 +6,8 @@
  */
 import { Reasons } from './api/names.js';
 import type { OrchestrationRunStatus } from './api/orchestration-run-status.js';
-import { conditionOf } from './conditions.js';
+import type { Condition } from './api/orchestration-run-status.js';
+import { conditionOf, setCondition } from './conditions.js';
 
 /** The reasons a cancel can have, besides the forced CancelTimeout. */
 export type CancelReason = typeof Reasons.SpecCancel | typeof Reasons.Retrigger | typeof Reasons.SourceRemoved | typeof Reasons.Deletion | typeof Reasons.TemporalCancel;
@@ -60,6 +61,12 @@ export function pendingCancel(status: Pick<OrchestrationRunStatus, 'conditions' 
   const condition = conditionOf(status?.conditions, 'Cancelled');
   if (condition?.status !== 'Unknown' || !condition.reason) return undefined;
   return { reason: condition.reason as CancelReason, cancelledBy: status?.cancelledBy ?? 'unknown', requestedAt: condition.lastTransitionTime };
+}
+
+/** The conditions of a run that ended Cancelled: Cancelled=True and Succeeded=False, for the same reason. */
+export function cancelledConditions(conditions: readonly Condition[] | undefined, reason: string, message: string, at: string): Condition[] {
+  const cancelled = setCondition(conditions, { type: 'Cancelled', status: 'True', reason, message }, at);
+  return setCondition(cancelled, { type: 'Succeeded', status: 'False', reason, message }, at);
 }
 
 /** The message of a run that ended Cancelled once its steps stopped. */

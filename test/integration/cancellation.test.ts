@@ -10,6 +10,8 @@ import { watchRuns } from '../support/run-watch.js';
 import { kubeConfig, kubectl, temporalCli, uniqueName } from '../support/sandbox.js';
 
 const checkpointed = new Set<string>();
+/** Test activities that have begun running in the worker, by id: a cancel sent earlier would never reach them. */
+const begun = new Set<string>();
 let releaseStubborn!: () => void;
 const stubbornReleased = new Promise<void>((resolve) => (releaseStubborn = resolve));
 
@@ -17,13 +19,15 @@ const stubbornReleased = new Promise<void>((resolve) => (releaseStubborn = resol
 const stepActivities = {
   async checkpoint(input: unknown) {
     const ctx = Context.current();
+    begun.add((input as { id: string }).id);
     await ctx.cancelled.catch(async (err: unknown) => {
       await new Promise((resolve) => setTimeout(resolve, 1000)); // checkpointing
       checkpointed.add((input as { id: string }).id);
       throw err;
     });
   },
-  async stubborn() {
+  async stubborn(input: unknown) {
+    begun.add((input as { id: string }).id);
     await stubbornReleased;
   },
 };
@@ -56,6 +60,8 @@ async function running(harness: BridgeHarness, name: string, jobSteps = 0): Prom
     { what: `run ${name} running with ${jobSteps} Job(s)`, timeoutMs: 60_000 },
   );
 }
+
+const activityBegun = (id: string) => waitFor(() => (begun.has(id) ? true : undefined), { what: `activity of ${id} running`, timeoutMs: 60_000 });
 
 const patchCancel = (harness: BridgeHarness, name: string) => kubectl(['patch', 'orchrun', name, '-n', harness.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
 
@@ -107,7 +113,7 @@ describe('cancellation through the bridge', () => {
   it('gives steps the grace period to checkpoint before the run says Cancelled', async () => {
     const name = uniqueName('grace');
     await h.apply('OrchestrationRun', name, { cancellationPolicy: { gracePeriodSeconds: 20 }, steps: [{ name: 'work', activity: { name: 'checkpoint', input: { id: name } } }] });
-    await running(h, name);
+    await activityBegun(name);
     await patchCancel(h, name);
     await h.phaseOf(name, 'Cancelled');
     // The step saved its work before it ended, and the run said Cancelled only after that.
@@ -216,9 +222,10 @@ describe('cancellation with other bridge settings', () => {
       const name = uniqueName('stubborn');
       await forced.apply('OrchestrationRun', name, {
         cancellationPolicy: { gracePeriodSeconds: 600 },
-        steps: [{ name: 'ignore', dependsOn: [], activity: { name: 'stubborn' } }, forever('job')],
+        steps: [{ name: 'ignore', dependsOn: [], activity: { name: 'stubborn', input: { id: name } } }, forever('job')],
       });
       const before = await running(forced, name, 1);
+      await activityBegun(name);
       await patchCancel(forced, name);
       const done = await forced.phaseOf(name, 'Cancelled');
       expect(done.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'True', reason: 'CancelTimeout' }));
@@ -238,11 +245,21 @@ describe('cancellation with other bridge settings', () => {
     const off = await startBridgeHarness('cancel-off', { settings: { cancelEnabled: false } });
     try {
       const name = uniqueName('nocancel');
-      await off.apply('OrchestrationRun', name, { steps: [{ name: 'a', ...sleep(3) }] });
-      await running(off, name);
+      await off.apply('OrchestrationRun', name, { steps: [{ name: 'a', ...sleep(600) }] });
+      await waitFor(async () => ((await off.status(name)).steps?.[0]?.phase === 'Running' ? true : undefined), { what: `step of ${name} Running`, timeoutMs: 60_000 });
       await patchCancel(off, name);
-      const done = await off.phaseOf(name, 'Succeeded');
-      expect(done.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'False', reason: 'CancelDisabled' }));
+      const ignored = await waitFor(
+        async () => {
+          const s = await off.status(name);
+          return s.conditions?.some((c) => c.type === 'Cancelled') ? s : undefined;
+        },
+        { what: `run ${name} with a Cancelled condition`, timeoutMs: 30_000 },
+      );
+      expect(ignored.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'False', reason: 'CancelDisabled' }));
+      // Nothing was cancelled: the run and its step go on.
+      expect(ignored.phase).toBe('Running');
+      expect(ignored.steps?.map((s) => s.phase)).toEqual(['Running']);
+      expect(await workflowStatus(ignored.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_RUNNING');
     } finally {
       await off.stop();
     }

@@ -62,11 +62,15 @@ export function createController(options: ControllerOptions) {
 
   /** The other runs of the same Orchestration with the same triggerKey, from the cache. */
   function triggerSiblings(namespace: string, run: OrchestrationRun): OrchestrationRun[] {
+    // Matched on the cached objects first: only the few siblings are parsed, not every run of the namespace.
     return watched.runs
       .list(namespace)
+      .filter((obj) => {
+        const other = obj as unknown as Partial<OrchestrationRun>;
+        return other.metadata?.uid !== run.metadata.uid && other.spec?.triggerKey === run.spec.triggerKey && other.spec?.orchestrationRef?.name === run.spec.orchestrationRef?.name;
+      })
       .map((obj) => OrchestrationRunSchema.safeParse(structuredClone(obj)))
-      .flatMap((parsed) => (parsed.success ? [parsed.data] : []))
-      .filter((other) => other.metadata.uid !== run.metadata.uid && other.spec.triggerKey === run.spec.triggerKey && other.spec.orchestrationRef?.name === run.spec.orchestrationRef?.name);
+      .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
   }
 
   async function reconcile(key: string): Promise<void> {

@@ -3,7 +3,7 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
-import { cancelledConditions, cancelledMessage, conditionOf, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelReason, type CancelRequest, type OrchestrationRunStatus } from '../core/index.js';
+import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
 import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
@@ -75,13 +75,6 @@ function afterFinish(input: ReconcileInput): Action[] {
     return [{ type: 'event', eventType: 'Normal', reason: 'RetentionExpired', message }, { type: 'deleteRun', reason: message }];
   }
   return [...patch, { type: 'requeue', afterMs: leftMs }];
-}
-
-/** The cancel the run's status records: its Cancelled condition and cancelledBy. */
-function recordedCancel(status: OrchestrationRunStatus): CancelRequest | undefined {
-  const condition = conditionOf(status.conditions, 'Cancelled');
-  if (!condition?.reason || condition.status === 'False' || !status.cancelledBy) return undefined;
-  return { reason: condition.reason as CancelReason, cancelledBy: status.cancelledBy };
 }
 
 function beforeStart(input: ReconcileInput): Action[] {

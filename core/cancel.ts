@@ -63,6 +63,13 @@ export function pendingCancel(status: Pick<OrchestrationRunStatus, 'conditions' 
   return { reason: condition.reason as CancelReason, cancelledBy: status?.cancelledBy ?? 'unknown', requestedAt: condition.lastTransitionTime };
 }
 
+/** The cancel the run's status records, asked for (Unknown) or done (True): its Cancelled condition and cancelledBy. */
+export function recordedCancel(status: Pick<OrchestrationRunStatus, 'conditions' | 'cancelledBy'> | undefined): CancelRequest | undefined {
+  const condition = conditionOf(status?.conditions, 'Cancelled');
+  if (!condition?.reason || condition.status === 'False' || !status?.cancelledBy) return undefined;
+  return { reason: condition.reason as CancelReason, cancelledBy: status.cancelledBy };
+}
+
 /** The conditions of a run that ended Cancelled: Cancelled=True and Succeeded=False, for the same reason. */
 export function cancelledConditions(conditions: readonly Condition[] | undefined, reason: string, message: string, at: string): Condition[] {
   const cancelled = setCondition(conditions, { type: 'Cancelled', status: 'True', reason, message }, at);

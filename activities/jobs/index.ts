@@ -34,15 +34,6 @@ export interface JobActivityDeps {
 /** Errors the apiserver gives for a Job it will never accept: retrying cannot help. */
 const REJECTED = new Set([400, 404, 422]);
 
-/** Wait before listing a Job again after its watch failed, so a broken watch does not become a tight loop. */
-const REWATCH_DELAY_MS = 1000;
-
-const pause = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-
 export function createJobActivities(deps: JobActivityDeps): JobActivities {
   const batch = deps.kubeConfig.makeApiClient(BatchV1Api);
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
@@ -117,7 +108,6 @@ export function createJobActivities(deps: JobActivityDeps): JobActivities {
       // A watch that ended quietly (its timeout) goes on from where it was.
       while (change.kind === 'closed' && !change.error && !signal.aborted) change = await watcher.next(from, signal);
       if (change.kind === 'closed') {
-        if (change.error) await pause(REWATCH_DELAY_MS, signal);
         listed = await watcher.list();
       } else {
         // The event's object is the Job as it ended (or was deleted): no second read that a short TTL could lose.
@@ -183,7 +173,6 @@ export function createJobActivities(deps: JobActivityDeps): JobActivities {
           if (!listed.job || listed.job.metadata?.uid !== job.metadata!.uid) return;
           const change = await watcher.next({ resourceVersion: listed.resourceVersion }, ctx.cancellationSignal);
           if (change.kind === 'deleted') return;
-          if (change.kind === 'closed' && change.error) await pause(REWATCH_DELAY_MS, ctx.cancellationSignal);
         }
       });
     },

@@ -3,6 +3,7 @@
  * it forward through events and bookmarks, so a quiet long-running Job does not fall out of the
  * apiserver's watch cache; a 410 Gone or a closed watch lists again.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { BatchV1Api, Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { finishedCondition } from './outcome.js';
 
@@ -10,11 +11,16 @@ export type JobChange = { kind: 'finished'; job: V1Job } | { kind: 'deleted'; jo
 
 /** The server ends each watch after this long; the caller then watches again from where it was. */
 const WATCH_SECONDS = 60;
+/** After a failed watch, before the caller lists again: a broken watch must not become a tight loop. */
+const REWATCH_DELAY_MS = 1000;
 
 export interface JobWatcher {
   /** The Job as listed now (undefined: it does not exist), and the list's resourceVersion. */
   list(): Promise<{ job: V1Job | undefined; resourceVersion: string }>;
-  /** The next change that matters from resourceVersion on; updates `resourceVersion` as events arrive. */
+  /**
+   * The next change that matters from resourceVersion on; updates `resourceVersion` as events arrive. A
+   * watch that failed returns `closed` with its error only after a short pause.
+   */
   next(from: { resourceVersion: string }, signal: AbortSignal): Promise<JobChange>;
 }
 
@@ -45,12 +51,15 @@ export function jobWatcher(kubeConfig: KubeConfig, namespace: string, name: stri
       const abort = () => settle({ kind: 'closed' });
       signal.addEventListener('abort', abort, { once: true });
       if (signal.aborted) abort();
+      let change: JobChange;
       try {
-        return await settled;
+        change = await settled;
       } finally {
         signal.removeEventListener('abort', abort);
         request.abort();
       }
+      if (change.kind === 'closed' && change.error) await delay(REWATCH_DELAY_MS, undefined, { signal }).catch(() => undefined);
+      return change;
     },
   };
 }

@@ -9,17 +9,36 @@ export interface StepActivityResult {
 }
 
 /**
+ * Which attempt of which step of which run an activity serves: what a step needs to make its effect
+ * idempotent. A step runs at least once: after a worker crash the same attempt is delivered again.
+ */
+export interface StepInvocation {
+  runUid: string;
+  namespace: string;
+  run: string;
+  step: string;
+  /** The step's attempt (1-based) as its retry policy counts it; a redelivery keeps the number. */
+  attempt: number;
+}
+
+/**
  * What the workflow passes a step activity: the step's input, and how long the activity may take to stop
  * once cancelled (the run's grace period). The worker's wrapper hands `input` to the activity.
+ * With `invocation` the workflow owns the step's attempts: the wrapper fails the delivery without a retry
+ * and says whether the step's retry policy may run another attempt. Without it (workflows from before),
+ * Temporal's retry policy counts the attempts.
  */
 export interface StepActivityInput {
   input: Record<string, unknown>;
   cancelGraceSeconds: number;
+  invocation?: StepInvocation;
 }
 
 /** Details attached to a step activity's failure, so the workflow can record attempts. */
 export interface StepFailureDetails {
   attempt: number;
+  /** The step's own failure may pass on another attempt (false: e.g. bad input, a 4xx, `fail`). */
+  retryable?: boolean;
 }
 
 /** One attempt's Job, as the workflow names it to the worker. */

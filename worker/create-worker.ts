@@ -5,6 +5,7 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { WorkerMetrics } from '../activities/metrics.js';
 import type { StepActivity } from '../activities/step-wrapper.js';
+import { DEFAULT_SHUTDOWN_GRACE_SECONDS, SHUTDOWN_FORCE_MARGIN_SECONDS } from './config.js';
 
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
 
@@ -21,10 +22,13 @@ export interface OrchestrationWorkerOptions {
   metrics?: WorkerMetrics;
   /** Activities run at once (WORKER_MAX_CONCURRENT_ACTIVITIES); each running job step holds one while it waits. */
   maxConcurrentActivities?: number;
+  /** WORKER_SHUTDOWN_GRACE_SECONDS: how long running activities may finish after a shutdown began. */
+  shutdownGraceSeconds?: number;
   identity?: string;
 }
 
 export function createOrchestrationWorker(options: OrchestrationWorkerOptions): Promise<Worker> {
+  const grace = options.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -38,6 +42,10 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     }),
     // Mostly waiting on I/O: a job step holds its slot for as long as its Job runs.
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_MAX_CONCURRENT_ACTIVITIES,
+    // Then running activities are cancelled (WORKER_SHUTDOWN) and handed back: their attempt is delivered
+    // to another worker, and the step's retries are not spent.
+    shutdownGraceTime: `${grace} seconds`,
+    shutdownForceTime: `${grace + SHUTDOWN_FORCE_MARGIN_SECONDS} seconds`,
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

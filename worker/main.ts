@@ -1,18 +1,19 @@
 /** Worker entry point: wires config, Kubernetes and Temporal together, serves /metrics, runs until SIGINT/SIGTERM. */
 import { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection } from '@temporalio/worker';
+import pino from 'pino';
 import { createWorkerMetrics } from '../activities/metrics.js';
 import { startHttpServer } from '../common/http-server.js';
 import { loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
 import { createOrchestrationWorker } from './create-worker.js';
 
-const log = (level: string, msg: string, fields: Record<string, unknown> = {}) => console.log(JSON.stringify({ level, msg, ...fields }));
+const logger = pino({ name: 'orchestration-worker' });
 
 let config;
 try {
   config = loadWorkerConfig();
 } catch (err) {
-  console.error(err instanceof Error ? err.message : String(err));
+  logger.fatal(err instanceof Error ? err.message : String(err));
   process.exit(2);
 }
 const kubeConfig = new KubeConfig();
@@ -26,13 +27,27 @@ const worker = await createOrchestrationWorker({
   kubeConfig,
   jobTtlSeconds: config.jobTtlSeconds,
   maxConcurrentActivities: config.maxConcurrentActivities,
+  shutdownGraceSeconds: config.shutdownGraceSeconds,
   metrics,
 });
 const server = await startHttpServer(config.httpPort, metrics.registry, () => Promise.resolve(worker.getState() === 'RUNNING'));
-log('info', 'worker started', { taskQueue: config.taskQueue, namespace: config.namespace, jobTtlSecondsAfterFinished: config.jobTtlSeconds, maxConcurrentActivities: config.maxConcurrentActivities, httpPort: config.httpPort });
+logger.info(
+  {
+    taskQueue: config.taskQueue,
+    namespace: config.namespace,
+    jobTtlSecondsAfterFinished: config.jobTtlSeconds,
+    maxConcurrentActivities: config.maxConcurrentActivities,
+    shutdownGraceSeconds: config.shutdownGraceSeconds,
+    httpPort: config.httpPort,
+  },
+  'worker started',
+);
 if (config.jobTtlSeconds < SHORT_JOB_TTL_SECONDS) {
-  log('warn', `JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS=${config.jobTtlSeconds} is short: a finished Job may be deleted before its outcome is read (WorkflowJobMissing)`);
+  logger.warn(`JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS=${config.jobTtlSeconds} is short: a finished Job may be deleted before its outcome is read (WorkflowJobMissing)`);
 }
-await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+// On SIGINT/SIGTERM the SDK stops polling, lets running activities finish within the grace, then hands
+// the rest back to Temporal for another worker.
+await worker.run();
+logger.info('worker stopped');
 server.close();
 await connection.close();

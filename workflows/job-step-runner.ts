@@ -8,6 +8,8 @@ import {
   Reasons,
   STEP_DEFAULTS,
   STEP_HEARTBEAT_TIMEOUT_MS,
+  retryDelaySeconds,
+  stepRetryOf,
   substitute,
   type JobActivities,
   type JobStep,
@@ -16,8 +18,8 @@ import {
   type StepJobOutcome,
   type StepJobRef,
 } from '../core/index.js';
+import { now, type StepContext } from './step-context.js';
 import { describeFailure } from './step-failure.js';
-import type { StepContext } from './step-runner.js';
 
 /** Kubernetes API hiccups are retried within an attempt; the Job's own failure is the attempt's outcome. */
 const API_RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds' } as const;
@@ -47,8 +49,6 @@ function activitiesFor(step: Step, timeoutSeconds: number): JobActivities {
   return { createStepJob: create.createStepJob, awaitStepJob: wait.awaitStepJob, deleteStepJob: remove.deleteStepJob };
 }
 
-const now = () => new Date().toISOString();
-
 /** Deletes the attempt's Job, whatever happens around it; false if that failed for good. */
 async function removeJob(activities: JobActivities, ref: StepJobRef): Promise<boolean> {
   try {
@@ -62,7 +62,7 @@ async function removeJob(activities: JobActivities, ref: StepJobRef): Promise<bo
 export async function runJobStep(step: Step & { job: JobStep }, index: number, context: StepContext): Promise<StepEvent> {
   const { run, report, cancelGraceSeconds } = context;
   const job = substitute(step.job, context.values);
-  const retry = { ...STEP_DEFAULTS.retry, ...step.retry };
+  const retry = stepRetryOf(step);
   const timeoutSeconds = step.timeoutSeconds ?? STEP_DEFAULTS.timeoutSeconds;
   const activities = activitiesFor(step, timeoutSeconds);
   const cancelled = (attempt: number): StepEvent => ({ type: 'cancelled', step: index, at: now(), message: `cancelled in attempt ${attempt}` });
@@ -101,8 +101,7 @@ export async function runJobStep(step: Step & { job: JobStep }, index: number, c
     if (outcome.result === 'missing' || attempt >= retry.maxAttempts) {
       return { type: 'failed', step: index, at: now(), attempts: attempt, reason, message: outcome.message, ...output };
     }
-    // Capped like Temporal's own retries (100 × the initial interval).
-    const delaySeconds = Math.min(retry.initialIntervalSeconds * retry.backoffCoefficient ** (attempt - 1), 100 * retry.initialIntervalSeconds);
+    const delaySeconds = retryDelaySeconds(retry, attempt);
     retryNote = `attempt ${attempt} failed (${reason}): ${outcome.message}`;
     try {
       await sleep(delaySeconds * 1000);

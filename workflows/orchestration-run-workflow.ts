@@ -36,7 +36,8 @@ import {
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { detailsTable } from './details.js';
 import { StatusReporter } from './status-reporter.js';
-import { runStep, STEPS_STOP_BEFORE_CANCELLED } from './step-runner.js';
+import { STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
+import { runStep } from './step-runner.js';
 
 /** Continue as new well before the 51,200-event limit, also when the server does not suggest it. */
 const MAX_EVENTS_PER_GENERATION = 10_000;

@@ -4,26 +4,20 @@ import {
   STEP_DEFAULTS,
   STEP_HEARTBEAT_TIMEOUT_MS,
   substitute,
-  type RunIdentity,
   type Step,
   type StepActivityInput,
   type StepActivityResult,
   type StepEvent,
-  type TemplateValues,
 } from '../core/index.js';
+import { runActivityStep } from './activity-step-runner.js';
 import { runJobStep } from './job-step-runner.js';
+import { JOB_STEPS, STEPS_STOP_BEFORE_CANCELLED, WORKFLOW_OWNS_STEP_ATTEMPTS } from './patches.js';
+import type { StepContext } from './step-context.js';
 import { describeFailure } from './step-failure.js';
 
 type StepActivity = (input: StepActivityInput) => Promise<StepActivityResult>;
 
-/**
- * Since this patch a cancelled step ends only when its activity has stopped (or its grace period ran out),
- * not when the cancel was requested. Histories from before it keep the old behaviour on replay.
- */
-export const STEPS_STOP_BEFORE_CANCELLED = 'steps-stop-before-cancelled';
-/** Since this patch a job step runs its Job; before it, job steps called an activity no worker had. */
-const JOB_STEPS = 'job-steps';
-
+/** Before WORKFLOW_OWNS_STEP_ATTEMPTS: Temporal's retry policy counted the step's attempts. */
 function activityFor(step: Step, name: string): StepActivity {
   const retry = { ...STEP_DEFAULTS.retry, ...step.retry };
   const activities = proxyActivities<Record<string, StepActivity>>({
@@ -40,18 +34,10 @@ function activityFor(step: Step, name: string): StepActivity {
   return activities[name]!;
 }
 
-export interface StepContext {
-  run: RunIdentity;
-  values: TemplateValues;
-  /** The run's grace period; undefined: activities stop at once, Pods keep Kubernetes' default. */
-  cancelGraceSeconds: number | undefined;
-  /** Receives the events of a step between its start and its end (a job step's Job exists, a next attempt). */
-  report: (event: StepEvent) => void;
-}
-
 /** Resolves to the event that ends the step; never rejects except on cancellation of the whole run. */
 export async function runStep(step: Step, index: number, context: StepContext): Promise<StepEvent> {
   if (step.job && patched(JOB_STEPS)) return runJobStep({ ...step, job: step.job }, index, context);
+  if (step.activity && patched(WORKFLOW_OWNS_STEP_ATTEMPTS)) return runActivityStep({ ...step, activity: step.activity }, index, context);
   try {
     const result = step.activity
       ? await activityFor(step, step.activity.name)({ input: substitute(step.activity.input ?? {}, context.values), cancelGraceSeconds: context.cancelGraceSeconds ?? 0 })

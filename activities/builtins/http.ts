@@ -2,6 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import type { StepInvocation } from '../../core/index.js';
 import { parseInput } from '../input.js';
 
 const HttpInput = z.object({
@@ -12,11 +13,31 @@ const HttpInput = z.object({
   expectStatus: z.int().min(100).max(599).optional(),
 }).refine((r) => r.body === undefined || (r.method !== 'GET' && r.method !== 'HEAD'), { message: 'a GET or HEAD request has no body', path: ['body'] });
 
-export async function http(input: unknown): Promise<string> {
+/**
+ * A step runs at least once: a request a crashed worker sent may be sent again. The same attempt always
+ * carries the same Idempotency-Key, so a server that honours it does the work once.
+ */
+function invocationHeaders(invocation: StepInvocation | undefined): Record<string, string> {
+  if (!invocation) return {};
+  return {
+    'Idempotency-Key': `${invocation.runUid}/${invocation.step}/${invocation.attempt}`,
+    'X-Orchestration-Run': `${invocation.namespace}/${invocation.run}`,
+    'X-Orchestration-Step': invocation.step,
+    'X-Orchestration-Attempt': String(invocation.attempt),
+  };
+}
+
+/** The step's own headers win, whatever their case. */
+function withDefaults(own: Record<string, string>, defaults: Record<string, string>): Record<string, string> {
+  const taken = new Set(Object.keys(own).map((k) => k.toLowerCase()));
+  return { ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !taken.has(k.toLowerCase()))), ...own };
+}
+
+export async function http(input: unknown, invocation?: StepInvocation): Promise<string> {
   const req = parseInput('http', HttpInput, input);
   const res = await fetch(req.url, {
     method: req.method,
-    headers: req.headers,
+    headers: withDefaults(req.headers, invocationHeaders(invocation)),
     body: req.body,
     signal: Context.current().cancellationSignal,
   });

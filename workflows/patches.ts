@@ -1,0 +1,20 @@
+/**
+ * Every patched() id of the workflow, with what it guards. A history recorded before a patch replays the
+ * old behaviour; one recorded after it, the new. Never rename or reuse an id.
+ */
+
+/** Job steps run their Job; before it, job steps called an activity no worker had. */
+export const JOB_STEPS = 'job-steps';
+
+/**
+ * A cancelled step ends only when its activity has stopped (or its grace period ran out), not when the
+ * cancel was requested; the run waits for its running steps before it says Cancelled.
+ */
+export const STEPS_STOP_BEFORE_CANCELLED = 'steps-stop-before-cancelled';
+
+/**
+ * The workflow owns an activity step's attempts (its `retry`), as it does a job step's: Temporal's retry
+ * policy only redelivers an attempt that infrastructure interrupted (worker shutdown or crash, a lost
+ * heartbeat), which no longer spends the step's attempts. Before it, Temporal counted both alike.
+ */
+export const WORKFLOW_OWNS_STEP_ATTEMPTS = 'workflow-owns-step-attempts';

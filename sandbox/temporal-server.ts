@@ -15,12 +15,17 @@ export interface TemporalServer {
   namespace: string;
   uiUrl: string;
   process: ManagedProcess;
+  /** gRPC, UI, HTTP and metrics ports: pass them back to start the server again on the same data. */
+  ports: TemporalPorts;
 }
 
-export async function startTemporalServer(cli: string, dataDir: string, processes: ManagedProcess[]): Promise<TemporalServer> {
+export type TemporalPorts = [grpc: number, ui: number, http: number, metrics: number];
+
+/** Starts the server on free ports, or on `ports` (a restart: the same address, the same SQLite data). */
+export async function startTemporalServer(cli: string, dataDir: string, processes: ManagedProcess[], ports?: TemporalPorts): Promise<TemporalServer> {
   const dir = join(dataDir, 'temporal');
   mkdirSync(dir, { recursive: true });
-  const [grpcPort, uiPort, httpPort, metricsPort] = (await freePorts(4)) as [number, number, number, number];
+  const [grpcPort, uiPort, httpPort, metricsPort] = ports ?? ((await freePorts(4)) as TemporalPorts);
   const address = `127.0.0.1:${grpcPort}`;
   const uiUrl = `http://127.0.0.1:${uiPort}`;
   const args = [
@@ -51,5 +56,5 @@ export async function startTemporalServer(cli: string, dataDir: string, processe
     { ...options, what: `Temporal frontend ${address}` },
   );
   await waitFor(() => isOk(uiUrl), { ...options, what: `Temporal Web UI ${uiUrl}` });
-  return { address, namespace: SANDBOX_TEMPORAL_NAMESPACE, uiUrl, process: proc };
+  return { address, namespace: SANDBOX_TEMPORAL_NAMESPACE, uiUrl, process: proc, ports: [grpcPort, uiPort, httpPort, metricsPort] };
 }

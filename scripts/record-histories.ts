@@ -64,6 +64,15 @@ const scenarios: Record<string, Scenario> = {
     cancelGraceSeconds: 1,
     cancelWhenRunning: 2,
   },
+  // Patch workflow-owns-step-attempts: the step's own timeout retried by the workflow after a timer, a
+  // non-retryable failure at its first attempt, a plain success.
+  'workflow-owned-attempts': {
+    steps: [
+      act('ok', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+      act('slow', 'sleep', { seconds: 5 }, { dependsOn: [], timeoutSeconds: 1, retry: { maxAttempts: 2, initialIntervalSeconds: 0.5 }, continueOnFailure: true }),
+      act('boom', 'fail', { message: 'boom' }, { dependsOn: ['ok'], retry: { maxAttempts: 3 } }),
+    ],
+  },
 };
 
 await worker.runUntil(async () => {

@@ -10,7 +10,7 @@ import { waitFor } from '../../sandbox/wait.js';
 import { workflowIdFor } from '../../core/index.js';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { uniqueName } from '../support/sandbox.js';
-import { startWorkerProcess } from '../support/worker-process.js';
+import { startWorkerProcess } from '../support/processes.js';
 
 let h: BridgeHarness;
 const workers: ManagedProcess[] = [];

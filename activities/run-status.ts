@@ -3,6 +3,8 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type Kube
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  API_GROUP_VERSION,
+  ORCHESTRATION_RUN_KIND,
   cancelledConditions,
   cancelledMessage,
   isTerminalPhase,
@@ -25,7 +27,7 @@ export interface WriteRunStatusInput {
 }
 
 interface RunObject {
-  metadata: { uid: string; resourceVersion: string; generation?: number };
+  metadata: { uid: string; generation?: number };
   status?: OrchestrationRunStatus;
 }
 
@@ -67,6 +69,33 @@ export function completeCancel(
   return { conditions: cancelledConditions(conditions, reason, message, at), message, reason };
 }
 
+/**
+ * The field manager of the workflow's status writes. The workflow owns phase, times, message, stepCounts,
+ * progress, steps, temporal.runId and, once the run ended, the Succeeded (and Cancelled) condition; the
+ * bridge owns the rest. Server-side apply without a resourceVersion: a write of the bridge in between
+ * neither conflicts (no 409) nor is overwritten, since each writes only the fields it owns.
+ */
+export const WORKFLOW_FIELD_MANAGER = 'orchestration-workflow';
+
+/**
+ * The apply configuration of one status write: every field the workflow owns, each time (a field left out
+ * of an apply is removed). Conditions are a map keyed by type, so only the workflow's own entries are named.
+ */
+export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, cancel: { conditions: Condition[]; message?: string }, runId: string | undefined) {
+  const own = isTerminalPhase(status.phase) ? cancel.conditions.filter((c) => c.type === 'Succeeded' || (status.phase === 'Cancelled' && c.type === 'Cancelled')) : [];
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: ORCHESTRATION_RUN_KIND,
+    metadata: { name: run.name, namespace: run.namespace },
+    status: {
+      ...status,
+      ...(cancel.message ? { message: cancel.message } : {}),
+      ...(own.length > 0 ? { conditions: own } : {}),
+      ...(runId ? { temporal: { runId } } : {}),
+    },
+  };
+}
+
 export function createStatusActivities(kubeConfig: KubeConfig) {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -89,18 +118,10 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
         return;
       }
       const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
-      const body = {
-        // resourceVersion makes this a compare-and-swap: a concurrent writer causes a 409 and a retry.
-        metadata: { resourceVersion: current.metadata.resourceVersion },
-        status: {
-          ...status,
-          conditions: cancel.conditions,
-          ...(cancel.message ? { message: cancel.message } : {}),
-          // Only once the bridge wrote the reference: a partial temporal object would fail the schema.
-          ...(runId && current.status?.temporal ? { temporal: { ...current.status.temporal, runId } } : {}),
-        },
-      };
-      await api.patchNamespacedCustomObjectStatus({ ...runObjectRef(run), body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await api.patchNamespacedCustomObjectStatus(
+        { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: WORKFLOW_FIELD_MANAGER, force: true },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      );
       if (isTerminalPhase(status.phase)) {
         const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
         await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');

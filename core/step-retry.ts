@@ -20,7 +20,7 @@ export function retryDelaySeconds(retry: { initialIntervalSeconds: number; backo
  * The step's own timeout ends the attempt for good (the workflow decides on another); any other timeout
  * of a delivery (no heartbeat: its worker died) is infrastructure, and Temporal delivers the attempt again.
  */
-export const STEP_TIMEOUT_FAILURE_TYPE = 'TemporalTimeout:TIMEOUT_TYPE_START_TO_CLOSE';
+export const STEP_TIMEOUT_FAILURE_TYPE = 'TemporalTimeout:StartToClose';
 
 /**
  * Temporal's retry policy for the deliveries of one attempt. Only infrastructure failures reach it (the

@@ -14,6 +14,8 @@ export interface BenchContext {
   api: CustomObjectsApi;
   client: Client;
   native: NativeConnection;
+  /** Path of the sandbox's kubeconfig, for kubectl. */
+  kubeconfig: string;
 }
 
 export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void>): Promise<void> {
@@ -26,7 +28,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
     const native = await NativeConnection.connect({ address });
     const connection = await Connection.connect({ address });
     try {
-      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native });
+      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig });
     } finally {
       await connection.close();
       await native.close();
@@ -37,7 +39,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
 }
 
 /** The bridge and a worker of this project on task queue `bench`, watching namespace `bench` (created here). */
-export async function benchBridge({ kc, client, native }: BenchContext) {
+export async function benchBridge({ kc, client, native }: Pick<BenchContext, 'kc' | 'client' | 'native'>) {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bench' } } });
   const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc });
   const metrics = createMetrics();

@@ -11,7 +11,7 @@ const N = Number(process.argv[2] ?? 200);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
 await withBenchSandbox(async ({ kc, api, client, native }) => {
-  const { worker, controller, metrics } = await benchBridge({ kc, api, client, native });
+  const { worker, controller, metrics } = await benchBridge({ kc, client, native });
   await worker.runUntil(async () => {
     await controller.start();
     const created: { name: string; uid: string; at: number }[] = [];

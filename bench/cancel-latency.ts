@@ -16,7 +16,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 const runs = { group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'bench' };
 
 await withBenchSandbox(async ({ kc, api, client, native }) => {
-  const { worker: ours, controller } = await benchBridge({ kc, api, client, native });
+  const { worker: ours, controller } = await benchBridge({ kc, client, native });
   const sawCancel = new Map<string, number>();
   const raw = await Worker.create({
     connection: native,

@@ -2,9 +2,9 @@
  * The dev reaper (see sandbox/reaper.ts): reads "+pgid name" / "-pgid" lines on stdin; at EOF, which the kernel
  * delivers when `npm run dev` ends however it ends, it stops the process groups still listed and exits.
  */
-import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
+import { processGroupAlive } from './proc.js';
 import { applyReaperLine } from './reaper.js';
 
 const GRACE_MS = 10_000;
@@ -13,20 +13,6 @@ const destination = pino.destination({ dest: 1, sync: true });
 destination.on('error', () => undefined); // the terminal may be gone; stopping the servers matters more
 const logger = pino({ name: 'dev-reaper' }, destination);
 const groups = new Map<number, string>();
-
-/** A group lives while a process of it lives; a zombie leader (not yet reaped by init) counts as gone. */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pgid}/stat`, 'utf8'));
-  } catch {
-    return true;
-  }
-}
 
 function signalGroups(pgids: number[], signal: NodeJS.Signals): void {
   for (const pgid of pgids) {
@@ -41,7 +27,7 @@ function signalGroups(pgids: number[], signal: NodeJS.Signals): void {
 async function allGone(deadlineMs: number): Promise<number[]> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
-    const alive = [...groups.keys()].filter(groupAlive);
+    const alive = [...groups.keys()].filter(processGroupAlive);
     if (alive.length === 0 || Date.now() >= deadline) return alive;
     await delay(100);
   }

@@ -9,7 +9,7 @@ import { applyReaperLine } from './reaper.js';
 
 const GRACE_MS = 10_000;
 const supervisorPid = process.argv[2] ?? '?';
-const destination = pino.destination({ dest: 1, sync: true });
+const destination = pino.destination({ dest: 2, sync: true });
 destination.on('error', () => undefined); // the terminal may be gone; stopping the servers matters more
 const logger = pino({ name: 'dev-reaper' }, destination);
 const groups = new Map<number, string>();

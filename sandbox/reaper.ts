@@ -57,7 +57,11 @@ export function startReaper(logger: Logger): Reaper {
     untrack: (pgid) => send(`-${pgid}`),
     close() {
       closing = true;
-      return new Promise((resolve) => pipe.end(() => resolve()));
+      if (pipe.destroyed) return Promise.resolve(); // the reaper is gone already; that was logged
+      return new Promise((resolve) => {
+        pipe.once('close', resolve);
+        pipe.end(() => resolve());
+      });
     },
   };
 }

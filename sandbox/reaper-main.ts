@@ -47,13 +47,14 @@ async function reap(): Promise<void> {
     // as above
   }
   let alive = await allGone(GRACE_MS);
+  const killed = alive.map((pgid) => groups.get(pgid));
   if (alive.length > 0) {
     signalGroups(alive, 'SIGKILL');
     alive = await allGone(5_000);
   }
   try {
     if (alive.length > 0) logger.error({ left: alive.map((pgid) => groups.get(pgid)) }, 'some processes survived SIGKILL');
-    else logger.info({ processes: names }, 'stopped every process npm run dev started');
+    else logger.info({ processes: names, killedAfterGrace: killed }, 'stopped every process npm run dev started');
   } catch {
     // as above
   }

@@ -2,9 +2,9 @@
 // is restarted, a second one refuses to start, Ctrl-C stops everything and removes .dev/env, and a SIGKILL
 // leaves no process behind and only a stale .dev/env that the next `npm run dev` replaces.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probe } from '../../sandbox/http-probe.js';
 import { waitFor } from '../../sandbox/wait.js';
@@ -197,6 +197,10 @@ describe('npm run dev', () => {
       timeoutMs: 10_000,
     });
     expect(existsSync(envFile)).toBe(true); // stale, as nothing could remove it
+    // The killed sandbox's temp directory stays too (its logs tell what happened); the test cleans it up.
+    const staleDataDir = dirname(/^export KUBECONFIG='(.*)'$/m.exec(stale)![1]!);
+    expect(existsSync(join(staleDataDir, 'logs', 'worker.log'))).toBe(true);
+    rmSync(staleDataDir, { recursive: true, force: true });
 
     dev = startDev();
     await waitForEnvFile(300_000, stale);

@@ -1,12 +1,15 @@
 /** `.dev/env`: the shell lines `npm run dev` writes for `source`, and the lock that allows one dev sandbox. */
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SandboxEnv } from './index.js';
+import { processAlive } from './proc.js';
 
 /** `.dev/` of the checkout; ORCHESTRATION_DEV_DIR moves it (the e2e test runs a second dev sandbox this way). */
 export const DEV_DIR = process.env.ORCHESTRATION_DEV_DIR ?? join(import.meta.dirname, '..', '.dev');
 export const DEV_ENV_FILE = join(DEV_DIR, 'env');
 const LOCK_FILE = join(DEV_DIR, 'dev.pid');
+/** What the command line of the process holding the lock shows: `… sandbox/dev.ts`. */
+const DEV_ENTRY = join('sandbox', 'dev.ts');
 
 /** Single-quoted for POSIX shells, so `source .dev/env` reads every value verbatim. */
 export function shellQuote(value: string): string {
@@ -20,12 +23,16 @@ export function renderEnvFile(env: SandboxEnv): string {
     .concat('\n');
 }
 
-function alive(pid: number): boolean {
+/**
+ * True while `pid` lives and, where /proc tells, still runs this file's entry point: after a SIGKILL the pid
+ * of a dead `npm run dev` may already belong to another process, which must not hold the lock.
+ */
+function devAlive(pid: number): boolean {
+  if (!processAlive(pid)) return false;
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(DEV_ENTRY);
+  } catch {
+    return true; // no /proc: trust the pid
   }
 }
 
@@ -33,7 +40,7 @@ function alive(pid: number): boolean {
 function holder(): number | undefined {
   try {
     const pid = Number(readFileSync(LOCK_FILE, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && devAlive(pid) ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -65,6 +72,13 @@ export function acquireDevLock(): { ok: true } | { ok: false; pid: number } {
   } finally {
     rmSync(mine, { force: true });
   }
+}
+
+/** Removes a `.dev/env` left by a dev sandbox that was killed; call with the lock held. True if there was one. */
+export function removeStaleDevEnv(): boolean {
+  if (!existsSync(DEV_ENV_FILE)) return false;
+  rmSync(DEV_ENV_FILE, { force: true });
+  return true;
 }
 
 export function writeDevEnv(env: SandboxEnv): void {

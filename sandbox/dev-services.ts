@@ -1,44 +1,67 @@
-/** What `npm run dev` runs beside the servers: a worker and the bridge, in-process, logging to files. */
+/**
+ * What `npm run dev` runs beside the servers: the bridge and a worker, each a child process of its own running
+ * the same entry point as `npm run bridge` / `npm run worker`, restarted with backoff when it dies.
+ */
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import pino from 'pino';
-import { createController } from '../bridge/controller.js';
-import { createMetrics } from '../bridge/metrics.js';
-import { DEFAULT_TASK_QUEUE } from '../core/index.js';
-import { createOrchestrationWorker } from '../worker/create-worker.js';
+import type { Logger } from 'pino';
+import { isOk } from './http-probe.js';
 import type { SandboxEnv } from './index.js';
+import { freePorts } from './ports.js';
+import { SupervisedProcess } from './supervised-process.js';
+import { waitFor } from './wait.js';
+
+const ROOT = join(import.meta.dirname, '..');
 
 export interface DevServices {
+  bridge: SupervisedProcess;
+  worker: SupervisedProcess;
+  /** Where each serves /metrics, /healthz and /readyz. */
+  urls: { bridge: string; worker: string };
+  ready(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startDevServices(env: SandboxEnv, logsDir: string): Promise<DevServices> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(env.KUBECONFIG);
-  const native = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker = await createOrchestrationWorker({ connection: native, namespace: env.TEMPORAL_NAMESPACE, taskQueue: DEFAULT_TASK_QUEUE, kubeConfig });
-  const workerDone = worker.run();
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const controller = createController({
-    kubeConfig,
-    client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }),
-    settings: { temporalNamespace: env.TEMPORAL_NAMESPACE, taskQueue: DEFAULT_TASK_QUEUE, uiBaseUrl: env.TEMPORAL_UI_URL },
-    namespaces: [],
-    identity: 'dev-bridge',
-    logger: pino({ name: 'orchestration-bridge' }, pino.destination({ dest: join(logsDir, 'bridge.log'), sync: false })),
-    metrics: createMetrics(),
-  });
-  await controller.start();
+/**
+ * The environment of the bridge and the worker: the user's, minus TEMPORAL_* settings that would point them
+ * elsewhere (an API key, TLS, a profile), plus the sandbox's connection and free ports for their HTTP servers.
+ */
+function serviceEnv(env: SandboxEnv, ports: { bridge: number; worker: number }): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TEMPORAL_')));
+  return { ...inherited, ...env, BRIDGE_HTTP_PORT: String(ports.bridge), WORKER_HTTP_PORT: String(ports.worker) };
+}
+
+/** Starts both; `ready()` resolves once both answer /readyz and fails if either dies before that. */
+export async function startDevServices(env: SandboxEnv, logsDir: string, logger: Logger): Promise<DevServices> {
+  const [bridgePort, workerPort] = (await freePorts(2)) as [number, number];
+  const childEnv = serviceEnv(env, { bridge: bridgePort, worker: workerPort });
+  // `node --import tsx` rather than the tsx CLI: one process per service, so the pid the terminal names is the
+  // one that runs, and its exit code or signal is the service's own.
+  const start = (name: string, entry: string) =>
+    new SupervisedProcess(
+      { name, command: process.execPath, args: ['--import', 'tsx', entry], cwd: ROOT, env: childEnv, logFile: join(logsDir, `${name}.log`) },
+      logger,
+    );
+  const worker = start('worker', 'worker/main.ts');
+  const bridge = start('bridge', 'bridge/main.ts');
+  const urls = { bridge: `http://127.0.0.1:${bridgePort}`, worker: `http://127.0.0.1:${workerPort}` };
   return {
+    bridge,
+    worker,
+    urls,
+    async ready() {
+      for (const [service, url] of [[worker, urls.worker], [bridge, urls.bridge]] as const) {
+        await waitFor(() => isOk(`${url}/readyz`), {
+          what: `${service.name} ${url}/readyz`,
+          timeoutMs: 180_000,
+          failIf: () => service.lastExit,
+        });
+      }
+    },
     async stop() {
-      await controller.stop();
-      worker.shutdown();
-      await workerDone;
-      await connection.close();
-      await native.close();
+      // The bridge first: it starts workflows that only a worker can run.
+      const errors: unknown[] = [];
+      for (const service of [bridge, worker]) await service.stop().catch((err: unknown) => errors.push(err));
+      if (errors.length > 0) throw new AggregateError(errors, 'the bridge or the worker did not stop cleanly');
     },
   };
 }

@@ -1,7 +1,6 @@
 /** Child processes of the sandbox: each logs to its own file and is stopped by whoever started it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { once } from 'node:events';
 
 export interface StartOptions {
   name: string;
@@ -12,37 +11,74 @@ export interface StartOptions {
   cwd?: string;
 }
 
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Something that stops process groups if the process that started them dies; see sandbox/reaper.ts. */
+export interface ProcessGuard {
+  track(pgid: number, name: string): void;
+  untrack(pgid: number): void;
+}
+
+let guard: ProcessGuard | undefined;
+
+/**
+ * From now on every ManagedProcess this process starts runs in a process group of its own, tracked by `g`.
+ * Process-wide on purpose: it stands in for Linux's PR_SET_PDEATHSIG, which is an attribute of a process
+ * too, and it reaches every server the sandbox starts without threading it through each of them.
+ */
+export function guardChildren(g: ProcessGuard): void {
+  guard = g;
+}
+
 /** A running server process; `exitMessage()` says how it ended if it ended on its own. */
 export class ManagedProcess {
   readonly name: string;
   readonly logFile: string;
+  /** Resolves once the process has ended (or could not start). */
+  readonly exited: Promise<ProcessExit>;
   private readonly child: ChildProcess;
-  private exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** Set when the process leads a process group of its own, which is then signalled as a whole. */
+  private readonly group: ProcessGuard | undefined;
+  private exit: ProcessExit | undefined;
+  private spawnError: Error | undefined;
   private stopping = false;
 
   constructor(options: StartOptions) {
     this.name = options.name;
     this.logFile = options.logFile;
+    this.group = guard;
     const fd = openSync(options.logFile, 'a');
     try {
       this.child = spawn(options.command, options.args, {
         cwd: options.cwd,
         env: options.env ?? process.env,
         stdio: ['ignore', fd, fd],
+        detached: this.group !== undefined,
       });
     } finally {
       closeSync(fd);
     }
-    this.child.on('error', (err) => {
-      this.exit ??= { code: null, signal: null };
-      this.spawnError = err;
-    });
-    this.child.on('exit', (code, signal) => {
-      this.exit = { code, signal };
+    const { pid } = this.child;
+    if (this.group && pid !== undefined) this.group.track(pid, this.name);
+    this.exited = new Promise((resolve) => {
+      this.child.on('error', (err) => {
+        this.spawnError = err;
+        if (this.child.pid === undefined) resolve((this.exit ??= { code: null, signal: null }));
+      });
+      this.child.on('exit', (code, signal) => {
+        this.exit = { code, signal };
+        if (this.group && pid !== undefined) {
+          // Nothing the process left behind in its group outlives it; then the guard may forget the group.
+          this.signalGroup('SIGKILL');
+          this.group.untrack(pid);
+        }
+        resolve(this.exit);
+      });
     });
   }
-
-  private spawnError: Error | undefined;
 
   get pid(): number | undefined {
     return this.child.pid;
@@ -55,10 +91,7 @@ export class ManagedProcess {
   /** Undefined while running; otherwise how it ended, with the end of its log. */
   exitMessage(): string | undefined {
     if (this.exit === undefined) return undefined;
-    const how = this.spawnError
-      ? `could not start (${this.spawnError.message})`
-      : `exited (code ${this.exit.code ?? '-'}, signal ${this.exit.signal ?? '-'})`;
-    return `${this.name} ${how}; log ${this.logFile}:\n${this.logTail(20)}`;
+    return `${this.name} ${describeExit(this.exit, this.spawnError)}; log ${this.logFile}:\n${this.logTail(20)}`;
   }
 
   logTail(lines: number): string {
@@ -71,17 +104,41 @@ export class ManagedProcess {
 
   /** SIGTERM, then SIGKILL once `graceMs` has passed. Resolves when the process is gone. */
   async stop(graceMs = 10_000): Promise<void> {
-    if (this.exit !== undefined || this.stopping) return;
+    if (this.exit !== undefined) return;
+    if (this.stopping) {
+      await this.exited;
+      return;
+    }
     this.stopping = true;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    this.signalGroup('SIGTERM');
+    const timer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
     try {
-      await exited;
+      await this.exited;
     } finally {
       clearTimeout(timer);
     }
   }
+
+  /** Signals the process group if the process leads one, else the process alone. */
+  private signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child.pid;
+    if (this.group === undefined || pid === undefined) {
+      this.child.kill(signal);
+      return;
+    }
+    try {
+      process.kill(-pid, signal);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+/** "exited with code 1", "killed by SIGKILL" or "could not start (…)". */
+export function describeExit(exit: ProcessExit, spawnError?: Error): string {
+  if (spawnError) return `could not start (${spawnError.message})`;
+  if (exit.signal) return `killed by ${exit.signal}`;
+  return `exited with code ${exit.code ?? '-'}`;
 }
 
 /** Stops processes in reverse start order; every process gets its stop even if one fails. */

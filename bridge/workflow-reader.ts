@@ -9,9 +9,16 @@ import type { WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 
-export async function readWorkflow(client: Client, workflowId: string, options: { needCancelRequest?: boolean } = {}): Promise<WorkflowView> {
+export interface ReadOptions {
+  needCancelRequest?: boolean;
+  /** Each call to Temporal, by name, for the Temporal read metric. */
+  onRead?: (call: 'describe' | 'closeEvent' | 'historyReverse') => void;
+}
+
+export async function readWorkflow(client: Client, workflowId: string, options: ReadOptions = {}): Promise<WorkflowView> {
   let description;
   try {
+    options.onRead?.('describe');
     description = await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { found: false };
@@ -26,6 +33,7 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
   };
   if (status === 'RUNNING') return view;
   // The close event says how it ended: result, failure, terminate reason.
+  options.onRead?.('closeEvent');
   const history = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId: description.runId },
@@ -46,7 +54,7 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
   } else if (event?.workflowExecutionCanceledEventAttributes) {
     view.message = 'workflow cancelled in Temporal';
     if (options.needCancelRequest !== false) {
-      const requested = await findCancelRequest(client, workflowId, description.runId);
+      const requested = await findCancelRequest(client, workflowId, description.runId, options.onRead);
       if (requested) view.cancelRequest = requested;
     }
   }
@@ -57,9 +65,10 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
 const MAX_REVERSE_PAGES = 20;
 
 /** Who asked for the cancel, and when: the WorkflowExecutionCancelRequested event, read from the end. */
-async function findCancelRequest(client: Client, workflowId: string, runId: string): Promise<(CancelRequest & { at?: string }) | undefined> {
+async function findCancelRequest(client: Client, workflowId: string, runId: string, onRead: ReadOptions['onRead']): Promise<(CancelRequest & { at?: string }) | undefined> {
   let nextPageToken: Uint8Array | undefined;
   for (let page = 0; page < MAX_REVERSE_PAGES; page++) {
+    onRead?.('historyReverse');
     const response = await client.workflowService.getWorkflowExecutionHistoryReverse({
       namespace: client.options.namespace,
       execution: { workflowId, runId },

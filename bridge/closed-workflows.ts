@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { searchAttributeKeys } from '../workflows/definitions.js';
+import { visibilityScope } from './orphan-sweep.js';
 
 export function watchClosedWorkflows(options: {
   client: Client;
@@ -17,7 +18,7 @@ export function watchClosedWorkflows(options: {
   let since = new Date(Date.now() - 60_000);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const scope = options.namespaces.length > 0 ? ` AND OrchestrationRunNamespace IN (${options.namespaces.map((n) => `'${n}'`).join(', ')})` : '';
+  const scope = visibilityScope(options.namespaces);
   const tick = async () => {
     const from = new Date(since.getTime() - 10_000);
     const now = new Date();

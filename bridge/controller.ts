@@ -24,10 +24,11 @@ import { createExecutor } from './executor.js';
 import { needsWorkflowRead } from './finished-run.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
+import { startOrphanSweep } from './orphan-sweep.js';
 import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
 import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
-import { readWorkflow } from './workflow-reader.js';
+import { readByDeadline, readWorkflow } from './workflow-reader.js';
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -40,6 +41,8 @@ export interface ControllerOptions {
   workers?: number;
   /** Periodic full resync, as a safety net under the level-based design. */
   resyncMs?: number;
+  /** How often the orphan sweep looks for running workflows whose run is gone (default 10 s). */
+  orphanSweepMs?: number;
 }
 
 const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
@@ -53,7 +56,8 @@ export function createController(options: ControllerOptions) {
   const watched = watchRunsAndOrchestrations(options.kubeConfig, options.namespaces);
   const queue = new WorkQueue();
   const counted = new Set<string>();
-
+  /** Finished runs the orphan sweep found with a running workflow: their next reconcile reads it. */
+  const mustRead = new Set<string>();
   let stopped = false;
 
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
@@ -80,7 +84,7 @@ export function createController(options: ControllerOptions) {
 
   /** The run's workflow as Temporal describes it; not read for a finished run whose status records the end. */
   async function observeWorkflow(key: string, run: OrchestrationRun, workflowId: string): Promise<WorkflowView> {
-    if (!needsWorkflowRead(run)) return { found: false, notRead: true };
+    if (!needsWorkflowRead(run) && !mustRead.delete(key)) return { found: false, notRead: true };
     const now = Date.now();
     // A deleted run is released by its deadline: the read may not outlast it (but gets a last short try).
     const release = releaseDeadline(run, options.settings);
@@ -88,7 +92,7 @@ export function createController(options: ControllerOptions) {
     try {
       // Who cancelled is read from the history only until the run records it.
       const needCancelRequest = !run.status?.cancelledBy || pendingCancel(run.status) !== undefined;
-      return await options.client.withDeadline(deadline, () => readWorkflow(options.client, workflowId, { needCancelRequest, onRead: (call) => metrics.temporalReads.inc({ call }) }));
+      return await readByDeadline(options.client, deadline, () => readWorkflow(options.client, workflowId, { needCancelRequest, onRead: (call) => metrics.temporalReads.inc({ call }) }));
     } catch (err) {
       // A run being deleted or cancelled must get there even while Temporal is down: decide() bounds the wait.
       if (!run.metadata.deletionTimestamp && !run.spec.cancel && !pendingCancel(run.status)) throw err;
@@ -97,6 +101,7 @@ export function createController(options: ControllerOptions) {
   }
 
   async function reconcile(key: string): Promise<ReconcileResult> {
+    metrics.reconciles.inc();
     const [namespace, name] = key.split('/') as [string, string];
     const cached = watched.runs.get(namespace, name);
     if (!cached) return {}; // deleted: nothing holds it any more
@@ -174,9 +179,18 @@ export function createController(options: ControllerOptions) {
     },
   });
 
+  /** What the run of a running workflow is, for the orphan sweep; 'gone' only once the apiserver agrees. */
+  async function classifyRunning(workflow: { namespace: string; name: string; uid: string }): Promise<'gone' | 'finished' | 'active'> {
+    const cached = watched.runs.get(workflow.namespace, workflow.name) as OrchestrationRun | undefined;
+    if (cached?.metadata?.uid === workflow.uid) return needsWorkflowRead(cached) ? 'active' : 'finished';
+    // The cache may lag behind a run just created: the apiserver decides.
+    const uid = await executor.currentRunUid(workflow.namespace, workflow.name);
+    return uid === workflow.uid ? 'active' : 'gone';
+  }
 
   let resync: NodeJS.Timeout | undefined;
   let closedWatch: { stop(): void } | undefined;
+  let orphanSweep: { stop(): void } | undefined;
   let running: Promise<void> | undefined;
   return {
     queue,
@@ -205,7 +219,23 @@ export function createController(options: ControllerOptions) {
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
       running = queue.run(options.workers ?? 16, handle);
       closedWatch = watchClosedWorkflows({ client: options.client, namespaces: options.namespaces, intervalMs: 1000, logger, onClosed: (key) => queue.add(key) });
-
+      // start() runs only on the leader (main.ts), so only the leader sweeps.
+      orphanSweep = startOrphanSweep({
+        client: options.client,
+        namespaces: options.namespaces,
+        intervalMs: options.orphanSweepMs ?? 10_000,
+        logger,
+        classify: classifyRunning,
+        cancel: async (workflow) => {
+          await executor.cancelOrphan(workflow);
+          metrics.orphansCancelled.inc();
+        },
+        onFinishedRunStillRunning: (key) => {
+          mustRead.add(key);
+          queue.add(key);
+        },
+        onRead: () => metrics.temporalReads.inc({ call: 'listRunning' }),
+      });
       resync = setInterval(() => {
         for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
       }, options.resyncMs ?? 30_000);
@@ -214,6 +244,7 @@ export function createController(options: ControllerOptions) {
       stopped = true;
       clearInterval(resync);
       closedWatch?.stop();
+      orphanSweep?.stop();
       queue.close();
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
       await running;

@@ -3,7 +3,9 @@ import { BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOption
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
+  cancelCause,
   conditionOf,
+  Reasons,
   ORCHESTRATION_RUN_KIND,
   RUNTIME_CLEANUP_FINALIZER,
   runJobSelector,
@@ -171,6 +173,32 @@ export function createExecutor(deps: ExecutorDeps) {
           }
         }
         if (!['startWorkflow', 'cancelWorkflow', 'terminateWorkflow', 'cancelEnded'].includes(action.type)) deps.onApiWrite?.(action.type);
+      }
+    },
+    /**
+     * Asks Temporal to cancel a workflow whose run is gone, with the cause deletion gives (the history records
+     * it: cancelledBy deletion) and the same request id, so an earlier request of the deletion is not repeated.
+     */
+    async cancelOrphan(workflow: { workflowId: string; uid: string }): Promise<void> {
+      const cause = cancelCause({ reason: Reasons.Deletion, cancelledBy: 'deletion' });
+      await ignoreGone(
+        deps.client.workflowService.requestCancelWorkflowExecution({
+          namespace: deps.client.options.namespace,
+          workflowExecution: { workflowId: workflow.workflowId },
+          identity: deps.client.options.identity ?? deps.identity,
+          requestId: `${workflow.uid}/${cause}`,
+          reason: cause,
+        }),
+      );
+    },
+    /** The uid of the run of that name as the apiserver has it now; undefined when there is none. */
+    async currentRunUid(namespace: string, name: string): Promise<string | undefined> {
+      try {
+        const run = (await objects.getNamespacedCustomObject(runObjectRef({ namespace, name }))) as OrchestrationRun;
+        return run.metadata.uid;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
       }
     },
     /**

@@ -1,4 +1,5 @@
 /** Reads a run's workflow from Temporal into a WorkflowView for decide(). */
+import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { optionalTsToDate } from '@temporalio/common/lib/time.js';
@@ -8,6 +9,23 @@ import { cancelRequestFromHistory, type CancelRequest, type RunPhase } from '../
 import type { WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
+
+/**
+ * Runs a Temporal read that is over by `deadline` (epoch ms), answered or not. The gRPC deadline alone does
+ * not hold: the client's retry of an unavailable server waits up to 5 s between attempts, past it.
+ */
+export async function readByDeadline<T>(client: Client, deadline: number, read: () => Promise<T>): Promise<T> {
+  const timer = new AbortController();
+  const expired = delay(Math.max(0, deadline - Date.now()), undefined, { signal: timer.signal }).then(
+    () => Promise.reject(new Error(`Temporal did not answer within the read deadline (${new Date(deadline).toISOString()})`)),
+    () => undefined as never, // cleared: the read settled first
+  );
+  try {
+    return await Promise.race([client.withDeadline(deadline, read), expired]);
+  } finally {
+    timer.abort();
+  }
+}
 
 export interface ReadOptions {
   needCancelRequest?: boolean;

@@ -24,7 +24,7 @@ import { createExecutor } from './executor.js';
 import { needsWorkflowRead } from './finished-run.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
-import { startOrphanSweep } from './orphan-sweep.js';
+import { runningWorkflowPages, startOrphanSweep } from './orphan-sweep.js';
 import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
 import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
@@ -220,22 +220,22 @@ export function createController(options: ControllerOptions) {
       running = queue.run(options.workers ?? 16, handle);
       closedWatch = watchClosedWorkflows({ client: options.client, namespaces: options.namespaces, intervalMs: 1000, logger, onClosed: (key) => queue.add(key) });
       // start() runs only on the leader (main.ts), so only the leader sweeps.
-      orphanSweep = startOrphanSweep({
-        client: options.client,
-        namespaces: options.namespaces,
-        intervalMs: options.orphanSweepMs ?? 10_000,
-        logger,
-        classify: classifyRunning,
-        cancel: async (workflow) => {
-          await executor.cancelOrphan(workflow);
-          metrics.orphansCancelled.inc();
+      orphanSweep = startOrphanSweep(
+        {
+          listPage: runningWorkflowPages(options.client, options.namespaces, 100, () => metrics.temporalReads.inc({ call: 'listRunning' })),
+          classify: classifyRunning,
+          cancel: async (workflow) => {
+            await executor.cancelOrphan(workflow);
+            metrics.orphansCancelled.inc();
+          },
+          onFinishedRunStillRunning: (key) => {
+            mustRead.add(key);
+            queue.add(key);
+          },
+          logger,
         },
-        onFinishedRunStillRunning: (key) => {
-          mustRead.add(key);
-          queue.add(key);
-        },
-        onRead: () => metrics.temporalReads.inc({ call: 'listRunning' }),
-      });
+        { intervalMs: options.orphanSweepMs ?? 10_000 },
+      );
       resync = setInterval(() => {
         for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
       }, options.resyncMs ?? 30_000);

@@ -13,6 +13,8 @@ export function watchClosedWorkflows(options: {
   intervalMs: number;
   logger: Logger;
   onClosed: (key: string) => void;
+  /** Each visibility query, for the Temporal read metric. */
+  onRead?: () => void;
 }): { stop(): void } {
   // Overlap the windows by a few seconds: visibility is eventually consistent, and a repeat is harmless.
   let since = new Date(Date.now() - 60_000);
@@ -24,6 +26,7 @@ export function watchClosedWorkflows(options: {
     const now = new Date();
     try {
       const query = `WorkflowType = 'orchestrationRunWorkflow' AND ExecutionStatus != 'Running' AND CloseTime > '${from.toISOString()}'${scope}`;
+      options.onRead?.();
       for await (const wf of options.client.workflow.list({ query })) {
         const ns = wf.typedSearchAttributes.get(searchAttributeKeys.OrchestrationRunNamespace);
         const name = wf.typedSearchAttributes.get(searchAttributeKeys.OrchestrationRunName);

@@ -218,7 +218,14 @@ export function createController(options: ControllerOptions) {
       }
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
       running = queue.run(options.workers ?? 16, handle);
-      closedWatch = watchClosedWorkflows({ client: options.client, namespaces: options.namespaces, intervalMs: 1000, logger, onClosed: (key) => queue.add(key) });
+      closedWatch = watchClosedWorkflows({
+        client: options.client,
+        namespaces: options.namespaces,
+        intervalMs: 1000,
+        logger,
+        onClosed: (key) => queue.add(key),
+        onRead: () => metrics.temporalReads.inc({ call: 'listClosed' }),
+      });
       // start() runs only on the leader (main.ts), so only the leader sweeps.
       orphanSweep = startOrphanSweep(
         {

@@ -46,7 +46,7 @@ const boundedMessage = (text: string) => (text.length <= MAX_MESSAGE ? text : `$
  * The apiserver rejected the request itself (400 Bad Request, 422 Invalid: e.g. a field over its bound):
  * sending it again cannot succeed, so it is a TerminalError, not a retry every few seconds for ever.
  */
-function terminalIfRejected(err: unknown, run: OrchestrationRun, what: string): unknown {
+export function terminalIfRejected(err: unknown, run: OrchestrationRun, what: string): unknown {
   const code = apiStatus(err);
   if (code !== 400 && code !== 422) return err;
   return new TerminalError(`${what} for ${run.metadata.namespace}/${run.metadata.name} was rejected by the apiserver (${code}): ${apiErrorMessage(err)}`, { cause: err });

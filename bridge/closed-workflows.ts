@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { searchAttributeKeys } from '../workflows/definitions.js';
+import { visibilityScope } from './orphan-sweep.js';
 
 export function watchClosedWorkflows(options: {
   client: Client;
@@ -12,17 +13,20 @@ export function watchClosedWorkflows(options: {
   intervalMs: number;
   logger: Logger;
   onClosed: (key: string) => void;
+  /** Each visibility query, for the Temporal read metric. */
+  onRead?: () => void;
 }): { stop(): void } {
   // Overlap the windows by a few seconds: visibility is eventually consistent, and a repeat is harmless.
   let since = new Date(Date.now() - 60_000);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const scope = options.namespaces.length > 0 ? ` AND OrchestrationRunNamespace IN (${options.namespaces.map((n) => `'${n}'`).join(', ')})` : '';
+  const scope = visibilityScope(options.namespaces);
   const tick = async () => {
     const from = new Date(since.getTime() - 10_000);
     const now = new Date();
     try {
       const query = `WorkflowType = 'orchestrationRunWorkflow' AND ExecutionStatus != 'Running' AND CloseTime > '${from.toISOString()}'${scope}`;
+      options.onRead?.();
       for await (const wf of options.client.workflow.list({ query })) {
         const ns = wf.typedSearchAttributes.get(searchAttributeKeys.OrchestrationRunNamespace);
         const name = wf.typedSearchAttributes.get(searchAttributeKeys.OrchestrationRunName);

@@ -1,6 +1,7 @@
 /**
  * The bridge controller: informers feed a keyed queue; reconcile(key) reads the run (informer cache), its
- * Orchestration and its workflow, asks decide() what to do, and has the executor do it.
+ * Orchestration and, unless the run's status already records its end, its workflow; asks decide() what to
+ * do, has the executor do it, and returns when to look again. The queue owns retries and their backoff.
  */
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
@@ -17,13 +18,17 @@ import {
   type RunPhase,
 } from '../core/index.js';
 import { watchClosedWorkflows } from './closed-workflows.js';
+import { releaseDeadline } from './decide-cancel.js';
 import { decide } from './decide.js';
 import { createExecutor } from './executor.js';
+import { needsWorkflowRead } from './finished-run.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
+import { runningWorkflowPages, startOrphanSweep } from './orphan-sweep.js';
+import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
 import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
-import { readWorkflow } from './workflow-reader.js';
+import { readByDeadline, readWorkflow } from './workflow-reader.js';
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -36,19 +41,23 @@ export interface ControllerOptions {
   workers?: number;
   /** Periodic full resync, as a safety net under the level-based design. */
   resyncMs?: number;
+  /** How often the orphan sweep looks for running workflows whose run is gone (default 10 s). */
+  orphanSweepMs?: number;
 }
 
 const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
-const ERROR_BACKOFF_MS = 1000;
 /** Reads from Temporal give up after this long, so a Temporal outage cannot stall a reconcile pass. */
 const TEMPORAL_READ_DEADLINE_MS = 5000;
+/** A read at a deleted run's release deadline still gets this long before the run is released anyway. */
+const LAST_READ_MS = 500;
 
 export function createController(options: ControllerOptions) {
   const { logger, metrics } = options;
   const watched = watchRunsAndOrchestrations(options.kubeConfig, options.namespaces);
   const queue = new WorkQueue();
-  const failures = new Map<string, number>();
   const counted = new Set<string>();
+  /** Finished runs the orphan sweep found with a running workflow: their next reconcile reads it. */
+  const mustRead = new Set<string>();
   let stopped = false;
 
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
@@ -73,14 +82,33 @@ export function createController(options: ControllerOptions) {
       .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
   }
 
-  async function reconcile(key: string): Promise<void> {
+  /** The run's workflow as Temporal describes it; not read for a finished run whose status records the end. */
+  async function observeWorkflow(key: string, run: OrchestrationRun, workflowId: string): Promise<WorkflowView> {
+    if (!needsWorkflowRead(run) && !mustRead.delete(key)) return { found: false, notRead: true };
+    const now = Date.now();
+    // A deleted run is released by its deadline: the read may not outlast it (but gets a last short try).
+    const release = releaseDeadline(run, options.settings);
+    const deadline = release === undefined ? now + TEMPORAL_READ_DEADLINE_MS : Math.min(now + TEMPORAL_READ_DEADLINE_MS, Math.max(release, now + LAST_READ_MS));
+    try {
+      // Who cancelled is read from the history only until the run records it.
+      const needCancelRequest = !run.status?.cancelledBy || pendingCancel(run.status) !== undefined;
+      return await readByDeadline(options.client, deadline, () => readWorkflow(options.client, workflowId, { needCancelRequest, onRead: (call) => metrics.temporalReads.inc({ call }) }));
+    } catch (err) {
+      // A run being deleted or cancelled must get there even while Temporal is down: decide() bounds the wait.
+      if (!run.metadata.deletionTimestamp && !run.spec.cancel && !pendingCancel(run.status)) throw err;
+      return { found: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async function reconcile(key: string): Promise<ReconcileResult> {
+    metrics.reconciles.inc();
     const [namespace, name] = key.split('/') as [string, string];
     const cached = watched.runs.get(namespace, name);
-    if (!cached) return; // deleted: nothing holds it any more
+    if (!cached) return {}; // deleted: nothing holds it any more
     const parsed = OrchestrationRunSchema.safeParse(structuredClone(cached));
     if (!parsed.success) {
       logger.warn({ run: key, problems: describeIssues(parsed.error) }, 'OrchestrationRun does not match the schema; skipped');
-      return;
+      return {};
     }
     const run = parsed.data;
     let orchestration: Orchestration | undefined;
@@ -94,21 +122,12 @@ export function createController(options: ControllerOptions) {
       }
     }
     const workflowId = workflowIdFor(run.metadata);
-    let workflow: WorkflowView;
-    try {
-      // Who cancelled is read from the history only until the run records it.
-      const needCancelRequest = !run.status?.cancelledBy || pendingCancel(run.status) !== undefined;
-      workflow = await options.client.withDeadline(Date.now() + TEMPORAL_READ_DEADLINE_MS, () => readWorkflow(options.client, workflowId, { needCancelRequest }));
-    } catch (err) {
-      // A run being deleted or cancelled must get there even while Temporal is down: decide() bounds the wait.
-      if (!run.metadata.deletionTimestamp && !run.spec.cancel && !pendingCancel(run.status)) throw err;
-      workflow = { found: false, error: err instanceof Error ? err.message : String(err) };
-    }
+    const workflow = await observeWorkflow(key, run, workflowId);
     const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
-    const actions = decide({ run, orchestration, orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
-    if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type) }, 'reconcile');
-    await executor(key).execute(run, workflowId, actions);
+    const { actions, requeueAfterMs } = decide({ run, orchestration, orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
+    if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
+    await executor.execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).
     const ended = actions.reduce<RunPhase | undefined>((phase, a) => (a.type === 'patchStatus' && a.status.phase ? a.status.phase : phase), run.status?.phase);
     if (isTerminalPhase(ended) && !counted.has(run.metadata.uid)) {
@@ -119,48 +138,59 @@ export function createController(options: ControllerOptions) {
         metrics.cancelDuration.observe({ forced: 'false' }, (Date.parse(workflow.closeTime) - Date.parse(workflow.cancelRequest.at)) / 1000);
       }
     }
+    return requeueAfterMs === undefined ? {} : { requeueAfterMs };
   }
 
-  const executor = (key: string) =>
-    createExecutor({
-      kubeConfig: options.kubeConfig,
-      client: options.client,
-      settings: options.settings,
-      identity: options.identity,
-      requeue: (ms) => queue.addAfter(key, ms),
-      onApiWrite: (kind) => metrics.apiWrites.inc({ kind }),
-      onWorkflowStarted: (run) => {
-        metrics.runsStarted.inc();
-        const created = run.metadata.creationTimestamp ? Date.parse(run.metadata.creationTimestamp) : NaN;
-        if (!Number.isNaN(created)) metrics.startLatency.observe((Date.now() - created) / 1000);
-        logger.info({ run: key, workflowId: workflowIdFor(run.metadata) }, 'workflow started');
-      },
-      onCancelEnded: (seconds, forced) => {
-        if (seconds !== undefined && seconds >= 0) metrics.cancelDuration.observe({ forced: String(forced) }, seconds);
-        if (forced) metrics.cancelsForced.inc();
-      },
-      onCleanupFailed: (_run, what, error) => logger.warn({ run: key, action: what, error }, 'cleanup step failed; going on'),
-      onRunDeleted: (_run, reason) => {
-        metrics.runsExpired.inc();
-        logger.info({ run: key, reason }, 'run deleted: retention ran out');
-      },
-    });
+  const runKey = (run: OrchestrationRun) => `${run.metadata.namespace}/${run.metadata.name}`;
+  const executor = createExecutor({
+    kubeConfig: options.kubeConfig,
+    client: options.client,
+    settings: options.settings,
+    identity: options.identity,
+    onApiWrite: (kind) => metrics.apiWrites.inc({ kind }),
+    onWorkflowStarted: (run) => {
+      metrics.runsStarted.inc();
+      const created = run.metadata.creationTimestamp ? Date.parse(run.metadata.creationTimestamp) : NaN;
+      if (!Number.isNaN(created)) metrics.startLatency.observe((Date.now() - created) / 1000);
+      logger.info({ run: runKey(run), workflowId: workflowIdFor(run.metadata) }, 'workflow started');
+    },
+    onCancelEnded: (seconds, forced) => {
+      if (seconds !== undefined && seconds >= 0) metrics.cancelDuration.observe({ forced: String(forced) }, seconds);
+      if (forced) metrics.cancelsForced.inc();
+    },
+    onCleanupFailed: (run, what, error) => logger.warn({ run: runKey(run), action: what, error }, 'cleanup step failed; going on'),
+    onRunDeleted: (run, reason) => {
+      metrics.runsExpired.inc();
+      logger.info({ run: runKey(run), reason }, 'run deleted: retention ran out');
+    },
+  });
 
-  async function handle(key: string): Promise<void> {
-    try {
-      await reconcile(key);
-      failures.delete(key);
-    } catch (err) {
-      const count = (failures.get(key) ?? 0) + 1;
-      failures.set(key, count);
+  const handle = reconcileHandler(queue, reconcile, {
+    onError: (key, err, attempt, delayMs) => {
       metrics.reconcileErrors.inc();
-      logger.warn({ run: key, attempt: count, error: err instanceof Error ? err.message : String(err) }, 'reconcile failed; will retry');
-      queue.addAfter(key, Math.min(ERROR_BACKOFF_MS * 2 ** (count - 1), 30_000));
-    }
+      logger.warn({ run: key, attempt, retryInMs: delayMs, error: err instanceof Error ? err.message : String(err) }, 'reconcile failed; will retry');
+    },
+    onTerminal: async (key, err) => {
+      metrics.reconcileTerminalErrors.inc();
+      logger.error({ run: key, error: err.message }, 'reconcile failed for good; not retried');
+      const [namespace, name] = key.split('/') as [string, string];
+      const parsed = OrchestrationRunSchema.safeParse(structuredClone(watched.runs.get(namespace, name)));
+      if (parsed.success) await executor.reportTerminal(parsed.data, err, new Date().toISOString());
+    },
+  });
+
+  /** What the run of a running workflow is, for the orphan sweep; 'gone' only once the apiserver agrees. */
+  async function classifyRunning(workflow: { namespace: string; name: string; uid: string }): Promise<'gone' | 'finished' | 'active'> {
+    const cached = watched.runs.get(workflow.namespace, workflow.name) as OrchestrationRun | undefined;
+    if (cached?.metadata?.uid === workflow.uid) return needsWorkflowRead(cached) ? 'active' : 'finished';
+    // The cache may lag behind a run just created: the apiserver decides.
+    const uid = await executor.currentRunUid(workflow.namespace, workflow.name);
+    return uid === workflow.uid ? 'active' : 'gone';
   }
 
   let resync: NodeJS.Timeout | undefined;
   let closedWatch: { stop(): void } | undefined;
+  let orphanSweep: { stop(): void } | undefined;
   let running: Promise<void> | undefined;
   return {
     queue,
@@ -188,7 +218,31 @@ export function createController(options: ControllerOptions) {
       }
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
       running = queue.run(options.workers ?? 16, handle);
-      closedWatch = watchClosedWorkflows({ client: options.client, namespaces: options.namespaces, intervalMs: 1000, logger, onClosed: (key) => queue.add(key) });
+      closedWatch = watchClosedWorkflows({
+        client: options.client,
+        namespaces: options.namespaces,
+        intervalMs: 1000,
+        logger,
+        onClosed: (key) => queue.add(key),
+        onRead: () => metrics.temporalReads.inc({ call: 'listClosed' }),
+      });
+      // start() runs only on the leader (main.ts), so only the leader sweeps.
+      orphanSweep = startOrphanSweep(
+        {
+          listPage: runningWorkflowPages(options.client, options.namespaces, 100, () => metrics.temporalReads.inc({ call: 'listRunning' })),
+          classify: classifyRunning,
+          cancel: async (workflow) => {
+            await executor.cancelOrphan(workflow);
+            metrics.orphansCancelled.inc();
+          },
+          onFinishedRunStillRunning: (key) => {
+            mustRead.add(key);
+            queue.add(key);
+          },
+          logger,
+        },
+        { intervalMs: options.orphanSweepMs ?? 10_000 },
+      );
       resync = setInterval(() => {
         for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
       }, options.resyncMs ?? 30_000);
@@ -197,6 +251,7 @@ export function createController(options: ControllerOptions) {
       stopped = true;
       clearInterval(resync);
       closedWatch?.stop();
+      orphanSweep?.stop();
       queue.close();
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
       await running;

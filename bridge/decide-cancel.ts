@@ -21,9 +21,12 @@ import {
   type StepStatus,
 } from '../core/index.js';
 import { effectiveCancellationPolicy } from './resolve-run.js';
-import { CANCEL_DEFAULTS, type Action, type ReconcileInput, type StatusPatch } from './types.js';
+import { CANCEL_DEFAULTS, decision, type Action, type Decision, type ReconcileInput, type StatusPatch } from './types.js';
 
 type Status = OrchestrationRunStatus;
+
+/** While Temporal cannot be reached, a run being cancelled or deleted asks again this often. */
+export const UNREACHABLE_RETRY_MS = 2000;
 
 
 /** A workflow that has not closed: running, or paused in Temporal. */
@@ -80,7 +83,7 @@ function cancelledStatus(status: Status, reason: string, cancelledBy: string, me
 }
 
 /** Cancel actions for a run that is not being deleted; undefined when cancellation has nothing to do. */
-export function cancelActions(input: ReconcileInput): Action[] | undefined {
+export function cancelActions(input: ReconcileInput): Decision | undefined {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   const settings = settingsOf(input);
@@ -95,7 +98,7 @@ export function cancelActions(input: ReconcileInput): Action[] | undefined {
     const message = pending
       ? `the run ended ${status.phase} before the cancel (${pending.reason} by ${pending.cancelledBy}) took effect`
       : `the run had already ended ${status.phase}; spec.cancel changes nothing`;
-    return [{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.AlreadyTerminal, message }, now) } }];
+    return decision([{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.AlreadyTerminal, message }, now) } }]);
   }
 
   if (!pending) {
@@ -104,87 +107,106 @@ export function cancelActions(input: ReconcileInput): Action[] | undefined {
     if (!settings.enabled) {
       if (request.reason !== Reasons.SpecCancel || condition?.reason === Reasons.CancelDisabled) return undefined;
       const message = 'spec.cancel is ignored: cancellation is disabled (JANGAR_ORCHESTRATION_CANCEL_ENABLED=false)';
-      return [{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.CancelDisabled, message }, now) } }];
+      return decision([{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.CancelDisabled, message }, now) } }]);
     }
     const message = `cancel requested by ${request.cancelledBy}; running steps are stopping`;
-    return [
-      { type: 'patchStatus', status: requestStatus(status, request, message, now) },
-      { type: 'event', eventType: 'Normal', reason: 'CancelRequested', message },
-      { type: 'requeue', afterMs: 0 },
-    ];
+    // At once: the recorded request is then carried to Temporal.
+    return decision(
+      [
+        { type: 'patchStatus', status: requestStatus(status, request, message, now) },
+        { type: 'event', eventType: 'Normal', reason: 'CancelRequested', message },
+      ],
+      0,
+    );
   }
 
   const left = Date.parse(pending.requestedAt) + settings.timeoutMs - Date.parse(now);
   if (!workflow.found && !workflow.error) {
     // Nothing runs: the run ends Cancelled at once.
     const message = `cancelled (${pending.reason} by ${pending.cancelledBy}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
-    return [
+    return decision([
       { type: 'patchStatus', status: cancelledStatus(status, pending.reason, pending.cancelledBy, message, now) },
       { type: 'event', eventType: 'Warning', reason: pending.reason, message },
       { type: 'cancelEnded', seconds: msBetween(pending.requestedAt, now) / 1000, forced: false },
-    ];
+    ]);
   }
   if (workflow.found && !isOpen(workflow)) return undefined; // closed: the history says who cancelled
   if (left > 0) {
     // Temporal unreachable: look again soon; the timeout still holds.
-    if (!workflow.found) return [{ type: 'requeue', afterMs: Math.min(left, 2000) }];
-    return [{ type: 'cancelWorkflow', cause: cancelCause(pending) }, { type: 'requeue', afterMs: left }];
+    if (!workflow.found) return decision([], Math.min(left, UNREACHABLE_RETRY_MS));
+    return decision([{ type: 'cancelWorkflow', cause: cancelCause(pending) }], left);
   }
   const why = workflow.found ? '' : ` (Temporal could not be reached: ${workflow.error})`;
   const message = `cancel forced: the workflow had not closed ${settings.timeoutMs} ms after the cancel request (${pending.reason} by ${pending.cancelledBy})${why}; it was terminated and the run's Jobs deleted`;
   // The status first: once it says Cancelled/CancelTimeout, a terminated workflow cannot turn it into Failed.
-  return [
+  return decision([
     { type: 'patchStatus', status: cancelledStatus(status, Reasons.CancelTimeout, pending.cancelledBy, message, now) },
     { type: 'event', eventType: 'Warning', reason: Reasons.CancelTimeout, message },
     { type: 'cancelEnded', seconds: msBetween(pending.requestedAt, now) / 1000, forced: true },
     { type: 'terminateWorkflow', reason: message, bestEffort: true },
     { type: 'deleteJobs', bestEffort: true },
-  ];
+  ]);
 }
 
 /** A run forced Cancelled whose workflow still runs (Temporal was unreachable then): stop it again. */
-export function afterForcedCancel(input: ReconcileInput): Action[] | undefined {
+export function afterForcedCancel(input: ReconcileInput): Decision | undefined {
   if (!wasForced(input.run.status) || !isOpen(input.workflow)) return undefined;
-  return [
+  return decision([
     { type: 'terminateWorkflow', reason: 'the run was cancelled by force (CancelTimeout)', bestEffort: true },
     { type: 'deleteJobs', bestEffort: true },
-  ];
+  ]);
 }
 
 /**
- * Deletion (seed 002): cancel the workflow, wait for it to close at most the cleanup timeout, then
- * terminate it and delete the Jobs; release the run in every case, also when Temporal cannot be reached.
+ * The last moment to decide a deleted run's release: the cleanup timeout after its deletionTimestamp, less
+ * a margin for the final writes, so the finalizer goes within the timeout (the timestamp has whole seconds,
+ * rounded down, so the deletion itself happened at or after it).
  */
-export function deletionActions(input: ReconcileInput, finalizer: string): Action[] {
+export const RELEASE_MARGIN_MS = 1000;
+export function releaseDeadline(run: OrchestrationRun, settings: ReconcileInput['settings']): number | undefined {
+  if (!run.metadata.deletionTimestamp) return undefined;
+  const cleanupMs = settings.cleanupTimeoutMs ?? CANCEL_DEFAULTS.cleanupTimeoutMs;
+  return Date.parse(run.metadata.deletionTimestamp) + Math.max(0, cleanupMs - RELEASE_MARGIN_MS);
+}
+
+/**
+ * Deletion (seed 002): cancel the workflow, wait for it to close until the release deadline, then
+ * terminate it and delete the Jobs; release the run in every case, also when Temporal cannot be reached
+ * (the orphan sweep cancels such a workflow once Temporal is back).
+ */
+export function deletionActions(input: ReconcileInput, finalizer: string): Decision {
   const { run, workflow, now } = input;
-  if (!run.metadata.finalizers?.includes(finalizer)) return [];
+  if (!run.metadata.finalizers?.includes(finalizer)) return decision([]);
   const { cleanupMs } = settingsOf(input);
-  const left = Date.parse(run.metadata.deletionTimestamp!) + cleanupMs - Date.parse(now);
+  const left = releaseDeadline(run, input.settings)! - Date.parse(now);
   if (!workflow.found) {
-    if (!workflow.error) return [{ type: 'removeFinalizer' }];
-    if (left > 0) return [{ type: 'requeue', afterMs: Math.min(left, 2000) }];
-    const message = `could not reach Temporal within ${cleanupMs} ms of the deletion (${workflow.error}); released the run anyway: its workflow and Jobs may need cleanup by hand`;
-    return [{ type: 'event', eventType: 'Warning', reason: 'CleanupFailed', message }, { type: 'removeFinalizer' }];
+    if (!workflow.error) return decision([{ type: 'removeFinalizer' }]);
+    // The last look lands on the deadline itself.
+    if (left > 0) return decision([], Math.min(left, UNREACHABLE_RETRY_MS));
+    const message = `could not reach Temporal within ${cleanupMs} ms of the deletion (${workflow.error}); released the run anyway: its workflow is cancelled once Temporal is back, its Jobs go with the run`;
+    return decision([{ type: 'event', eventType: 'Warning', reason: 'CleanupFailed', message }, { type: 'removeFinalizer' }]);
   }
-  if (!isOpen(workflow)) return [{ type: 'removeFinalizer' }];
+  if (!isOpen(workflow)) return decision([{ type: 'removeFinalizer' }]);
   const request: CancelRequest = { reason: Reasons.Deletion, cancelledBy: 'deletion' };
   if (left > 0 && !pendingCancel(run.status)) {
     // Recorded first, so the workflow's last status write and the Events say why the run was cancelled.
     const message = `the run was deleted; cancel requested, waiting up to ${cleanupMs} ms for its steps to stop`;
-    return [
-      { type: 'patchStatus', status: requestStatus(run.status, request, message, now) },
-      { type: 'event', eventType: 'Normal', reason: 'CancelRequested', message },
-      { type: 'requeue', afterMs: 0 },
-    ];
+    return decision(
+      [
+        { type: 'patchStatus', status: requestStatus(run.status, request, message, now) },
+        { type: 'event', eventType: 'Normal', reason: 'CancelRequested', message },
+      ],
+      0,
+    );
   }
-  if (left > 0) return [{ type: 'cancelWorkflow', cause: cancelCause(pendingCancel(run.status) ?? request) }, { type: 'requeue', afterMs: left }];
+  if (left > 0) return decision([{ type: 'cancelWorkflow', cause: cancelCause(pendingCancel(run.status) ?? request) }], left);
   const message = `the workflow had not closed ${cleanupMs} ms after the run was deleted; terminated it and deleted the run's Jobs`;
-  return [
+  return decision([
     { type: 'terminateWorkflow', reason: message, bestEffort: true },
     { type: 'deleteJobs', bestEffort: true },
     { type: 'event', eventType: 'Warning', reason: 'CleanupTimeout', message },
     { type: 'removeFinalizer' },
-  ];
+  ]);
 }
 
 /**

@@ -6,7 +6,7 @@ import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunP
 import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
-import type { Action, ReconcileInput, StatusPatch, WorkflowView } from './types.js';
+import { decision, type Action, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 
 /**
  * How often a running run is looked at again. Workflows closed from outside (terminate, timeout) are
@@ -58,12 +58,12 @@ export function closedStatus(
  * A finished run: status.retention shows when it will be deleted, and once that time has come it is
  * deleted. Without a retention in force it is kept (and a stale status.retention removed).
  */
-function afterFinish(input: ReconcileInput): Action[] {
+function afterFinish(input: ReconcileInput): Decision {
   const { run, now } = input;
   const status = run.status ?? {};
-  if (!isTerminalPhase(status.phase) || !status.completionTime) return [];
+  if (!isTerminalPhase(status.phase) || !status.completionTime) return decision([]);
   const retention = retentionOf(run, input.orchestration, status.phase, input.settings.runRetentionSeconds);
-  if (!retention) return status.retention ? [{ type: 'patchStatus', status: { retention: null } }] : [];
+  if (!retention) return decision(status.retention ? [{ type: 'patchStatus', status: { retention: null } }] : []);
   const deleteAt = deleteAtOf(status.completionTime, retention.ttlSeconds);
   const wanted = { deleteAt, ...retention };
   const shown = status.retention;
@@ -72,20 +72,20 @@ function afterFinish(input: ReconcileInput): Action[] {
   const leftMs = Date.parse(deleteAt) - Date.parse(now);
   if (leftMs <= 0) {
     const message = `deleting the run: it finished at ${status.completionTime} and ${retention.source}=${retention.ttlSeconds}s ran out at ${deleteAt}; its workflow history stays in Temporal`;
-    return [{ type: 'event', eventType: 'Normal', reason: 'RetentionExpired', message }, { type: 'deleteRun', reason: message }];
+    return decision([{ type: 'event', eventType: 'Normal', reason: 'RetentionExpired', message }, { type: 'deleteRun', reason: message }]);
   }
-  return [...patch, { type: 'requeue', afterMs: leftMs }];
+  return decision(patch, leftMs);
 }
 
-function beforeStart(input: ReconcileInput): Action[] {
+function beforeStart(input: ReconcileInput): Decision {
   const { run, now } = input;
   const status = run.status ?? {};
   const generation = run.metadata.generation;
   const resolution = resolveRun(run, input.orchestration);
   if (resolution.kind === 'orchestrationNotFound') {
     const message = `Orchestration ${run.metadata.namespace}/${resolution.name} not found; the run starts once it exists`;
-    if (status.phase === 'Pending' && conditionOf(status.conditions, 'Ready')?.reason === Reasons.OrchestrationNotFound) return [];
-    return [
+    if (status.phase === 'Pending' && conditionOf(status.conditions, 'Ready')?.reason === Reasons.OrchestrationNotFound) return decision([]);
+    return decision([
       {
         type: 'patchStatus',
         status: {
@@ -96,11 +96,11 @@ function beforeStart(input: ReconcileInput): Action[] {
         },
       },
       { type: 'event', eventType: 'Warning', reason: Reasons.OrchestrationNotFound, message },
-    ];
+    ]);
   }
   if (resolution.kind === 'invalid') {
     const message = `invalid spec: ${resolution.message}`;
-    return [
+    return decision([
       {
         type: 'patchStatus',
         status: {
@@ -116,13 +116,14 @@ function beforeStart(input: ReconcileInput): Action[] {
         },
       },
       { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message },
-    ];
+    ]);
   }
   // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts.
   const actions: Action[] = retriggerActions(input);
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
-  actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot }, { type: 'requeue', afterMs: 0 });
-  return actions;
+  actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot });
+  // At once: the started workflow's reference goes on the run.
+  return decision(actions, 0);
 }
 
 function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
@@ -141,7 +142,7 @@ function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
   };
 }
 
-export function decide(input: ReconcileInput): Action[] {
+export function decide(input: ReconcileInput): Decision {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   if (run.metadata.deletionTimestamp) return deletionActions(input, RUNTIME_CLEANUP_FINALIZER);
@@ -152,7 +153,7 @@ export function decide(input: ReconcileInput): Action[] {
     if (status.temporal) {
       if (isTerminalPhase(status.phase)) return afterFinish(input);
       const message = `workflow ${input.workflowId} not found in Temporal namespace ${input.settings.temporalNamespace}`;
-      return [{ type: 'patchStatus', status: { phase: 'Failed', message, completionTime: now, conditions: setCondition(status.conditions, { type: 'Succeeded', status: 'False', reason: 'WorkflowNotFound', message }, now) } }];
+      return decision([{ type: 'patchStatus', status: { phase: 'Failed', message, completionTime: now, conditions: setCondition(status.conditions, { type: 'Succeeded', status: 'False', reason: 'WorkflowNotFound', message }, now) } }]);
     }
     if (isTerminalPhase(status.phase)) return afterFinish(input);
     return beforeStart(input);
@@ -166,7 +167,8 @@ export function decide(input: ReconcileInput): Action[] {
   if (!closed && isTerminalPhase(status.phase) && status.temporal && status.temporal.runId !== workflow.runId) {
     // The closed workflow was reset in Temporal: a new run of it is running, so the run is running again.
     const message = `workflow ${input.workflowId} was reset; run ${workflow.runId} is running`;
-    return [
+    return decision(
+      [
       {
         type: 'patchStatus',
         status: {
@@ -179,26 +181,25 @@ export function decide(input: ReconcileInput): Action[] {
         },
       },
       { type: 'event', eventType: 'Normal', reason: 'WorkflowReset', message },
-      { type: 'requeue', afterMs: RUNNING_RESYNC_MS },
-    ];
+      ],
+      RUNNING_RESYNC_MS,
+    );
   }
-  if (!closed) {
-    return [...(started ? [{ type: 'patchStatus', status: started } as const, ...startedEvent] : []), { type: 'requeue', afterMs: RUNNING_RESYNC_MS }];
-  }
+  if (!closed) return decision(started ? [{ type: 'patchStatus', status: started }, ...startedEvent] : [], RUNNING_RESYNC_MS);
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');
   const recorded = status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason;
   if (recorded && closed.cancelledBy && status.cancelledBy !== closed.cancelledBy) {
     // The workflow wrote the end of a cancel from Temporal; who asked is only in the history.
     const conditions = setCondition(status.conditions, { type: 'Cancelled', status: 'True', reason: closed.reason, message: closed.message }, now);
-    return [{ type: 'patchStatus', status: { cancelledBy: closed.cancelledBy, message: closed.message, conditions } }];
+    return decision([{ type: 'patchStatus', status: { cancelledBy: closed.cancelledBy, message: closed.message, conditions } }]);
   }
   if (recorded) {
-    if (started) return [{ type: 'patchStatus', status: started }, ...startedEvent];
+    if (started) return decision([{ type: 'patchStatus', status: started }, ...startedEvent]);
     // A finished run names the workflow run that finished it (after continue-as-new, a later one).
     if (status.temporal && status.temporal.runId !== workflow.runId) {
       const url = uiUrl(input, workflow.runId);
-      return [{ type: 'patchStatus', status: { temporal: { ...status.temporal, runId: workflow.runId, ...(url ? { uiUrl: url } : {}) } } }];
+      return decision([{ type: 'patchStatus', status: { temporal: { ...status.temporal, runId: workflow.runId, ...(url ? { uiUrl: url } : {}) } } }]);
     }
     return afterFinish(input);
   }
@@ -208,7 +209,7 @@ export function decide(input: ReconcileInput): Action[] {
       ? cancelledConditions(base, closed.reason, closed.message, now)
       : setCondition(base, { type: 'Succeeded', status: closed.phase === 'Succeeded' ? 'True' : 'False', reason: closed.reason, message: closed.message }, now);
   const completionTime = status.completionTime ?? wholeSeconds(closed.at);
-  return [
+  return decision([
     {
       type: 'patchStatus',
       status: {
@@ -225,5 +226,5 @@ export function decide(input: ReconcileInput): Action[] {
     { type: 'event', eventType: closed.phase === 'Succeeded' ? 'Normal' : 'Warning', reason: closed.phase === 'Succeeded' ? 'Succeeded' : closed.reason, message: closed.message },
     // Terminate and timeout run no workflow code: the run's Jobs are deleted here.
     ...(closed.reason === Reasons.WorkflowTerminated || closed.reason === Reasons.WorkflowTimedOut ? [{ type: 'deleteJobs' } as const] : []),
-  ];
+  ]);
 }

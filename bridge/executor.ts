@@ -3,21 +3,25 @@ import { BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOption
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
+  cancelCause,
+  conditionOf,
+  Reasons,
   ORCHESTRATION_RUN_KIND,
   RUNTIME_CLEANUP_FINALIZER,
   runJobSelector,
+  setCondition,
   type OrchestrationRun,
 } from '../core/index.js';
-import { apiErrorMessage, isNotFound, runObjectRef } from '../activities/kube.js';
+import { apiErrorMessage, apiStatus, isNotFound, runObjectRef } from '../activities/kube.js';
 import { recordRunEvent } from '../activities/run-events.js';
 import { searchAttributeKeys } from '../workflows/definitions.js';
+import { TerminalError } from './reconcile-result.js';
 import type { Action, BridgeSettings } from './types.js';
 
 export interface ExecutorDeps {
   kubeConfig: KubeConfig;
   client: Client;
   settings: BridgeSettings;
-  requeue: (afterMs: number) => void;
   onWorkflowStarted?: (run: OrchestrationRun) => void;
   /** Called after a finished run was deleted because its retention ran out. */
   onRunDeleted?: (run: OrchestrationRun, reason: string) => void;
@@ -32,6 +36,23 @@ export interface ExecutorDeps {
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
+/** The Ready reason of a run the bridge cannot reconcile (a TerminalError); users may match on it. */
+export const RECONCILE_FAILED = 'ReconcileFailed';
+/** Condition and Event messages stay far inside what the apiserver accepts (32 KiB for a condition). */
+const MAX_MESSAGE = 1024;
+const boundedMessage = (text: string) => (text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 1)}…`);
+
+/**
+ * The apiserver rejected the request itself (400 Bad Request, 422 Invalid: e.g. a field over its bound):
+ * sending it again cannot succeed, so it is a TerminalError, not a retry every few seconds for ever.
+ */
+export function terminalIfRejected(err: unknown, run: OrchestrationRun, what: string): unknown {
+  const code = apiStatus(err);
+  if (code !== 400 && code !== 422) return err;
+  return new TerminalError(`${what} for ${run.metadata.namespace}/${run.metadata.name} was rejected by the apiserver (${code}): ${apiErrorMessage(err)}`, { cause: err });
+}
+
+/** Built once per controller: the API clients live as long as it does; execute() is called per reconcile. */
 export function createExecutor(deps: ExecutorDeps) {
   const objects = deps.kubeConfig.makeApiClient(CustomObjectsApi);
   const core = deps.kubeConfig.makeApiClient(CoreV1Api);
@@ -133,20 +154,66 @@ export function createExecutor(deps: ExecutorDeps) {
       case 'event':
         await recordRunEvent(core, run.metadata, { type: action.eventType, reason: action.reason, message: action.message }, 'orchestration-bridge', deps.identity);
         return;
-      case 'requeue':
-        deps.requeue(action.afterMs);
-        return;
     }
   }
 
   return {
-    /** Runs the actions in order; the first failure stops the pass (reconcile will retry it). */
+    /**
+     * Runs the actions in order; the first failure stops the pass and is thrown (the queue retries it with
+     * backoff), or thrown as a TerminalError when the apiserver rejected the request as such.
+     */
     async execute(run: OrchestrationRun, workflowId: string, actions: Action[]): Promise<void> {
       for (const action of actions) {
         if ('bestEffort' in action && action.bestEffort) await actBestEffort(run, workflowId, action);
-        else await act(run, workflowId, action);
-        if (!['startWorkflow', 'cancelWorkflow', 'terminateWorkflow', 'requeue', 'cancelEnded'].includes(action.type)) deps.onApiWrite?.(action.type);
+        else {
+          try {
+            await act(run, workflowId, action);
+          } catch (err) {
+            throw terminalIfRejected(err, run, action.type);
+          }
+        }
+        if (!['startWorkflow', 'cancelWorkflow', 'terminateWorkflow', 'cancelEnded'].includes(action.type)) deps.onApiWrite?.(action.type);
       }
+    },
+    /**
+     * Asks Temporal to cancel a workflow whose run is gone, with the cause deletion gives (the history records
+     * it: cancelledBy deletion) and the same request id, so an earlier request of the deletion is not repeated.
+     */
+    async cancelOrphan(workflow: { workflowId: string; uid: string }): Promise<void> {
+      const cause = cancelCause({ reason: Reasons.Deletion, cancelledBy: 'deletion' });
+      await ignoreGone(
+        deps.client.workflowService.requestCancelWorkflowExecution({
+          namespace: deps.client.options.namespace,
+          workflowExecution: { workflowId: workflow.workflowId },
+          identity: deps.client.options.identity ?? deps.identity,
+          requestId: `${workflow.uid}/${cause}`,
+          reason: cause,
+        }),
+      );
+    },
+    /** The uid of the run of that name as the apiserver has it now; undefined when there is none. */
+    async currentRunUid(namespace: string, name: string): Promise<string | undefined> {
+      try {
+        const run = (await objects.getNamespacedCustomObject(runObjectRef({ namespace, name }))) as OrchestrationRun;
+        return run.metadata.uid;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    /**
+     * Shows a TerminalError on the run: Ready=False/ReconcileFailed with the (bounded) message, and a Warning
+     * Event, both only when the condition did not already say so (a resync meets the same error again).
+     */
+    async reportTerminal(run: OrchestrationRun, error: TerminalError, now: string): Promise<void> {
+      const message = boundedMessage(error.message);
+      const ready = conditionOf(run.status?.conditions, 'Ready');
+      if (ready?.status === 'False' && ready.reason === RECONCILE_FAILED && ready.message === message) return;
+      const conditions = setCondition(run.status?.conditions, { type: 'Ready', status: 'False', reason: RECONCILE_FAILED, message, observedGeneration: run.metadata.generation }, now);
+      await objects.patchNamespacedCustomObjectStatus({ ...target(run), body: { metadata: precondition(run), status: { conditions } } }, merge);
+      deps.onApiWrite?.('patchStatus');
+      await recordRunEvent(core, run.metadata, { type: 'Warning', reason: RECONCILE_FAILED, message }, 'orchestration-bridge', deps.identity);
+      deps.onApiWrite?.('event');
     },
   };
 }

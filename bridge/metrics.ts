@@ -18,6 +18,23 @@ export function createMetrics() {
     cancelsForced: new Counter({ name: 'orchestration_cancels_forced_total', help: 'Cancels forced by JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS (workflow terminated, Jobs deleted)', registers: [registry] }),
     apiWrites: new Counter({ name: 'orchestration_bridge_api_writes_total', help: 'Writes of the bridge to the Kubernetes API', labelNames: ['kind'], registers: [registry] }),
     reconcileErrors: new Counter({ name: 'orchestration_reconcile_errors_total', help: 'Reconcile passes that failed and were retried', registers: [registry] }),
+    reconciles: new Counter({ name: 'orchestration_bridge_reconciles_total', help: 'Reconcile passes of runs, whatever their outcome', registers: [registry] }),
+    reconcileTerminalErrors: new Counter({
+      name: 'orchestration_reconcile_terminal_errors_total',
+      help: 'Reconcile passes that failed for good (TerminalError): shown on the run, not retried',
+      registers: [registry],
+    }),
+    temporalReads: new Counter({
+      name: 'orchestration_bridge_temporal_reads_total',
+      help: 'Calls of the bridge that read from Temporal (describe, close event, history, visibility pages), by call',
+      labelNames: ['call'],
+      registers: [registry],
+    }),
+    orphansCancelled: new Counter({
+      name: 'orchestration_orphan_workflows_cancelled_total',
+      help: 'Cancel requests the orphan sweep sent to running workflows whose run was gone (repeated until they close; idempotent)',
+      registers: [registry],
+    }),
     startLatency: new Histogram({
       name: 'orchestration_run_start_latency_seconds',
       help: 'OrchestrationRun created → its workflow started',

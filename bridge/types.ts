@@ -16,8 +16,11 @@ export type WorkflowStatus = WorkflowExecutionStatusName;
 
 /** The run's workflow as Temporal describes it (the latest run of its continue-as-new chain). */
 export type WorkflowView =
-  /** error: Temporal could not be asked (only reported while the run is being deleted). */
-  | { found: false; error?: string }
+  /**
+   * error: Temporal could not be asked (only reported while the run is being deleted or cancelled);
+   * notRead: not asked, as the run's own status already records how it ended (see needsWorkflowRead).
+   */
+  | { found: false; error?: string; notRead?: true }
   | {
       found: true;
       runId: string;
@@ -82,7 +85,20 @@ export type Action =
   /** Deletes the run (its retention ran out); the deletion goes through the finalizer like any other. */
   | { type: 'deleteRun'; reason: string }
   | { type: 'patchStatus'; status: StatusPatch }
-  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string }
-  | { type: 'requeue'; afterMs: number };
+  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
+
+/**
+ * What decide() returns: the actions for the executor, and when to look again (the reconcile result's
+ * requeueAfter; absent: only when the run or its workflow changes, or at the next resync).
+ */
+export interface Decision {
+  actions: Action[];
+  requeueAfterMs?: number;
+}
 
 export type { TemporalRef };
+
+/** A Decision of these actions, looking again after `requeueAfterMs` when given. */
+export function decision(actions: Action[], requeueAfterMs?: number): Decision {
+  return requeueAfterMs === undefined ? { actions } : { actions, requeueAfterMs };
+}

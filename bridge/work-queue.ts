@@ -1,8 +1,17 @@
 /**
- * A keyed work queue like client-go's: a key is queued at most once, never processed by two workers at a
- * time (a key added while it is processed runs again afterwards), and can be re-added after a delay.
+ * A keyed work queue like client-go's rate-limiting queue: a key is queued at most once, never processed by
+ * two workers at a time (a key added while it is processed runs again afterwards), can be re-added after a
+ * delay, and owns each key's failure backoff (exponential per key, forgotten on success).
  */
 const MAX_DELAY_MS = 3_600_000;
+
+/** Per-key exponential backoff: base × 2^(failures − 1), capped; client-go's ItemExponentialFailureRateLimiter. */
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 30_000 };
 
 export class WorkQueue {
   private readonly queued = new Set<string>();
@@ -10,8 +19,11 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   private readonly again = new Set<string>();
   private readonly timers = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  private readonly failures = new Map<string, number>();
   private waiting: (() => void)[] = [];
   private closed = false;
+
+  constructor(private readonly backoff: BackoffOptions = DEFAULT_BACKOFF) {}
 
   add(key: string): void {
     if (this.closed) return;
@@ -42,6 +54,32 @@ export class WorkQueue {
       this.add(key);
     }, delay);
     this.timers.set(key, { timer, due });
+  }
+
+  /** Counts a failure of the key and adds it after its backoff; returns that delay. */
+  addRateLimited(key: string): number {
+    const failures = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, failures);
+    const delay = this.delayFor(failures);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** The backoff after `failures` consecutive failures. */
+  delayFor(failures: number): number {
+    if (failures <= 0) return 0;
+    // 2^n overflows to Infinity for large n; the cap holds either way.
+    return Math.min(this.backoff.baseMs * 2 ** (failures - 1), this.backoff.maxMs);
+  }
+
+  /** Consecutive failures of the key since it was last forgotten. */
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** The key succeeded (or failed for good): its backoff starts again from the base. */
+  forget(key: string): void {
+    this.failures.delete(key);
   }
 
   /** Runs `handle` for keys with `workers` at a time until close(). */

@@ -1,4 +1,5 @@
 /** Reads a run's workflow from Temporal into a WorkflowView for decide(). */
+import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { optionalTsToDate } from '@temporalio/common/lib/time.js';
@@ -9,9 +10,33 @@ import type { WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
 
-export async function readWorkflow(client: Client, workflowId: string, options: { needCancelRequest?: boolean } = {}): Promise<WorkflowView> {
+/**
+ * Runs a Temporal read that is over by `deadline` (epoch ms), answered or not. The gRPC deadline alone does
+ * not hold: the client's retry of an unavailable server waits up to 5 s between attempts, past it.
+ */
+export async function readByDeadline<T>(client: Client, deadline: number, read: () => Promise<T>): Promise<T> {
+  const timer = new AbortController();
+  const expired = delay(Math.max(0, deadline - Date.now()), undefined, { signal: timer.signal }).then(
+    () => Promise.reject(new Error(`Temporal did not answer within the read deadline (${new Date(deadline).toISOString()})`)),
+    () => undefined as never, // cleared: the read settled first
+  );
+  try {
+    return await Promise.race([client.withDeadline(deadline, read), expired]);
+  } finally {
+    timer.abort();
+  }
+}
+
+export interface ReadOptions {
+  needCancelRequest?: boolean;
+  /** Each call to Temporal, by name, for the Temporal read metric. */
+  onRead?: (call: 'describe' | 'closeEvent' | 'historyReverse') => void;
+}
+
+export async function readWorkflow(client: Client, workflowId: string, options: ReadOptions = {}): Promise<WorkflowView> {
   let description;
   try {
+    options.onRead?.('describe');
     description = await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return { found: false };
@@ -26,6 +51,7 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
   };
   if (status === 'RUNNING') return view;
   // The close event says how it ended: result, failure, terminate reason.
+  options.onRead?.('closeEvent');
   const history = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId: description.runId },
@@ -46,7 +72,7 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
   } else if (event?.workflowExecutionCanceledEventAttributes) {
     view.message = 'workflow cancelled in Temporal';
     if (options.needCancelRequest !== false) {
-      const requested = await findCancelRequest(client, workflowId, description.runId);
+      const requested = await findCancelRequest(client, workflowId, description.runId, options.onRead);
       if (requested) view.cancelRequest = requested;
     }
   }
@@ -57,9 +83,10 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
 const MAX_REVERSE_PAGES = 20;
 
 /** Who asked for the cancel, and when: the WorkflowExecutionCancelRequested event, read from the end. */
-async function findCancelRequest(client: Client, workflowId: string, runId: string): Promise<(CancelRequest & { at?: string }) | undefined> {
+async function findCancelRequest(client: Client, workflowId: string, runId: string, onRead: ReadOptions['onRead']): Promise<(CancelRequest & { at?: string }) | undefined> {
   let nextPageToken: Uint8Array | undefined;
   for (let page = 0; page < MAX_REVERSE_PAGES; page++) {
+    onRead?.('historyReverse');
     const response = await client.workflowService.getWorkflowExecutionHistoryReverse({
       namespace: client.options.namespace,
       execution: { workflowId, runId },

@@ -5,7 +5,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import pino from 'pino';
 import { stringify } from 'yaml';
-import { createController } from '../../bridge/controller.js';
+import { createController, type ControllerOptions } from '../../bridge/controller.js';
 import { createMetrics } from '../../bridge/metrics.js';
 import type { BridgeSettings } from '../../bridge/types.js';
 import type { OrchestrationRunStatus } from '../../core/index.js';
@@ -28,7 +28,10 @@ export async function createNamespace(prefix: string): Promise<string> {
   return namespace;
 }
 
-export async function startBridgeHarness(prefix: string, options: { worker?: TestWorkerOptions; settings?: Partial<BridgeSettings> } = {}) {
+export async function startBridgeHarness(
+  prefix: string,
+  options: { worker?: TestWorkerOptions; settings?: Partial<BridgeSettings>; controller?: Pick<ControllerOptions, 'resyncMs' | 'orphanSweepMs'> } = {},
+) {
   await installCrds(sandboxEnv().KUBECONFIG);
   const ns = await createNamespace(prefix);
   const tw: TestWorker = await startTestWorker(options.worker);
@@ -41,6 +44,7 @@ export async function startBridgeHarness(prefix: string, options: { worker?: Tes
     identity: 'test-bridge',
     logger: pino({ level: process.env.BRIDGE_TEST_LOG ?? 'silent' }),
     metrics,
+    ...options.controller,
   });
   await controller.start();
 

@@ -26,6 +26,8 @@ export interface TestWorkerOptions {
   jobTtlSeconds?: number;
   /** Another Temporal server than the sandbox's. */
   temporalAddress?: string;
+  /** An existing task queue (e.g. a worker replacing one that stopped); default: a fresh one. */
+  taskQueue?: string;
 }
 
 export async function startTestWorker(options: TestWorkerOptions = {}): Promise<TestWorker> {
@@ -33,7 +35,7 @@ export async function startTestWorker(options: TestWorkerOptions = {}): Promise<
   const address = options.temporalAddress ?? env.TEMPORAL_ADDRESS;
   const native = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const taskQueue = uniqueName('tq');
+  const taskQueue = options.taskQueue ?? uniqueName('tq');
   const metrics = createWorkerMetrics();
   const worker = await createOrchestrationWorker({
     connection: native,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_CLEANUP_FINALIZER, type Orchestration, type OrchestrationRun, type OrchestrationRunStatus } from '../../core/index.js';
 import { decide } from '../../bridge/decide.js';
-import type { Action, ReconcileInput, WorkflowView } from '../../bridge/types.js';
+import type { Action, Decision, ReconcileInput, WorkflowView } from '../../bridge/types.js';
 
 const NOW = '2026-11-23T12:00:00.000Z';
 const sleep = { activity: { name: 'sleep', input: { seconds: 1 } } };
@@ -28,8 +28,8 @@ function input(r: OrchestrationRun, workflow: WorkflowView = { found: false }, o
   return { run: r, orchestration, workflow, workflowId: 'orchestrationrun/ns/r1/u1', settings: { temporalNamespace: 'default', taskQueue: 'tq', uiBaseUrl: 'http://ui:8233' }, now: NOW };
 }
 
-const types = (actions: Action[]) => actions.map((a) => a.type);
-const patch = (actions: Action[]) => actions.find((a): a is Extract<Action, { type: 'patchStatus' }> => a.type === 'patchStatus')?.status;
+const types = (d: Decision) => d.actions.map((a) => a.type);
+const patch = (d: Decision) => d.actions.find((a): a is Extract<Action, { type: 'patchStatus' }> => a.type === 'patchStatus')?.status;
 const started: OrchestrationRunStatus = {
   phase: 'Running',
   startTime: '2026-11-23T11:59:00Z',
@@ -48,21 +48,23 @@ const finishedStatus = (phase: 'Succeeded' | 'Failed'): OrchestrationRunStatus =
 describe('decide: before the workflow starts', () => {
   it('adds the finalizer, then starts the workflow with a snapshot of the run', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }], parameters: { x: '1' } }, { finalizers: [] })));
-    expect(types(actions)).toEqual(['addFinalizer', 'startWorkflow', 'requeue']);
-    expect(actions[1]).toMatchObject({ snapshot: { run: { namespace: 'ns', name: 'r1', uid: 'u1' }, parameters: { x: '1' }, policy: { parallelism: 0, failFast: false }, writeStatus: true } });
+    expect(types(actions)).toEqual(['addFinalizer', 'startWorkflow']);
+    expect(actions.requeueAfterMs).toBe(0); // at once: the started workflow goes on the run
+    expect(actions.actions[1]).toMatchObject({ snapshot: { run: { namespace: 'ns', name: 'r1', uid: 'u1' }, parameters: { x: '1' }, policy: { parallelism: 0, failFast: false }, writeStatus: true } });
   });
 
   it('snapshots the Orchestration template; the run overrides its settings', () => {
     const actions = decide(input(run({ orchestrationRef: { name: 'build' }, parallelism: 2 }), { found: false }, template));
-    expect(actions[0]).toMatchObject({ type: 'startWorkflow', snapshot: { steps: template.spec.steps, policy: { parallelism: 2, failFast: true }, run: { orchestrationName: 'build' } } });
+    expect(actions.actions[0]).toMatchObject({ type: 'startWorkflow', snapshot: { steps: template.spec.steps, policy: { parallelism: 2, failFast: true }, run: { orchestrationName: 'build' } } });
   });
 
   it('marks an invalid run Failed/InvalidSpec with the cycle path and a Warning, and starts nothing', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', dependsOn: ['b'], ...sleep }, { name: 'b', dependsOn: ['a'], ...sleep }] })));
     expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(actions.requeueAfterMs).toBeUndefined();
     expect(patch(actions)).toMatchObject({ phase: 'Failed', message: 'invalid spec: dependency cycle: a → b → a' });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidSpec' }));
-    expect(actions[1]).toMatchObject({ eventType: 'Warning', reason: 'InvalidSpec' });
+    expect(actions.actions[1]).toMatchObject({ eventType: 'Warning', reason: 'InvalidSpec' });
   });
 
   it('waits in Pending/OrchestrationNotFound for a missing Orchestration, writing that once', () => {
@@ -71,7 +73,7 @@ describe('decide: before the workflow starts', () => {
     expect(patch(first)?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'OrchestrationNotFound' }));
     const waiting = patch(first) as OrchestrationRunStatus;
     const again = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting })));
-    expect(again).toEqual([]);
+    expect(again).toEqual({ actions: [] });
     // Once its workflow runs, the waiting message goes.
     const startedLater = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting }), running, template));
     expect(patch(startedLater)).toMatchObject({ phase: 'Running', message: null });
@@ -81,16 +83,17 @@ describe('decide: before the workflow starts', () => {
 describe('decide: while the workflow runs', () => {
   it('records the workflow on the CR once it exists: Running, temporal ref with UI link, Ready=True, an Event', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }), running));
-    expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(actions.requeueAfterMs).toBe(15_000);
     expect(patch(actions)).toMatchObject({
       phase: 'Running',
       temporal: { namespace: 'default', workflowId: 'orchestrationrun/ns/r1/u1', runId: 'run-1', taskQueue: 'tq', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-1' },
     });
-    expect(actions[1]).toMatchObject({ eventType: 'Normal', reason: 'Started' });
+    expect(actions.actions[1]).toMatchObject({ eventType: 'Normal', reason: 'Started' });
   });
 
   it('only looks again later when the CR already shows the running workflow', () => {
-    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), running))).toEqual([{ type: 'requeue', afterMs: 15_000 }]);
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started }), running))).toEqual({ actions: [], requeueAfterMs: 15_000 });
   });
 });
 
@@ -120,13 +123,14 @@ describe('decide: when the workflow closed', () => {
 
   it('writes nothing when the workflow already wrote the same final status', () => {
     const done = finishedStatus('Succeeded');
-    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' }))).toEqual([]);
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' }))).toEqual({ actions: [] });
   });
 
   it('reopens a finished run whose workflow was reset in Temporal', () => {
     const failed = finishedStatus('Failed');
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: failed }), { found: true, runId: 'run-2', status: 'RUNNING' }));
-    expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(actions.requeueAfterMs).toBe(15_000);
     expect(patch(actions)).toMatchObject({ phase: 'Running', completionTime: null, temporal: { runId: 'run-2' } });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Succeeded', status: 'Unknown', reason: 'WorkflowReset' }));
   });
@@ -134,7 +138,7 @@ describe('decide: when the workflow closed', () => {
   it('names the workflow run that finished a run (after continue-as-new), without touching its phase', () => {
     const done = finishedStatus('Succeeded');
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: done }), { found: true, runId: 'run-3', status: 'COMPLETED', resultPhase: 'Succeeded' }));
-    expect(actions).toEqual([{ type: 'patchStatus', status: { temporal: { ...started.temporal, runId: 'run-3', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-3' } } }]);
+    expect(actions).toEqual({ actions: [{ type: 'patchStatus', status: { temporal: { ...started.temporal, runId: 'run-3', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-3' } } }] });
   });
 
   it('fails a started run whose workflow Temporal no longer knows', () => {
@@ -146,16 +150,18 @@ describe('decide: when the workflow closed', () => {
 describe('decide: deletion', () => {
   it('records the cancel, then cancels the running workflow and waits for it to close, at most the cleanup timeout', () => {
     const first = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: started, deletionTimestamp: '2026-11-23T11:59:50Z' }), running));
-    expect(types(first)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(types(first)).toEqual(['patchStatus', 'event']);
+    expect(first.requeueAfterMs).toBe(0);
     expect(patch(first)).toMatchObject({ cancelledBy: 'deletion' });
     const recorded = { ...started, ...patch(first) } as OrchestrationRunStatus;
-    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: recorded, deletionTimestamp: '2026-11-23T11:59:50Z' }), running))).toEqual([
-      { type: 'cancelWorkflow', cause: 'orchestration-bridge: Deletion deletion' },
-      { type: 'requeue', afterMs: 20_000 },
-    ]);
+    // Looks again at the release deadline: 30 s after the deletion less the margin for the final writes.
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: recorded, deletionTimestamp: '2026-11-23T11:59:50Z' }), running))).toEqual({
+      actions: [{ type: 'cancelWorkflow', cause: 'orchestration-bridge: Deletion deletion' }],
+      requeueAfterMs: 19_000,
+    });
   });
   it('never re-adds the finalizer once deletion started', () => {
-    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { deletionTimestamp: NOW, finalizers: [] })))).toEqual([]);
+    expect(decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { deletionTimestamp: NOW, finalizers: [] })))).toEqual({ actions: [] });
   });
 });
 
@@ -170,21 +176,21 @@ describe('decide: retention of finished runs', () => {
     run({ steps: [{ name: 'a', ...sleep }], ...spec }, { status: { ...finishedStatus(phase), ...(retention ? { retention } : {}) } });
 
   it('keeps a finished run when no retention is set anywhere', () => {
-    expect(at(done({}), completed, '2027-01-01T00:00:00Z')).toEqual([]);
+    expect(at(done({}), completed, '2027-01-01T00:00:00Z')).toEqual({ actions: [] });
   });
 
   it('shows when the run will be deleted, and looks again then', () => {
     const actions = at(done({ ttlSecondsAfterFinished: 60 }), completed, '2026-11-23T12:00:10.000Z');
-    expect(actions).toEqual([
-      { type: 'patchStatus', status: { retention: { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' } } },
-      { type: 'requeue', afterMs: 55_000 },
-    ]);
+    expect(actions).toEqual({
+      actions: [{ type: 'patchStatus', status: { retention: { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' } } }],
+      requeueAfterMs: 55_000,
+    });
   });
 
   it('deletes the run once the time has come, with an Event saying why', () => {
     const actions = at(done({ ttlSecondsAfterFinished: 60 }, 'Succeeded', { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' }), completed, '2026-11-23T12:01:05.000Z');
     expect(types(actions)).toEqual(['event', 'deleteRun']);
-    expect(actions[0]).toMatchObject({ reason: 'RetentionExpired' });
+    expect(actions.actions[0]).toMatchObject({ reason: 'RetentionExpired' });
   });
 
   it.each([
@@ -209,9 +215,9 @@ describe('decide: retention of finished runs', () => {
 
   it('removes a retention the user cleared, and never deletes a run that still runs', () => {
     const cleared = done({}, 'Succeeded', { deleteAt: '2026-11-23T12:01:05Z', ttlSeconds: 60, source: 'ttlSecondsAfterFinished' });
-    expect(at(cleared, completed, '2027-01-01T00:00:00Z')).toEqual([{ type: 'patchStatus', status: { retention: null } }]);
+    expect(at(cleared, completed, '2027-01-01T00:00:00Z')).toEqual({ actions: [{ type: 'patchStatus', status: { retention: null } }] });
     const stillRunning = run({ steps: [{ name: 'a', ...sleep }], ttlSecondsAfterFinished: 0 }, { status: started });
-    expect(types(at(stillRunning, running, '2027-01-01T00:00:00Z'))).toEqual(['requeue']);
+    expect(at(stillRunning, running, '2027-01-01T00:00:00Z')).toEqual({ actions: [], requeueAfterMs: 15_000 });
   });
 });
 
@@ -233,16 +239,17 @@ describe('decide: cancellation', () => {
 
   it('records spec.cancel on the run first: Cancelled=Unknown/SpecCancel, cancelledBy the field manager, an Event', () => {
     const actions = at(cancelled(run(spec({ cancel: true }), { status: started })), running);
-    expect(types(actions)).toEqual(['patchStatus', 'event', 'requeue']);
+    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(actions.requeueAfterMs).toBe(0);
     expect(patch(actions)).toMatchObject({ cancelledBy: 'spec:kubectl-patch' });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'Unknown', reason: 'SpecCancel' }));
   });
 
   it('then asks Temporal to cancel, with the reason in the request, until the cancel timeout', () => {
-    expect(at(run(spec({ cancel: true }), { status: pending() }), running)).toEqual([
-      { type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch' },
-      { type: 'requeue', afterMs: 8_000 },
-    ]);
+    expect(at(run(spec({ cancel: true }), { status: pending() }), running)).toEqual({
+      actions: [{ type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch' }],
+      requeueAfterMs: 8_000,
+    });
   });
 
   it('forces a cancel that outlived the timeout: terminate, delete the Jobs, Cancelled/CancelTimeout with the steps Cancelled', () => {
@@ -250,10 +257,10 @@ describe('decide: cancellation', () => {
     const actions = at(run(spec({ cancel: true }), { status }), running);
     // The status first: a terminated workflow seen later cannot turn the run into Failed.
     expect(types(actions)).toEqual(['patchStatus', 'event', 'cancelEnded', 'terminateWorkflow', 'deleteJobs']);
-    expect(actions.slice(3).every((a) => 'bestEffort' in a && a.bestEffort)).toBe(true);
+    expect(actions.actions.slice(3).every((a) => 'bestEffort' in a && a.bestEffort)).toBe(true);
     expect(patch(actions)).toMatchObject({ phase: 'Cancelled', cancelledBy: 'spec:kubectl-patch', steps: [{ name: 'a', phase: 'Cancelled' }], stepCounts: { running: 0, cancelled: 1 }, progress: '1/1' });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'True', reason: 'CancelTimeout' }));
-    expect(actions[2]).toEqual({ type: 'cancelEnded', seconds: 20, forced: true });
+    expect(actions.actions[2]).toEqual({ type: 'cancelEnded', seconds: 20, forced: true });
   });
 
   it('keeps a forced run Cancelled when its terminated workflow is seen closed, and stops one still running', () => {
@@ -263,13 +270,13 @@ describe('decide: cancellation', () => {
       completionTime: '2026-11-23T11:59:59Z',
       conditions: [{ type: 'Cancelled', status: 'True', reason: 'CancelTimeout', lastTransitionTime: '2026-11-23T11:59:59Z' }],
     };
-    expect(at(run(spec(), { status: forced }), { ...running, status: 'TERMINATED' })).toEqual([]);
+    expect(at(run(spec(), { status: forced }), { ...running, status: 'TERMINATED' })).toEqual({ actions: [] });
     expect(types(at(run(spec(), { status: forced }), running))).toEqual(['terminateWorkflow', 'deleteJobs']);
   });
 
   it('with Temporal unreachable, still forces the cancel after the timeout, saying why', () => {
     const down: WorkflowView = { found: false, error: 'connect ECONNREFUSED' };
-    expect(at(run(spec({ cancel: true }), { status: pending('SpecCancel', '2026-11-23T11:59:58Z') }), down)).toEqual([{ type: 'requeue', afterMs: 2000 }]);
+    expect(at(run(spec({ cancel: true }), { status: pending('SpecCancel', '2026-11-23T11:59:58Z') }), down)).toEqual({ actions: [], requeueAfterMs: 2000 });
     const forced = at(run(spec({ cancel: true }), { status: pending('SpecCancel', '2026-11-23T11:59:40Z') }), down);
     expect(patch(forced)?.message).toContain('Temporal could not be reached: connect ECONNREFUSED');
   });
@@ -285,7 +292,7 @@ describe('decide: cancellation', () => {
         { type: 'Succeeded', status: 'False', reason: 'SpecCancel', lastTransitionTime: '2026-11-23T11:59:59Z' },
       ],
     };
-    expect(at(run(spec({ cancel: true }), { status: done }), { ...running, status: 'CANCELLED' })).toEqual([]);
+    expect(at(run(spec({ cancel: true }), { status: done }), { ...running, status: 'CANCELLED' })).toEqual({ actions: [] });
   });
 
   it('cancels a run whose workflow never started at once, and never starts it', () => {
@@ -300,21 +307,21 @@ describe('decide: cancellation', () => {
     expect(patch(actions)?.phase).toBeUndefined();
     const noted = patch(actions)!.conditions!;
     expect(noted).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'False', reason: 'AlreadyTerminal' }));
-    expect(at(run(spec({ cancel: true }), { status: { ...finishedStatus('Succeeded'), conditions: noted } }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' })).toEqual([]);
+    expect(at(run(spec({ cancel: true }), { status: { ...finishedStatus('Succeeded'), conditions: noted } }), { ...running, status: 'COMPLETED', resultPhase: 'Succeeded' })).toEqual({ actions: [] });
   });
 
   it('with cancellation disabled, says CancelDisabled and goes on running', () => {
     const actions = at(run(spec({ cancel: true }), { status: started }), running, { cancelEnabled: false });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'False', reason: 'CancelDisabled' }));
     const disabled = { ...started, conditions: patch(actions)!.conditions! };
-    expect(types(at(run(spec({ cancel: true }), { status: disabled }), running, { cancelEnabled: false }))).toEqual(['requeue']);
+    expect(at(run(spec({ cancel: true }), { status: disabled }), running, { cancelEnabled: false })).toEqual({ actions: [], requeueAfterMs: 15_000 });
   });
 
   it('onSourceRemoved: Cancel under the policy fixed at start, once the Orchestration is gone', () => {
     const status = { ...started, cancellationPolicy: { onSourceRemoved: 'Cancel' as const } };
     const actions = at(run({ orchestrationRef: { name: 'build' } }, { status }), running);
     expect(patch(actions)).toMatchObject({ cancelledBy: 'source-removed:build' });
-    expect(types(at(run({ orchestrationRef: { name: 'build' } }, { status: started }), running))).toEqual(['requeue']);
+    expect(at(run({ orchestrationRef: { name: 'build' } }, { status: started }), running)).toEqual({ actions: [], requeueAfterMs: 15_000 });
   });
 
   it('onRetrigger: Cancel asks older active runs with the same triggerKey to cancel before starting', () => {
@@ -333,25 +340,25 @@ describe('decide: cancellation', () => {
     ];
     const i = input(self, { found: false }, retrigger);
     const actions = decide({ ...i, siblings });
-    expect(types(actions)).toEqual(['markCancel', 'markCancel', 'addFinalizer', 'startWorkflow', 'requeue']);
-    expect(actions[0]).toMatchObject({ target: { metadata: { name: 'old' } }, status: { cancelledBy: 'retrigger:r1' } });
-    expect(actions[1]).toMatchObject({ target: { metadata: { name: 'zz-same-second' } } });
+    expect(types(actions)).toEqual(['markCancel', 'markCancel', 'addFinalizer', 'startWorkflow']);
+    expect(actions.actions[0]).toMatchObject({ target: { metadata: { name: 'old' } }, status: { cancelledBy: 'retrigger:r1' } });
+    expect(actions.actions[1]).toMatchObject({ target: { metadata: { name: 'zz-same-second' } } });
   });
 
   describe('deletion', () => {
     const deleting = (ts: string) => run(spec(), { status: started, deletionTimestamp: ts });
     it('releases a run whose workflow already closed at once', () => {
-      expect(at(deleting(NOW), { ...running, status: 'COMPLETED' })).toEqual([{ type: 'removeFinalizer' }]);
+      expect(at(deleting(NOW), { ...running, status: 'COMPLETED' })).toEqual({ actions: [{ type: 'removeFinalizer' }] });
     });
     it('terminates a workflow that outlived the cleanup timeout, deletes the Jobs, and releases the run', () => {
       expect(types(at(deleting('2026-11-23T11:59:40Z'), running))).toEqual(['terminateWorkflow', 'deleteJobs', 'event', 'removeFinalizer']);
     });
     it('waits while Temporal is unreachable, then releases the run with a Warning naming the error', () => {
       const down: WorkflowView = { found: false, error: 'connect ECONNREFUSED' };
-      expect(at(deleting('2026-11-23T11:59:55Z'), down)).toEqual([{ type: 'requeue', afterMs: 2000 }]);
+      expect(at(deleting('2026-11-23T11:59:55Z'), down)).toEqual({ actions: [], requeueAfterMs: 2000 });
       const actions = at(deleting('2026-11-23T11:59:40Z'), down);
       expect(types(actions)).toEqual(['event', 'removeFinalizer']);
-      expect(actions[0]).toMatchObject({ reason: 'CleanupFailed', message: expect.stringContaining('connect ECONNREFUSED') as string });
+      expect(actions.actions[0]).toMatchObject({ reason: 'CleanupFailed', message: expect.stringContaining('connect ECONNREFUSED') as string });
     });
   });
 });

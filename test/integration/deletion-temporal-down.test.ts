@@ -17,7 +17,6 @@ import { searchAttributeKeys } from '../../workflows/definitions.js';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { kubeConfig, kubectl, sandboxEnv, uniqueName } from '../support/sandbox.js';
 import { startTestWorker, type TestWorker } from '../support/temporal.js';
-import { restartTemporalServer } from '../support/temporal-restart.js';
 
 const CLEANUP_TIMEOUT_MS = 4000;
 let dir: string;
@@ -79,7 +78,7 @@ describe('deletion while Temporal is unreachable', () => {
     expect(warning?.message).toMatch(/could not reach Temporal within 4000 ms of the deletion \(.+\); released the run anyway/);
 
     // Temporal comes back on the same data, with a worker on the run's task queue.
-    restarted = await restartTemporalServer(sandboxEnv().TEMPORAL_CLI, dir, temporal.address);
+    restarted = (await startTemporalServer(sandboxEnv().TEMPORAL_CLI, dir, [], temporal.ports)).process;
     worker = await startTestWorker({ temporalAddress: temporal.address, taskQueue: h.tw.taskQueue });
     const handle = worker.client.workflow.getHandle(workflowId);
     const back = Date.now();

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   API_GROUP_VERSION,
   ORCHESTRATION_RUN_KIND,
+  STATUS_FIELD_MANAGERS,
   cancelledConditions,
   cancelledMessage,
   isTerminalPhase,
@@ -70,15 +71,8 @@ export function completeCancel(
 }
 
 /**
- * The field manager of the workflow's status writes. The workflow owns phase, times, message, stepCounts,
- * progress, steps, temporal.runId and, once the run ended, the Succeeded (and Cancelled) condition; the
- * bridge owns the rest. Server-side apply without a resourceVersion: a write of the bridge in between
- * neither conflicts (no 409) nor is overwritten, since each writes only the fields it owns.
- */
-export const WORKFLOW_FIELD_MANAGER = 'orchestration-workflow';
-
-/**
- * The apply configuration of one status write: every field the workflow owns, each time (a field left out
+ * The apply configuration of one status write (server-side apply as STATUS_FIELD_MANAGERS.workflow, no
+ * resourceVersion: a write of the bridge in between neither conflicts nor is overwritten): every field the workflow owns, each time (a field left out
  * of an apply is removed). Conditions are a map keyed by type, so only the workflow's own entries are named.
  */
 export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, cancel: { conditions: Condition[]; message?: string }, runId: string | undefined) {
@@ -119,7 +113,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       }
       const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
       await api.patchNamespacedCustomObjectStatus(
-        { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: WORKFLOW_FIELD_MANAGER, force: true },
+        { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
       );
       if (isTerminalPhase(status.phase)) {

@@ -6,7 +6,7 @@ import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunP
 import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
-import { decision, type Action, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
+import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 
 /**
  * How often a running run is looked at again. Workflows closed from outside (terminate, timeout) are
@@ -121,6 +121,8 @@ function beforeStart(input: ReconcileInput): Decision {
   // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts.
   const actions: Action[] = retriggerActions(input);
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
+  // The message from waiting (OrchestrationNotFound) no longer holds; cleared before the workflow writes.
+  if (status.phase === 'Pending' && status.message) actions.push({ type: 'patchStatus', status: { message: null } });
   actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot });
   // At once: the started workflow's reference goes on the run.
   return decision(actions, 0);
@@ -139,6 +141,17 @@ function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
     // The policy in force is fixed at start: a deleted Orchestration cannot take its onSourceRemoved along.
     ...(run.status?.cancellationPolicy ? {} : { cancellationPolicy: effectiveCancellationPolicy(run, input.orchestration) }),
     conditions: setCondition(run.status?.conditions, { type: 'Ready', status: 'True', reason: 'WorkflowStarted', message: `workflow ${input.workflowId} started`, observedGeneration: generation }, now),
+  };
+}
+
+/** The bridge's own fields once the workflow runs: applied without a resourceVersion, beside the workflow's writes. */
+function startedApply(input: ReconcileInput, runId: string): BridgeStatusApply {
+  const status = runningStatus(input, runId);
+  return {
+    temporal: status.temporal!,
+    ...(status.observedGeneration !== undefined && status.observedGeneration !== null ? { observedGeneration: status.observedGeneration } : {}),
+    cancellationPolicy: input.run.status?.cancellationPolicy ?? effectiveCancellationPolicy(input.run, input.orchestration),
+    conditions: status.conditions!.filter((c) => c.type === 'Ready'),
   };
 }
 
@@ -185,7 +198,8 @@ export function decide(input: ReconcileInput): Decision {
       RUNNING_RESYNC_MS,
     );
   }
-  if (!closed) return decision(started ? [{ type: 'patchStatus', status: started }, ...startedEvent] : [], RUNNING_RESYNC_MS);
+  // While the workflow runs it writes phase, times and steps; the bridge adds only what it owns.
+  if (!closed) return decision(started ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }, ...startedEvent] : [], RUNNING_RESYNC_MS);
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');
   const recorded = status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason;

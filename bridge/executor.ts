@@ -3,6 +3,7 @@ import { BatchV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOption
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
+  API_GROUP_VERSION,
   cancelCause,
   conditionOf,
   Reasons,
@@ -10,6 +11,7 @@ import {
   RUNTIME_CLEANUP_FINALIZER,
   runJobSelector,
   setCondition,
+  STATUS_FIELD_MANAGERS,
   type OrchestrationRun,
 } from '../core/index.js';
 import { apiErrorMessage, apiStatus, isNotFound, runObjectRef } from '../activities/kube.js';
@@ -149,6 +151,19 @@ export function createExecutor(deps: ExecutorDeps) {
         return;
       case 'patchStatus':
         await objects.patchNamespacedCustomObjectStatus({ ...target(run), body: { metadata: precondition(run), status: action.status } }, merge);
+        run.metadata.resourceVersion = undefined;
+        return;
+      case 'applyStatus':
+        // No resourceVersion: the workflow writes its own fields beside these, and neither conflicts.
+        await objects.patchNamespacedCustomObjectStatus(
+          {
+            ...target(run),
+            body: { apiVersion: API_GROUP_VERSION, kind: ORCHESTRATION_RUN_KIND, metadata: { name: run.metadata.name, namespace: run.metadata.namespace }, status: action.status },
+            fieldManager: STATUS_FIELD_MANAGERS.bridge,
+            force: true,
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+        );
         run.metadata.resourceVersion = undefined;
         return;
       case 'event':

@@ -66,6 +66,18 @@ export interface ReconcileInput {
   siblings?: OrchestrationRun[];
 }
 
+/**
+ * What the bridge owns of a running run's status, applied whole each time (server-side apply: a field left
+ * out would be removed): the workflow reference, the policy fixed at start, and the Ready condition. The
+ * workflow owns phase, times, steps and the Succeeded condition; neither overwrites nor conflicts with the other.
+ */
+export interface BridgeStatusApply {
+  temporal: TemporalRef;
+  observedGeneration?: number;
+  cancellationPolicy?: OrchestrationRunStatus['cancellationPolicy'];
+  conditions: Condition[];
+}
+
 /** A JSON merge patch of the status: null removes a field. */
 export type StatusPatch = { [K in keyof OrchestrationRunStatus]?: OrchestrationRunStatus[K] | null } & { conditions?: Condition[] };
 
@@ -85,6 +97,8 @@ export type Action =
   /** Deletes the run (its retention ran out); the deletion goes through the finalizer like any other. */
   | { type: 'deleteRun'; reason: string }
   | { type: 'patchStatus'; status: StatusPatch }
+  /** Server-side apply of the fields the bridge owns while the workflow runs (BRIDGE_FIELD_MANAGER). */
+  | { type: 'applyStatus'; status: BridgeStatusApply }
   | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
 
 /**

@@ -88,3 +88,11 @@ export function buildStatusUpdate(
     steps: compactSteps(dag, state),
   };
 }
+
+/**
+ * Field managers of a run's status (server-side apply, no resourceVersion, so no 409 between them): the
+ * workflow owns phase, times, message, stepCounts, progress, steps, temporal.runId and the Succeeded
+ * condition of the end; the bridge owns the workflow reference, the policy fixed at start and Ready while
+ * the workflow runs, and writes the rest before it starts and after it closed.
+ */
+export const STATUS_FIELD_MANAGERS = { workflow: 'orchestration-workflow', bridge: 'orchestration-bridge' } as const;

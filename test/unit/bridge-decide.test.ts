@@ -74,21 +74,27 @@ describe('decide: before the workflow starts', () => {
     const waiting = patch(first) as OrchestrationRunStatus;
     const again = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting })));
     expect(again).toEqual({ actions: [] });
-    // Once its workflow runs, the waiting message goes.
-    const startedLater = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting }), running, template));
-    expect(patch(startedLater)).toMatchObject({ phase: 'Running', message: null });
+    // Once the Orchestration exists the waiting message goes, before the workflow starts and writes.
+    const startedLater = decide(input(run({ orchestrationRef: { name: 'build' } }, { status: waiting }), { found: false }, template));
+    expect(types(startedLater)).toEqual(['patchStatus', 'startWorkflow']);
+    expect(patch(startedLater)).toEqual({ message: null });
   });
 });
 
 describe('decide: while the workflow runs', () => {
-  it('records the workflow on the CR once it exists: Running, temporal ref with UI link, Ready=True, an Event', () => {
+  it('records the workflow on the CR once it exists (temporal ref with UI link, policy, Ready=True) and an Event; phase is the workflow\'s', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }), running));
-    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(types(actions)).toEqual(['applyStatus', 'event']);
     expect(actions.requeueAfterMs).toBe(15_000);
-    expect(patch(actions)).toMatchObject({
-      phase: 'Running',
+    const applied = actions.actions.find((a): a is Extract<Action, { type: 'applyStatus' }> => a.type === 'applyStatus')!.status;
+    expect(applied).toEqual({
       temporal: { namespace: 'default', workflowId: 'orchestrationrun/ns/r1/u1', runId: 'run-1', taskQueue: 'tq', uiUrl: 'http://ui:8233/namespaces/default/workflows/orchestrationrun%2Fns%2Fr1%2Fu1/run-1' },
+      observedGeneration: 1,
+      cancellationPolicy: expect.any(Object) as unknown,
+      conditions: [expect.objectContaining({ type: 'Ready', status: 'True', reason: 'WorkflowStarted' })],
     });
+    // Only fields the bridge owns: the workflow writes phase, times and steps beside them.
+    expect(Object.keys(applied)).not.toContain('phase');
     expect(actions.actions[1]).toMatchObject({ eventType: 'Normal', reason: 'Started' });
   });
 

@@ -88,13 +88,13 @@ describe("the workflow's final status is the bridge's too", () => {
   it('Succeeded: decide() has nothing to do', () => {
     const status = afterFinalWrite(bridgeStatus(), 'succeed');
     expect(status.phase).toBe('Succeeded');
-    expect(decide(input(status, { found: true, runId: 'run-1', status: 'COMPLETED', resultPhase: 'Succeeded', closeTime: END }))).toEqual([]);
+    expect(decide(input(status, { found: true, runId: 'run-1', status: 'COMPLETED', resultPhase: 'Succeeded', closeTime: END })).actions).toEqual([]);
   });
 
   it('Failed: decide() has nothing to do', () => {
     const status = afterFinalWrite(bridgeStatus(), 'fail');
     expect(status.phase).toBe('Failed');
-    expect(decide(input(status, { found: true, runId: 'run-1', status: 'FAILED', failureType: RUN_FAILED, message: status.message, closeTime: END }))).toEqual([]);
+    expect(decide(input(status, { found: true, runId: 'run-1', status: 'FAILED', failureType: RUN_FAILED, message: status.message, closeTime: END })).actions).toEqual([]);
   });
 
   it('Cancelled through spec.cancel: decide() has nothing to do', () => {
@@ -102,6 +102,6 @@ describe("the workflow's final status is the bridge's too", () => {
     const status = afterFinalWrite(bridgeStatus(request), 'cancel');
     expect(status.phase).toBe('Cancelled');
     const view: WorkflowView = { found: true, runId: 'run-1', status: 'CANCELLED', closeTime: END, cancelRequest: { reason: 'SpecCancel', cancelledBy: 'spec:kubectl-patch' } };
-    expect(decide(input(status, view, { steps, cancel: true }))).toEqual([]);
+    expect(decide(input(status, view, { steps, cancel: true })).actions).toEqual([]);
   });
 });

@@ -35,6 +35,8 @@ export function guardChildren(g: ProcessGuard): void {
 
 /** A running server process; `exitMessage()` says how it ended if it ended on its own. */
 export class ManagedProcess {
+  /** How it was started: `new ManagedProcess(p.options)` starts it again (a restart after a stop). */
+  readonly options: StartOptions;
   readonly name: string;
   readonly logFile: string;
   /** Resolves once the process has ended (or could not start). */
@@ -47,6 +49,7 @@ export class ManagedProcess {
   private stopping = false;
 
   constructor(options: StartOptions) {
+    this.options = options;
     this.name = options.name;
     this.logFile = options.logFile;
     this.group = guard;

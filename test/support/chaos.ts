@@ -1,8 +1,8 @@
 /** The chaos suite's knobs: a bounded mode in `npm test`, the full one in `npm run test:chaos` (CHAOS=full). */
 import { setTimeout as delay } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import type { Expected } from './invariants.js';
-import { kubectl } from './sandbox.js';
+import type { Expected, Kubectl } from './invariants.js';
+import { kubectl as sandboxKubectl } from './sandbox.js';
 
 export const FULL = process.env.CHAOS === 'full';
 
@@ -32,7 +32,14 @@ export type RunKind = keyof typeof RUN_KINDS;
 
 /** Creates `perKind` runs of each kind in one kubectl apply; returns name → expected end. */
 /** `seconds`: how long the ok and job runs' steps take (default a few seconds). */
-export async function createMixedRuns(ns: string, prefix: string, perKind: number, kinds: RunKind[] = Object.keys(RUN_KINDS) as RunKind[], seconds?: number): Promise<Map<string, Expected>> {
+export async function createMixedRuns(
+  ns: string,
+  prefix: string,
+  perKind: number,
+  kinds: RunKind[] = Object.keys(RUN_KINDS) as RunKind[],
+  seconds?: number,
+  kubectl: Kubectl = sandboxKubectl,
+): Promise<Map<string, Expected>> {
   const expected = new Map<string, Expected>();
   const docs: string[] = [];
   for (const kind of kinds) {
@@ -49,9 +56,9 @@ export async function createMixedRuns(ns: string, prefix: string, perKind: numbe
 
 /**
  * The user's side of the cancel and delete runs: once such a run shows Running, set spec.cancel or delete
- * it. Runs until each has been acted on or `until` resolves.
+ * it. Runs until each has been acted on, or throws at the deadline.
  */
-export async function actOnRuns(ns: string, expected: Map<string, Expected>, deadlineMs: number): Promise<void> {
+export async function actOnRuns(ns: string, expected: Map<string, Expected>, deadlineMs: number, kubectl: Kubectl = sandboxKubectl): Promise<void> {
   const todo = new Map([...expected].filter(([, want]) => want === 'Cancelled' || want === 'deleted'));
   const deadline = Date.now() + deadlineMs;
   while (todo.size > 0 && Date.now() < deadline) {

@@ -3,11 +3,14 @@
  * fault (its phase agrees with its workflow's), no run is lost or stuck, no second workflow for a run, no
  * second Job for one attempt, no finalizer left on a deleted run, no workflow running without its run.
  */
-import { BatchV1Api } from '@kubernetes/client-node';
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
 import { JobLabels } from '../../core/index.js';
 import { waitFor } from '../../sandbox/wait.js';
-import { kubeConfig, kubectl } from './sandbox.js';
+import type { CommandResult } from './run.js';
+import { kubectl as sandboxKubectl } from './sandbox.js';
+
+/** kubectl against one cluster: the shared sandbox's by default, or a test's own. */
+export type Kubectl = (args: string[], input?: string) => Promise<CommandResult>;
 
 export type Expected = 'Succeeded' | 'Failed' | 'Cancelled' | 'deleted';
 
@@ -17,7 +20,7 @@ interface RunState {
   finalizers: string[];
 }
 
-async function runsOf(ns: string): Promise<Map<string, RunState>> {
+async function runsOf(ns: string, kubectl: Kubectl): Promise<Map<string, RunState>> {
   const got = await kubectl(['get', 'orchrun', '-n', ns, '-o', 'json']);
   if (got.code !== 0) throw new Error(`kubectl get orchrun -n ${ns}: ${got.stderr}`);
   const items = (JSON.parse(got.stdout) as { items: { metadata: { name: string; uid: string; finalizers?: string[] }; status?: { phase?: string } }[] }).items;
@@ -43,11 +46,11 @@ async function workflowsOf(client: Client, ns: string): Promise<WorkflowRow[]> {
 const WORKFLOW_STATUS: Record<Exclude<Expected, 'deleted'>, WorkflowExecutionStatusName> = { Succeeded: 'COMPLETED', Failed: 'FAILED', Cancelled: 'CANCELLED' };
 
 /** Waits until every run ended as expected, then checks the invariants; throws naming each violation. */
-export async function expectInvariants(client: Client, ns: string, expected: Map<string, Expected>, timeoutMs: number): Promise<void> {
+export async function expectInvariants(client: Client, ns: string, expected: Map<string, Expected>, timeoutMs: number, kubectl: Kubectl = sandboxKubectl): Promise<void> {
   // 0 runs lost or stuck: each reaches its expected end within the deadline.
   const runs = await waitFor(
     async () => {
-      const now = await runsOf(ns);
+      const now = await runsOf(ns, kubectl);
       const pending = [...expected].filter(([name, want]) => (want === 'deleted' ? now.has(name) : now.get(name)?.phase !== want));
       return pending.length === 0 ? now : undefined;
     },
@@ -57,7 +60,7 @@ export async function expectInvariants(client: Client, ns: string, expected: Map
       intervalMs: 1000,
     },
   ).catch(async (err: unknown) => {
-    const now = await runsOf(ns);
+    const now = await runsOf(ns, kubectl);
     const wrong = [...expected].filter(([name, want]) => (want === 'deleted' ? now.has(name) : now.get(name)?.phase !== want));
     const list = wrong.slice(0, 10).map(([name, want]) => `${name}: expected ${want}, is ${now.has(name) ? (now.get(name)!.phase ?? 'no phase') : 'gone'}${now.get(name)?.finalizers.length ? ` (finalizers ${now.get(name)!.finalizers.join(',')})` : ''}`);
     throw new Error(`${wrong.length} runs did not end as expected: ${list.join('; ')}`, { cause: err });
@@ -84,9 +87,10 @@ export async function expectInvariants(client: Client, ns: string, expected: Map
   }
 
   // 0 second Jobs for one attempt.
-  const jobs = await kubeConfig().makeApiClient(BatchV1Api).listNamespacedJob({ namespace: ns });
+  const listed = await kubectl(['get', 'jobs', '-n', ns, '-o', 'json']);
+  if (listed.code !== 0) throw new Error(`kubectl get jobs -n ${ns}: ${listed.stderr}`);
   const attempts = new Map<string, number>();
-  for (const job of jobs.items) {
+  for (const job of (JSON.parse(listed.stdout) as { items: { metadata?: { labels?: Record<string, string> } }[] }).items) {
     const l = job.metadata?.labels ?? {};
     const key = `${l[JobLabels.runUid]}/${l[JobLabels.step]}/${l[JobLabels.attempt]}`;
     attempts.set(key, (attempts.get(key) ?? 0) + 1);

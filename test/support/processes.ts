@@ -72,3 +72,29 @@ export function startBridgeProcess(options: ProcessOptions & { namespace: string
     '"bridge starting"',
   );
 }
+
+/**
+ * Keeps a process running as its Deployment would: started again whenever it exits (e.g. a bridge that
+ * lost its Lease during an apiserver outage exits by design), until stop().
+ */
+export async function keepRunning(start: () => Promise<ManagedProcess>): Promise<{ stop(): Promise<void>; restarts(): number }> {
+  let stopped = false;
+  let restarts = 0;
+  let current = await start();
+  const loop = (async () => {
+    while (!stopped) {
+      await current.exited;
+      if (stopped) break;
+      restarts += 1;
+      current = await start();
+    }
+  })();
+  return {
+    restarts: () => restarts,
+    async stop() {
+      stopped = true;
+      await current.stop(5000);
+      await loop;
+    },
+  };
+}

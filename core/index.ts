@@ -9,3 +9,4 @@ export * from './conditions.js';
 export * from './job-step.js';
 export * from './retention.js';
 export * from './cancel.js';
+export * from './messages.js';

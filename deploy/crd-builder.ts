@@ -10,9 +10,12 @@ import {
   OrchestrationRunSpecSchema,
   OrchestrationRunStatusSchema,
   OrchestrationSpecSchema,
+  OrchestrationStatusSchema,
 } from '../core/index.js';
 
 type JsonSchema = { [key: string]: unknown };
+
+const STRING_BOUNDS = ['minLength', 'maxLength', 'pattern'] as const;
 
 /**
  * Turns zod's OpenAPI 3.0 output into a Kubernetes structural schema: no defaults (they are applied when a
@@ -27,7 +30,15 @@ function toStructural(node: unknown): unknown {
     if (key === 'default' || key === '$schema') continue;
     out[key] = toStructural(value);
   }
-  if (out['x-kubernetes-int-or-string'] === true) delete out.anyOf;
+  if (out['x-kubernetes-int-or-string'] === true) {
+    // The apiserver applies string bounds on an int-or-string node to strings only: lift them from the
+    // string branch, or the CRD would admit what zod rejects (a 73-character cpu request).
+    const branches = (out.anyOf ?? []) as JsonSchema[];
+    for (const branch of branches.filter((b) => b.type === 'string')) {
+      for (const key of STRING_BOUNDS) if (branch[key] !== undefined) out[key] = branch[key];
+    }
+    delete out.anyOf;
+  }
   if (out['x-kubernetes-preserve-unknown-fields'] === true) delete out.additionalProperties;
   if (out.type === 'integer') {
     if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
@@ -88,8 +99,15 @@ export function buildCrds(): JsonSchema[] {
   return [
     crd(
       { kind: ORCHESTRATION_KIND, plural: ORCHESTRATION_PLURAL, shortNames: ['orch'] },
-      objectSchema(OrchestrationSpecSchema),
-      { additionalPrinterColumns: [age] },
+      objectSchema(OrchestrationSpecSchema, OrchestrationStatusSchema),
+      {
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          age,
+        ],
+      },
     ),
     crd(
       { kind: ORCHESTRATION_RUN_KIND, plural: ORCHESTRATION_RUN_PLURAL, shortNames: ['orchrun'] },

@@ -10,3 +10,4 @@ export * from './job-step.js';
 export * from './retention.js';
 export * from './cancel.js';
 export * from './messages.js';
+export * from './spec-check.js';

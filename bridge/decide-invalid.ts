@@ -29,7 +29,10 @@ export type InvalidRunAction = { type: 'patchStatus'; status: StatusPatch } | { 
 export function invalidRunActions(conditions: readonly Condition[] | undefined, problems: readonly string[], generation: number | undefined, now: string): InvalidRunAction[] {
   const message = invalidSpecMessages(problems);
   const condition = { status: 'False', reason: Reasons.InvalidSpec, message: message.status, observedGeneration: generation } as const;
+  // The Event first: a status write that times out may still land, and the next pass, seeing Failed, would
+  // not record the Event again. A retried pass may record it twice; an Event is never lost.
   return [
+    { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message: message.event },
     {
       type: 'patchStatus',
       status: {
@@ -40,7 +43,6 @@ export function invalidRunActions(conditions: readonly Condition[] | undefined, 
         conditions: setCondition(setCondition(conditions, { type: 'Ready', ...condition }, now), { type: 'Succeeded', ...condition }, now),
       },
     },
-    { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message: message.event },
   ];
 }
 
@@ -89,5 +91,5 @@ export function decideOrchestrationStatus(
   if (shown && shown.status === ready.status && shown.reason === ready.reason && shown.message === ready.message && current?.observedGeneration === generation) return [];
   const patch: OrchestrationStatusAction = { type: 'patchStatus', status: { observedGeneration: generation, conditions: setCondition(current?.conditions, ready, now) } };
   if (problems.length === 0) return [patch];
-  return [patch, { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message: message.event }];
+  return [{ type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message: message.event }, patch]; // Event first, as for runs
 }

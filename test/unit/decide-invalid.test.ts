@@ -55,7 +55,7 @@ describe('decide: invalid runs of any size get a status the apiserver accepts', 
 describe('decideUnparsedRun', () => {
   const problems = ['spec.steps[0].job.resources.requests.cpu: Too big: expected string to have <=64 characters'];
   it.each([
-    { name: 'a new run ends Failed/InvalidSpec naming the path', run: { deleting: false, holdsFinalizer: false }, want: ['patchStatus', 'event'] },
+    { name: 'a new run ends Failed/InvalidSpec naming the path', run: { deleting: false, holdsFinalizer: false }, want: ['event', 'patchStatus'] },
     { name: 'once Failed, nothing more (level-based: no Event at every resync)', run: { deleting: false, holdsFinalizer: false, status: { phase: 'Failed' } }, want: [] },
     { name: 'started under an older schema: left to its workflow', run: { deleting: false, holdsFinalizer: true, status: { phase: 'Running', temporal: {} } }, want: [] },
     { name: 'deleted while holding the finalizer: let go', run: { deleting: true, holdsFinalizer: true }, want: ['removeFinalizer'] },
@@ -78,8 +78,8 @@ describe('decideOrchestrationStatus', () => {
   it('a cycle: Ready=False/InvalidSpec with the cycle path, and a Warning', () => {
     const actions = decideOrchestrationStatus(undefined, ['dependency cycle: a → b → a'], 1, NOW);
     expect(actions).toEqual([
-      { type: 'patchStatus', status: { observedGeneration: 1, conditions: [expect.objectContaining({ status: 'False', reason: 'InvalidSpec', message: 'invalid spec: dependency cycle: a → b → a' })] } },
       { type: 'event', eventType: 'Warning', reason: 'InvalidSpec', message: 'invalid spec: dependency cycle: a → b → a' },
+      { type: 'patchStatus', status: { observedGeneration: 1, conditions: [expect.objectContaining({ status: 'False', reason: 'InvalidSpec', message: 'invalid spec: dependency cycle: a → b → a' })] } },
     ]);
   });
 
@@ -96,7 +96,7 @@ describe('decideOrchestrationStatus', () => {
 
   it('bounds thousands of problems', () => {
     const problems = Array.from({ length: 5000 }, (_, i) => `step "${name(i)}" depends on "${name(i + 5000)}", which is not a step of this run`);
-    const [patch, event] = decideOrchestrationStatus(undefined, problems, 1, NOW);
+    const [event, patch] = decideOrchestrationStatus(undefined, problems, 1, NOW);
     const message = (patch as { status: { conditions: Condition[] } }).status.conditions[0]!.message!;
     expect(utf8Bytes(message)).toBeLessThanOrEqual(STATUS_MESSAGE_MAX_BYTES);
     expect(message).toMatch(/; and \d+ more$/);

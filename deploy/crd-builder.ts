@@ -16,11 +16,13 @@ import {
 type JsonSchema = { [key: string]: unknown };
 
 const STRING_BOUNDS = ['minLength', 'maxLength', 'pattern'] as const;
+const NUMBER_BOUNDS = ['minimum', 'maximum'] as const;
 
 /**
  * Turns zod's OpenAPI 3.0 output into a Kubernetes structural schema: no defaults (they are applied when a
  * run is resolved, so the stored object shows what the user wrote), no additionalProperties beside
- * preserve-unknown-fields, int-or-string instead of anyOf, and no JavaScript safe-integer bounds.
+ * preserve-unknown-fields, int-or-string instead of anyOf (with the bounds of its branches), and no JavaScript safe-integer bounds
+ * on plain integer fields.
  */
 function toStructural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toStructural);
@@ -31,11 +33,14 @@ function toStructural(node: unknown): unknown {
     out[key] = toStructural(value);
   }
   if (out['x-kubernetes-int-or-string'] === true) {
-    // The apiserver applies string bounds on an int-or-string node to strings only: lift them from the
-    // string branch, or the CRD would admit what zod rejects (a 73-character cpu request).
-    const branches = (out.anyOf ?? []) as JsonSchema[];
-    for (const branch of branches.filter((b) => b.type === 'string')) {
-      for (const key of STRING_BOUNDS) if (branch[key] !== undefined) out[key] = branch[key];
+    // The apiserver applies string bounds on an int-or-string node to strings only, and number bounds to
+    // integers only: lift both from zod's branches, or the CRD would admit what zod rejects (a 73-character
+    // cpu request; an integer beyond 2^53, which the bridge cannot even read exactly). Taken from the
+    // branches as zod wrote them, before the safe-integer bounds are dropped below.
+    const branches = ((node as JsonSchema).anyOf ?? []) as JsonSchema[];
+    for (const branch of branches) {
+      const keys = branch.type === 'string' ? STRING_BOUNDS : branch.type === 'integer' ? NUMBER_BOUNDS : [];
+      for (const key of keys) if (branch[key] !== undefined) out[key] = branch[key];
     }
     delete out.anyOf;
   }

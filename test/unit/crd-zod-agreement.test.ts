@@ -118,7 +118,8 @@ function walk(schema: z.ZodType, node: Node | undefined, path: string, errors: s
       for (const option of def.options!) {
         const d = defOf(option);
         if (d.type === 'string') Object.assign(bounds, boundsOf(d, 'string').bounds);
-        else if (d.type === 'number' && d.format === 'safeint') Object.assign(bounds, boundsOf(d, 'number').bounds);
+        // A safe integer: zod refuses what JavaScript cannot hold exactly, so the CRD must too.
+        else if (d.type === 'number' && d.format === 'safeint') Object.assign(bounds, { minimum: Number.MIN_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, boundsOf(d, 'number').bounds);
         else errors.push(`${path}: int-or-string admits only strings and integers, zod has ${d.type}${d.format ? `/${d.format}` : ''}`);
       }
       return expectBounds(bounds, false);

@@ -1,6 +1,6 @@
 /** Kubernetes Events on an OrchestrationRun, as `kubectl describe orchrun` shows them. */
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, ORCHESTRATION_RUN_KIND, type RunIdentity } from '../core/index.js';
+import { API_GROUP, API_VERSION, boundText, EVENT_MESSAGE_MAX_BYTES, ORCHESTRATION_RUN_KIND, type RunIdentity } from '../core/index.js';
 
 export interface RunEvent {
   type: 'Normal' | 'Warning';
@@ -8,16 +8,17 @@ export interface RunEvent {
   message: string;
 }
 
-export async function recordRunEvent(core: CoreV1Api, run: RunIdentity, event: RunEvent, component: string, instance?: string): Promise<void> {
+/** Records an Event on a run (or, with `kind`, an Orchestration); the message is bounded (core/messages.ts). */
+export async function recordRunEvent(core: CoreV1Api, run: RunIdentity, event: RunEvent, component: string, instance?: string, kind: string = ORCHESTRATION_RUN_KIND): Promise<void> {
   const now = new Date();
   await core.createNamespacedEvent({
     namespace: run.namespace,
     body: {
       metadata: { generateName: `${run.name}.`, namespace: run.namespace },
-      involvedObject: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: ORCHESTRATION_RUN_KIND, name: run.name, namespace: run.namespace, uid: run.uid },
+      involvedObject: { apiVersion: `${API_GROUP}/${API_VERSION}`, kind, name: run.name, namespace: run.namespace, uid: run.uid },
       type: event.type,
       reason: event.reason,
-      message: event.message,
+      message: boundText(event.message, EVENT_MESSAGE_MAX_BYTES),
       firstTimestamp: now,
       lastTimestamp: now,
       count: 1,

@@ -7,11 +7,11 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
-  describeIssues,
   isTerminalPhase,
   OrchestrationRunSchema,
+  parseOrchestration,
+  parseRun,
   pendingCancel,
-  OrchestrationSchema,
   workflowIdFor,
   type Orchestration,
   type OrchestrationRun,
@@ -29,6 +29,8 @@ import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
 import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
 import { readByDeadline, readWorkflow } from './workflow-reader.js';
+import { createValidityReconciler, ORCHESTRATION_KEY_PREFIX } from './validity-reconciler.js';
+import { createValidityWriter } from './validity-writer.js';
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -60,7 +62,10 @@ export function createController(options: ControllerOptions) {
   const mustRead = new Set<string>();
   let stopped = false;
 
+  const validity = createValidityReconciler({ writer: createValidityWriter(options.kubeConfig, options.identity, (kind) => metrics.apiWrites.inc({ kind })), logger });
+
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
+  const enqueueOrchestration = (obj: KubernetesObject) => queue.add(ORCHESTRATION_KEY_PREFIX + keyOf(obj));
   // A change to an Orchestration concerns the runs that reference it (e.g. one waiting for it to exist).
   const enqueueReferencingRuns = (obj: KubernetesObject) => {
     const namespace = obj.metadata?.namespace ?? '';
@@ -102,30 +107,35 @@ export function createController(options: ControllerOptions) {
 
   async function reconcile(key: string): Promise<ReconcileResult> {
     metrics.reconciles.inc();
+    if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) {
+      const [namespace, name] = key.slice(ORCHESTRATION_KEY_PREFIX.length).split('/') as [string, string];
+      await validity.orchestration(key, watched.orchestrations.get(namespace, name));
+      return {};
+    }
     const [namespace, name] = key.split('/') as [string, string];
     const cached = watched.runs.get(namespace, name);
     if (!cached) return {}; // deleted: nothing holds it any more
-    const parsed = OrchestrationRunSchema.safeParse(structuredClone(cached));
-    if (!parsed.success) {
-      logger.warn({ run: key, problems: describeIssues(parsed.error) }, 'OrchestrationRun does not match the schema; skipped');
+    const parsed = parseRun(cached);
+    // Never skipped: a run the schema rejects ends Failed/InvalidSpec, written without its spec.
+    if (!parsed.ok) {
+      await validity.unparsedRun(key, cached, parsed.problems);
       return {};
     }
-    const run = parsed.data;
+    const run = parsed.value;
     let orchestration: Orchestration | undefined;
+    let orchestrationProblems: string[] | undefined;
     const ref = run.spec.orchestrationRef?.name;
     if (ref) {
       const cachedTemplate = watched.orchestrations.get(namespace, ref);
-      const template = OrchestrationSchema.safeParse(structuredClone(cachedTemplate));
-      orchestration = template.success ? template.data : undefined;
-      if (cachedTemplate && !template.success) {
-        logger.warn({ run: key, orchestration: ref, problems: describeIssues(template.error) }, 'Orchestration does not match the schema; treated as missing');
-      }
+      const template = cachedTemplate ? parseOrchestration(cachedTemplate) : undefined;
+      if (template?.ok) orchestration = template.value;
+      else if (template) orchestrationProblems = template.problems;
     }
     const workflowId = workflowIdFor(run.metadata);
     const workflow = await observeWorkflow(key, run, workflowId);
     const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
-    const { actions, requeueAfterMs } = decide({ run, orchestration, orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
+    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
     await executor.execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).
@@ -202,8 +212,10 @@ export function createController(options: ControllerOptions) {
         informer.on('delete', (obj) => counted.delete(obj.metadata?.uid ?? ''));
       }
       for (const informer of watched.orchestrations.informers) {
-        informer.on('add', enqueueReferencingRuns);
-        informer.on('update', enqueueReferencingRuns);
+        for (const event of ['add', 'update'] as const) {
+          informer.on(event, enqueueReferencingRuns);
+          informer.on(event, enqueueOrchestration);
+        }
         informer.on('delete', enqueueReferencingRuns); // onSourceRemoved
       }
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {
@@ -245,6 +257,7 @@ export function createController(options: ControllerOptions) {
       );
       resync = setInterval(() => {
         for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
+        for (const informer of watched.orchestrations.informers) for (const orchestration of informer.list()) enqueueOrchestration(orchestration);
       }, options.resyncMs ?? 30_000);
     },
     async stop(): Promise<void> {

@@ -2,10 +2,11 @@
  * decide: the pure heart of reconcile. Given the run, its Orchestration and its workflow as they are now,
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
-import { Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, type RunPhase } from '../core/index.js';
+import { boundText, Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
 import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
-import { effectiveCancellationPolicy, resolveRun } from './resolve-run.js';
+import { invalidRunActions } from './decide-invalid.js';
+import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
 import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 
 /**
@@ -30,19 +31,21 @@ export function closedStatus(
 ): { phase: RunPhase; reason: string; message: string; at: string; cancelledBy?: string } | undefined {
   if (!view.found) return undefined;
   const at = view.closeTime ?? now;
+  // A failure or terminate reason comes from outside (Temporal, a user): bounded like every message written.
+  const said = view.message === undefined ? undefined : boundText(view.message, STATUS_MESSAGE_MAX_BYTES - 64);
   switch (view.status) {
     case 'COMPLETED':
-      return { phase: view.resultPhase ?? 'Succeeded', reason: view.resultPhase ?? 'Succeeded', message: view.message ?? 'workflow completed', at };
+      return { phase: view.resultPhase ?? 'Succeeded', reason: view.resultPhase ?? 'Succeeded', message: said ?? 'workflow completed', at };
     case 'FAILED':
-      if (view.failureType === INVALID_SPEC) return { phase: 'Failed', reason: Reasons.InvalidSpec, message: view.message ?? 'invalid spec', at };
-      return { phase: 'Failed', reason: view.failureType === RUN_FAILED ? 'Failed' : 'WorkflowFailed', message: view.message ?? 'workflow failed', at };
+      if (view.failureType === INVALID_SPEC) return { phase: 'Failed', reason: Reasons.InvalidSpec, message: said ?? 'invalid spec', at };
+      return { phase: 'Failed', reason: view.failureType === RUN_FAILED ? 'Failed' : 'WorkflowFailed', message: said ?? 'workflow failed', at };
     case 'CANCELLED': {
       // The history says who asked; once the run records it, the history is no longer read.
       const by = view.cancelRequest ?? recorded ?? { reason: Reasons.TemporalCancel, cancelledBy: 'temporal:unknown' };
       return { phase: 'Cancelled', reason: by.reason, message: cancelledMessage(by), at, cancelledBy: by.cancelledBy };
     }
     case 'TERMINATED':
-      return { phase: 'Failed', reason: Reasons.WorkflowTerminated, message: `workflow terminated${view.message ? `: ${view.message}` : ''}`, at };
+      return { phase: 'Failed', reason: Reasons.WorkflowTerminated, message: `workflow terminated${said ? `: ${said}` : ''}`, at };
     case 'TIMED_OUT':
       return { phase: 'Failed', reason: Reasons.WorkflowTimedOut, message: 'workflow timed out', at };
     case 'RUNNING':
@@ -81,7 +84,12 @@ function beforeStart(input: ReconcileInput): Decision {
   const { run, now } = input;
   const status = run.status ?? {};
   const generation = run.metadata.generation;
-  const resolution = resolveRun(run, input.orchestration);
+  // A referenced Orchestration the schema rejects makes the run invalid, naming the template's problems.
+  const ref = run.spec.orchestrationRef?.name;
+  const resolution: Resolution =
+    ref && input.orchestrationProblems
+      ? { kind: 'invalid', problems: input.orchestrationProblems.map((p) => `Orchestration ${ref}: ${p}`) }
+      : resolveRun(run, input.orchestration);
   if (resolution.kind === 'orchestrationNotFound') {
     const message = `Orchestration ${run.metadata.namespace}/${resolution.name} not found; the run starts once it exists`;
     if (status.phase === 'Pending' && conditionOf(status.conditions, 'Ready')?.reason === Reasons.OrchestrationNotFound) return decision([]);
@@ -98,26 +106,7 @@ function beforeStart(input: ReconcileInput): Decision {
       { type: 'event', eventType: 'Warning', reason: Reasons.OrchestrationNotFound, message },
     ]);
   }
-  if (resolution.kind === 'invalid') {
-    const message = `invalid spec: ${resolution.message}`;
-    return decision([
-      {
-        type: 'patchStatus',
-        status: {
-          phase: 'Failed',
-          message,
-          completionTime: now,
-          observedGeneration: generation,
-          conditions: setCondition(
-            setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.InvalidSpec, message, observedGeneration: generation }, now),
-            { type: 'Succeeded', status: 'False', reason: Reasons.InvalidSpec, message, observedGeneration: generation },
-            now,
-          ),
-        },
-      },
-      { type: 'event', eventType: 'Warning', reason: Reasons.InvalidSpec, message },
-    ]);
-  }
+  if (resolution.kind === 'invalid') return decision(invalidRunActions(status.conditions, resolution.problems, generation, now));
   // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts.
   const actions: Action[] = retriggerActions(input);
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });

@@ -4,7 +4,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { TypedSearchAttributes } from '@temporalio/common';
 import {
   API_GROUP_VERSION,
+  boundText,
   cancelCause,
+  EVENT_MESSAGE_MAX_BYTES,
   conditionOf,
   Reasons,
   ORCHESTRATION_RUN_KIND,
@@ -39,10 +41,7 @@ export interface ExecutorDeps {
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** The Ready reason of a run the bridge cannot reconcile (a TerminalError); users may match on it. */
-export const RECONCILE_FAILED = 'ReconcileFailed';
-/** Condition and Event messages stay far inside what the apiserver accepts (32 KiB for a condition). */
-const MAX_MESSAGE = 1024;
-const boundedMessage = (text: string) => (text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE - 1)}…`);
+export const RECONCILE_FAILED = Reasons.ReconcileFailed;
 
 /**
  * The apiserver rejected the request itself (400 Bad Request, 422 Invalid: e.g. a field over its bound):
@@ -221,7 +220,7 @@ export function createExecutor(deps: ExecutorDeps) {
      * Event, both only when the condition did not already say so (a resync meets the same error again).
      */
     async reportTerminal(run: OrchestrationRun, error: TerminalError, now: string): Promise<void> {
-      const message = boundedMessage(error.message);
+      const message = boundText(error.message, EVENT_MESSAGE_MAX_BYTES);
       const ready = conditionOf(run.status?.conditions, 'Ready');
       if (ready?.status === 'False' && ready.reason === RECONCILE_FAILED && ready.message === message) return;
       const conditions = setCondition(run.status?.conditions, { type: 'Ready', status: 'False', reason: RECONCILE_FAILED, message, observedGeneration: run.metadata.generation }, now);

@@ -3,9 +3,8 @@
  * start, so later template edits do not reach it), settings of the run overriding the template's.
  */
 import {
-  describeProblems,
+  stepProblems,
   type CancellationPolicy,
-  validateSteps,
   type Orchestration,
   type OrchestrationRun,
   type RunSnapshot,
@@ -14,7 +13,8 @@ import {
 export type Resolution =
   | { kind: 'ok'; snapshot: RunSnapshot }
   | { kind: 'orchestrationNotFound'; name: string }
-  | { kind: 'invalid'; message: string };
+  /** problems: one line each, unbounded; the status writers bound them (core/messages.ts). */
+  | { kind: 'invalid'; problems: string[] };
 
 /** The cancellation policy of a run: its own fields over its Orchestration's. */
 export function effectiveCancellationPolicy(run: OrchestrationRun, orchestration: Orchestration | undefined): CancellationPolicy {
@@ -27,9 +27,9 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
   const template = ref ? orchestration?.spec : undefined;
   const steps = run.spec.steps ?? template?.steps ?? [];
   const parameters = run.spec.parameters ?? {};
-  const validated = validateSteps(steps, parameters);
+  const problems = stepProblems(steps, parameters);
   const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds;
-  if (!validated.ok) return { kind: 'invalid', message: describeProblems(validated.problems) };
+  if (problems.length > 0) return { kind: 'invalid', problems };
   return {
     kind: 'ok',
     snapshot: {

@@ -56,6 +56,8 @@ export interface ReconcileInput {
   run: OrchestrationRun;
   /** The referenced Orchestration, when the run has an orchestrationRef and it exists (and is valid). */
   orchestration: Orchestration | undefined;
+  /** The referenced Orchestration exists but its schema rejects it: the problems, one line each. */
+  orchestrationProblems?: string[];
   /** Whether the referenced Orchestration exists at all, valid or not (onSourceRemoved). */
   orchestrationExists?: boolean;
   workflow: WorkflowView;

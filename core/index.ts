@@ -10,3 +10,5 @@ export * from './job-step.js';
 export * from './retention.js';
 export * from './cancel.js';
 export * from './step-retry.js';
+export * from './messages.js';
+export * from './spec-check.js';

@@ -10,14 +10,19 @@ import {
   OrchestrationRunSpecSchema,
   OrchestrationRunStatusSchema,
   OrchestrationSpecSchema,
+  OrchestrationStatusSchema,
 } from '../core/index.js';
 
 type JsonSchema = { [key: string]: unknown };
 
+const STRING_BOUNDS = ['minLength', 'maxLength', 'pattern'] as const;
+const NUMBER_BOUNDS = ['minimum', 'maximum'] as const;
+
 /**
  * Turns zod's OpenAPI 3.0 output into a Kubernetes structural schema: no defaults (they are applied when a
  * run is resolved, so the stored object shows what the user wrote), no additionalProperties beside
- * preserve-unknown-fields, int-or-string instead of anyOf, and no JavaScript safe-integer bounds.
+ * preserve-unknown-fields, int-or-string instead of anyOf (with the bounds of its branches), and no JavaScript safe-integer bounds
+ * on plain integer fields.
  */
 function toStructural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toStructural);
@@ -27,7 +32,18 @@ function toStructural(node: unknown): unknown {
     if (key === 'default' || key === '$schema') continue;
     out[key] = toStructural(value);
   }
-  if (out['x-kubernetes-int-or-string'] === true) delete out.anyOf;
+  if (out['x-kubernetes-int-or-string'] === true) {
+    // The apiserver applies string bounds on an int-or-string node to strings only, and number bounds to
+    // integers only: lift both from zod's branches, or the CRD would admit what zod rejects (a 73-character
+    // cpu request; an integer beyond 2^53, which the bridge cannot even read exactly). Taken from the
+    // branches as zod wrote them, before the safe-integer bounds are dropped below.
+    const branches = ((node as JsonSchema).anyOf ?? []) as JsonSchema[];
+    for (const branch of branches) {
+      const keys = branch.type === 'string' ? STRING_BOUNDS : branch.type === 'integer' ? NUMBER_BOUNDS : [];
+      for (const key of keys) if (branch[key] !== undefined) out[key] = branch[key];
+    }
+    delete out.anyOf;
+  }
   if (out['x-kubernetes-preserve-unknown-fields'] === true) delete out.additionalProperties;
   if (out.type === 'integer') {
     if (out.minimum === Number.MIN_SAFE_INTEGER) delete out.minimum;
@@ -88,8 +104,15 @@ export function buildCrds(): JsonSchema[] {
   return [
     crd(
       { kind: ORCHESTRATION_KIND, plural: ORCHESTRATION_PLURAL, shortNames: ['orch'] },
-      objectSchema(OrchestrationSpecSchema),
-      { additionalPrinterColumns: [age] },
+      objectSchema(OrchestrationSpecSchema, OrchestrationStatusSchema),
+      {
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          age,
+        ],
+      },
     ),
     crd(
       { kind: ORCHESTRATION_RUN_KIND, plural: ORCHESTRATION_RUN_PLURAL, shortNames: ['orchrun'] },

@@ -28,6 +28,8 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 /** Reasons written to conditions, runs and steps; users and later issues match on these strings. */
 export const Reasons = {
   InvalidSpec: 'InvalidSpec',
+  /** Ready=False: the bridge cannot reconcile the run (the apiserver rejected a write for good). */
+  ReconcileFailed: 'ReconcileFailed',
   OrchestrationNotFound: 'OrchestrationNotFound',
   DependencyFailed: 'DependencyFailed',
   FailFast: 'FailFast',

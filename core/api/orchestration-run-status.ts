@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CONDITION_TYPES, RUN_PHASES, STEP_PHASES } from './names.js';
 import { CancellationPolicySchema } from './policy.js';
 import { MAX_STEPS } from './step.js';
+import { STATUS_MESSAGE_MAX_BYTES } from '../messages.js';
 
 const Timestamp = z.string().meta({ format: 'date-time' });
 const Count = z.int().min(0).max(1_000_000);
@@ -11,11 +12,14 @@ export const ConditionSchema = z.object({
   type: z.enum(CONDITION_TYPES),
   status: z.enum(['True', 'False', 'Unknown']),
   reason: z.string().max(1024).optional(),
-  message: z.string().max(32768).optional(),
+  message: z.string().max(STATUS_MESSAGE_MAX_BYTES).optional(),
   lastTransitionTime: Timestamp,
   observedGeneration: z.int().min(0).optional(),
 });
 export type Condition = z.infer<typeof ConditionSchema>;
+
+/** Conditions keyed by type, as Kubernetes lists them. */
+export const ConditionListSchema = z.array(ConditionSchema).max(8).meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] });
 
 /** One step's entry; optional fields are omitted rather than written empty, to keep 5,000 steps small. */
 export const StepStatusSchema = z.object({
@@ -67,7 +71,7 @@ export const OrchestrationRunStatusSchema = z.object({
   observedGeneration: z.int().min(0).optional(),
   startTime: Timestamp.optional(),
   completionTime: Timestamp.optional(),
-  message: z.string().max(32768).optional(),
+  message: z.string().max(STATUS_MESSAGE_MAX_BYTES).optional(),
   cancelledBy: z.string().max(512).optional(),
   progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
   temporal: TemporalRefSchema.optional(),
@@ -75,10 +79,6 @@ export const OrchestrationRunStatusSchema = z.object({
   cancellationPolicy: CancellationPolicySchema.optional().describe('The cancellation policy in force, fixed when the run started (run over Orchestration).'),
   stepCounts: StepCountsSchema.optional(),
   steps: z.array(StepStatusSchema).max(MAX_STEPS).optional(),
-  conditions: z
-    .array(ConditionSchema)
-    .max(8)
-    .optional()
-    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+  conditions: ConditionListSchema.optional(),
 });
 export type OrchestrationRunStatus = z.infer<typeof OrchestrationRunStatusSchema>;

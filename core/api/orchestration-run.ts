@@ -8,6 +8,7 @@ import { DEPENDS_ON_KNOWN_RULE, StepListSchema } from './step.js';
 
 /** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_PARAMETERS = 256;
 
 /** Spec fields frozen at creation; cancel and the ttl fields are the only ones that may change. */
 export const IMMUTABLE_RUN_SPEC_FIELDS = [
@@ -44,10 +45,11 @@ export const OrchestrationRunSpecSchema = z
     steps: StepListSchema.meta(unchanged('steps')).optional(),
     parameters: z
       .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
+      .refine((parameters) => Object.keys(parameters).length <= MAX_PARAMETERS, `at most ${MAX_PARAMETERS} parameters`)
       .optional()
       .describe('String parameters, substituted as {{params.NAME}}.')
       .meta({
-        maxProperties: 256,
+        maxProperties: MAX_PARAMETERS,
         'x-kubernetes-validations': [
           {
             rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))",

@@ -36,9 +36,15 @@ export const ActivityStepSchema = z
   })
   .describe('Run a named activity of the worker.');
 
-/** A resource quantity such as "500m", "1Gi" or 2. */
+/** Kubernetes' own pattern of a resource.Quantity (the one kubebuilder writes into CRDs). */
+export const QUANTITY_PATTERN = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+
+/**
+ * A resource quantity such as "500m", "1Gi" or 2. int-or-string in the CRD: an integer, or a string whose
+ * bounds the generator lifts onto the int-or-string node, where the apiserver applies them to strings.
+ */
 export const QuantitySchema = z
-  .union([z.string().max(64), z.number()])
+  .union([z.string().max(64).regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity such as 500m, 1Gi or 2'), z.int()])
   .meta({ 'x-kubernetes-int-or-string': true });
 
 export const EnvVarSchema = z.object({

@@ -60,11 +60,11 @@ describe('decide: before the workflow starts', () => {
 
   it('marks an invalid run Failed/InvalidSpec with the cycle path and a Warning, and starts nothing', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', dependsOn: ['b'], ...sleep }, { name: 'b', dependsOn: ['a'], ...sleep }] })));
-    expect(types(actions)).toEqual(['patchStatus', 'event']);
+    expect(types(actions)).toEqual(['event', 'patchStatus']);
     expect(actions.requeueAfterMs).toBeUndefined();
     expect(patch(actions)).toMatchObject({ phase: 'Failed', message: 'invalid spec: dependency cycle: a → b → a' });
     expect(patch(actions)?.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'InvalidSpec' }));
-    expect(actions.actions[1]).toMatchObject({ eventType: 'Warning', reason: 'InvalidSpec' });
+    expect(actions.actions[0]).toMatchObject({ eventType: 'Warning', reason: 'InvalidSpec' });
   });
 
   it('waits in Pending/OrchestrationNotFound for a missing Orchestration, writing that once', () => {

@@ -1,0 +1,54 @@
+/**
+ * The validation path of the bridge, pure: the object as the apiserver stored it is parsed with the zod
+ * schema, then its steps are checked with the DAG rules. Every problem is one line naming where it is.
+ */
+import { describeIssues } from './api/issues.js';
+import { OrchestrationSchema, type Orchestration } from './api/orchestration.js';
+import { OrchestrationRunSchema, type OrchestrationRun } from './api/orchestration-run.js';
+import { describeProblem, validateSteps, type ValidatableStep } from './dag/validate.js';
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+function parsed<T>(result: { success: true; data: T } | { success: false; error: Parameters<typeof describeIssues>[0] }): Checked<T> {
+  if (result.success) return { ok: true, value: result.data };
+  const problems = describeIssues(result.error);
+  // zod always names at least one issue; the guard keeps "invalid" from ever meaning "no reason given".
+  return { ok: false, problems: problems.length > 0 ? problems : ['(root): does not match the schema'] };
+}
+
+/** An OrchestrationRun as stored (the informer's copy is not modified): the schema only. */
+export function parseRun(raw: unknown): Checked<OrchestrationRun> {
+  return parsed(OrchestrationRunSchema.safeParse(structuredClone(raw)));
+}
+
+/** An Orchestration as stored: the schema only. */
+export function parseOrchestration(raw: unknown): Checked<Orchestration> {
+  return parsed(OrchestrationSchema.safeParse(structuredClone(raw)));
+}
+
+/**
+ * The DAG rules on a step list. A template's parameters come from its runs, so an Orchestration is not
+ * faulted for a {{params.NAME}}; each run using it is checked with its own parameters when it starts.
+ */
+export function stepProblems(steps: readonly ValidatableStep[], parameters: Readonly<Record<string, string>> | 'template'): string[] {
+  const result = validateSteps(steps, parameters === 'template' ? {} : parameters);
+  if (result.ok) return [];
+  const problems = parameters === 'template' ? result.problems.filter((p) => p.kind !== 'unknownParameter') : result.problems;
+  return problems.map(describeProblem);
+}
+
+/** An Orchestration: schema, then its steps as a template. */
+export function checkOrchestration(raw: unknown): Checked<Orchestration> {
+  const schema = parseOrchestration(raw);
+  if (!schema.ok) return schema;
+  const problems = stepProblems(schema.value.spec.steps, 'template');
+  return problems.length > 0 ? { ok: false, problems } : schema;
+}
+
+/** A run with inline steps: schema, then its steps with its parameters (a run by reference is checked at start). */
+export function checkRun(raw: unknown): Checked<OrchestrationRun> {
+  const schema = parseRun(raw);
+  if (!schema.ok || !schema.value.spec.steps) return schema;
+  const problems = stepProblems(schema.value.spec.steps, schema.value.spec.parameters ?? {});
+  return problems.length > 0 ? { ok: false, problems } : schema;
+}

@@ -77,29 +77,27 @@ describe('worker faults do not fail steps', () => {
   // Each test's steps run only on the workers it starts.
   beforeEach(() => Promise.all(workers.splice(0).map((w) => w.stop(2000))));
 
-  it('a rollout (SIGTERM) hands running steps to the other worker; every run Succeeds with attempt 1', async () => {
-    const { victim, hit, names } = await runsOnTwoWorkers('rollout');
-    await victim.stop(30_000); // SIGTERM: stops polling, 1 s grace, then hands the rest back
+  /** Every run Succeeded with its step's attempt 1, and the fault did hit: each step of the victim was delivered again. */
+  async function expectRidden(names: string[], hit: string[]): Promise<void> {
     for (const name of names) {
       const status = await h.phaseOf(name, ['Succeeded', 'Failed'], 90_000);
       expect(status.phase, JSON.stringify(status.steps)).toBe('Succeeded');
       expect(status.steps?.[0]?.attempts ?? 1).toBe(1);
     }
-    // The fault did hit: each step of the stopped worker was delivered a second time.
     expect(hit.length).toBeGreaterThan(0);
     for (const name of hit) expect(await deliveries(name), name).toBeGreaterThanOrEqual(2);
+  }
+
+  it('a rollout (SIGTERM) hands running steps to the other worker; every run Succeeds with attempt 1', async () => {
+    const { victim, hit, names } = await runsOnTwoWorkers('rollout');
+    await victim.stop(30_000); // SIGTERM: stops polling, 1 s grace, then hands the rest back
+    await expectRidden(names, hit);
   });
 
   it('a worker killed with SIGKILL mid-step: its steps start again on the live worker and the runs Succeed', async () => {
     const { victim, hit, names } = await runsOnTwoWorkers('killed');
     process.kill(victim.pid!, 'SIGKILL');
-    for (const name of names) {
-      const status = await h.phaseOf(name, ['Succeeded', 'Failed'], 90_000);
-      expect(status.phase, JSON.stringify(status.steps)).toBe('Succeeded');
-      expect(status.steps?.[0]?.attempts ?? 1).toBe(1);
-    }
-    expect(hit.length).toBeGreaterThan(0);
-    for (const name of hit) expect(await deliveries(name), name).toBeGreaterThanOrEqual(2);
+    await expectRidden(names, hit);
   });
 });
 

@@ -44,7 +44,7 @@ await withBenchSandbox(async (ctx) => {
     }
     await waitFor(
       async () => ((await api.listNamespacedCustomObject({ group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'bench' })) as { items: { status?: { phase?: string } }[] }).items.filter((r) => r.status?.phase === 'Succeeded').length === N ? true : undefined,
-      { what: `all ${N} runs Succeeded`, timeoutMs: 900_000, intervalMs: 1000 },
+      { what: `all ${N} runs Succeeded`, timeoutMs: 1_800_000, intervalMs: 1000 },
     );
     const seconds = (Date.now() - started) / 1000;
     const after = await requestCounts(kubeconfig);

@@ -17,7 +17,7 @@ import {
   type RunIdentity,
   type RunStatusUpdate,
 } from '../core/index.js';
-import { isNotFound, runObjectRef } from './kube.js';
+import { apiErrorMessage, apiStatus, isNotFound, runObjectRef } from './kube.js';
 import { recordRunEvent } from './run-events.js';
 
 export interface WriteRunStatusInput {
@@ -112,10 +112,19 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
         return;
       }
       const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
-      await api.patchNamespacedCustomObjectStatus(
-        { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
+      try {
+        await api.patchNamespacedCustomObjectStatus(
+          { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
+          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+        );
+      } catch (err) {
+        // The apiserver refused this status for good (400, 403, 422): retrying the same write cannot help.
+        const code = apiStatus(err);
+        if (code !== undefined && code >= 400 && code < 500 && ![408, 409, 429].includes(code)) {
+          throw ApplicationFailure.nonRetryable(`status of ${run.namespace}/${run.name} refused (${code}): ${apiErrorMessage(err)}`, 'StatusRejected');
+        }
+        throw err;
+      }
       if (isTerminalPhase(status.phase)) {
         const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
         await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');

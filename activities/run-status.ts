@@ -28,7 +28,7 @@ export interface WriteRunStatusInput {
 }
 
 interface RunObject {
-  metadata: { uid: string; generation?: number };
+  metadata: { uid: string; resourceVersion?: string; generation?: number };
   status?: OrchestrationRunStatus;
 }
 
@@ -90,6 +90,18 @@ export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, c
   };
 }
 
+/**
+ * A progress write carries the resourceVersion it read: one that lands late (an earlier attempt that timed
+ * out, or one in flight while the bridge forced a cancel) must not reopen a run that ended meanwhile; a 409
+ * retries it, and the retry sees the end and skips. The first write (the bridge's apply at start races it)
+ * and the final write carry none: they cannot reopen anything.
+ */
+function withPrecondition<T extends { metadata: object }>(apply: T, status: RunStatusUpdate, current: RunObject): T {
+  const first = current.status?.phase === undefined || current.status.phase === 'Pending';
+  if (first || isTerminalPhase(status.phase) || !current.metadata.resourceVersion) return apply;
+  return { ...apply, metadata: { ...apply.metadata, resourceVersion: current.metadata.resourceVersion } };
+}
+
 export function createStatusActivities(kubeConfig: KubeConfig) {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -114,7 +126,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
       try {
         await api.patchNamespacedCustomObjectStatus(
-          { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
+          { ...runObjectRef(run), body: withPrecondition(workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), status, current), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
           setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
         );
       } catch (err) {

@@ -17,7 +17,7 @@ import {
   type RunIdentity,
   type RunStatusUpdate,
 } from '../core/index.js';
-import { isNotFound, runObjectRef } from './kube.js';
+import { apiErrorMessage, apiStatus, isNotFound, runObjectRef } from './kube.js';
 import { recordRunEvent } from './run-events.js';
 
 export interface WriteRunStatusInput {
@@ -28,7 +28,7 @@ export interface WriteRunStatusInput {
 }
 
 interface RunObject {
-  metadata: { uid: string; generation?: number };
+  metadata: { uid: string; resourceVersion?: string; generation?: number };
   status?: OrchestrationRunStatus;
 }
 
@@ -90,6 +90,18 @@ export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, c
   };
 }
 
+/**
+ * A progress write carries the resourceVersion it read: one that lands late (an earlier attempt that timed
+ * out, or one in flight while the bridge forced a cancel) must not reopen a run that ended meanwhile; a 409
+ * retries it, and the retry sees the end and skips. The first write (the bridge's apply at start races it)
+ * and the final write carry none: they cannot reopen anything.
+ */
+function withPrecondition<T extends { metadata: object }>(apply: T, status: RunStatusUpdate, current: RunObject): T {
+  const first = current.status?.phase === undefined || current.status.phase === 'Pending';
+  if (first || isTerminalPhase(status.phase) || !current.metadata.resourceVersion) return apply;
+  return { ...apply, metadata: { ...apply.metadata, resourceVersion: current.metadata.resourceVersion } };
+}
+
 export function createStatusActivities(kubeConfig: KubeConfig) {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -112,10 +124,19 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
         return;
       }
       const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
-      await api.patchNamespacedCustomObjectStatus(
-        { ...runObjectRef(run), body: workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
+      try {
+        await api.patchNamespacedCustomObjectStatus(
+          { ...runObjectRef(run), body: withPrecondition(workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), status, current), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
+          setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+        );
+      } catch (err) {
+        // The apiserver refused this status for good (400, 403, 422): retrying the same write cannot help.
+        const code = apiStatus(err);
+        if (code !== undefined && code >= 400 && code < 500 && ![408, 409, 429].includes(code)) {
+          throw ApplicationFailure.nonRetryable(`status of ${run.namespace}/${run.name} refused (${code}): ${apiErrorMessage(err)}`, 'StatusRejected');
+        }
+        throw err;
+      }
       if (isTerminalPhase(status.phase)) {
         const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
         await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');

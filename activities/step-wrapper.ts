@@ -36,12 +36,11 @@ function capped(output: string | undefined): string | undefined {
   return `${output.slice(0, MAX_OUTPUT_CHARS)}… [cut: ${output.length} characters in all]`;
 }
 
-function tagged(err: unknown, attempt: number, ownsAttempts: boolean): unknown {
-  if (err instanceof CancelledFailure) {
-    // Handed back, not failed: another worker takes the attempt over at once.
-    if (err.message === WORKER_SHUTDOWN) return ApplicationFailure.retryable('the worker shut down while the step ran; the attempt is delivered again', WORKER_SHUTDOWN_FAILURE);
-    return err;
-  }
+function tagged(err: unknown, attempt: number, ownsAttempts: boolean, cancelReason: string | undefined): unknown {
+  // Handed back, not failed, whatever the activity threw when the shutdown cancelled it (e.g. an AbortError):
+  // another worker takes the attempt over at once.
+  if (cancelReason === WORKER_SHUTDOWN) return ApplicationFailure.retryable('the worker shut down while the step ran; the attempt is delivered again', WORKER_SHUTDOWN_FAILURE);
+  if (err instanceof CancelledFailure) return err;
   const nonRetryable = err instanceof ApplicationFailure ? (err.nonRetryable ?? false) : false;
   const details: StepFailureDetails[] = [ownsAttempts ? { attempt, retryable: !nonRetryable } : { attempt }];
   // The workflow decides on another attempt, so Temporal must not retry the step's own failure.
@@ -72,6 +71,9 @@ export function asStepActivity(fn: StepActivity): (arg: unknown) => Promise<Step
     const { input, cancelGraceSeconds, invocation } = unwrap(arg);
     // The step's attempt when the workflow owns them; Temporal's count of deliveries otherwise.
     const attempt = invocation?.attempt ?? ctx.info.attempt;
+    // Why the activity was cancelled, if it was: decided on this, not on what the activity threw.
+    let cancelReason: string | undefined;
+    ctx.cancelled.catch((reason: unknown) => (cancelReason = reason instanceof CancelledFailure ? reason.message : String(reason)));
     try {
       const output = await whileHeartbeating(ctx, async () => {
         const running = fn(input, invocation);
@@ -82,14 +84,14 @@ export function asStepActivity(fn: StepActivity): (arg: unknown) => Promise<Step
           // but first it gets the run's grace period to stop (it sees the cancel through Context.cancelled
           // / cancellationSignal), heartbeating all along.
           // A worker shutting down already gave it the shutdown grace.
-          if (err instanceof CancelledFailure && err.message !== WORKER_SHUTDOWN && cancelGraceSeconds > 0) await settledWithin(running, cancelGraceSeconds * 1000);
+          if (cancelReason !== undefined && cancelReason !== WORKER_SHUTDOWN && cancelGraceSeconds > 0) await settledWithin(running, cancelGraceSeconds * 1000);
           throw err;
         }
       });
       const text = capped(outputText(output));
       return { attempt, ...(text !== undefined ? { output: text } : {}) };
     } catch (err) {
-      throw tagged(err, attempt, invocation !== undefined);
+      throw tagged(err, attempt, invocation !== undefined, cancelReason);
     }
   };
 }

@@ -241,7 +241,7 @@ export function createController(options: ControllerOptions) {
       // start() runs only on the leader (main.ts), so only the leader sweeps.
       orphanSweep = startOrphanSweep(
         {
-          listPage: runningWorkflowPages(options.client, options.namespaces, 100, () => metrics.temporalReads.inc({ call: 'listRunning' })),
+          listPage: runningWorkflowPages(options.client, options.namespaces, options.settings.taskQueue, 100, () => metrics.temporalReads.inc({ call: 'listRunning' })),
           classify: classifyRunning,
           cancel: async (workflow) => {
             await executor.cancelOrphan(workflow);

@@ -59,12 +59,13 @@ export type UnparsedRunAction = InvalidRunAction | { type: 'removeFinalizer' };
 
 /**
  * A run the schema rejects never starts: it ends Failed/InvalidSpec naming the problems, once. Being deleted,
- * it is let go (no workflow was ever started for it). One that did start, under an older schema, is left
- * alone: its workflow writes its end, and marking it Failed here would lie.
+ * it is let go; if its workflow had started (under an older schema), the orphan sweep cancels it once the
+ * run is gone. One that started and is not being deleted is left alone: its workflow writes its end, and
+ * marking it Failed here would lie.
  */
 export function decideUnparsedRun(run: UnparsedRun, problems: readonly string[], now: string): UnparsedRunAction[] {
   const status = run.status ?? {};
-  if (run.deleting) return run.holdsFinalizer && !status.temporal ? [{ type: 'removeFinalizer' }] : [];
+  if (run.deleting) return run.holdsFinalizer ? [{ type: 'removeFinalizer' }] : [];
   if (isTerminalPhase(status.phase) || status.temporal) return [];
   return invalidRunActions(status.conditions, problems, run.generation, now);
 }

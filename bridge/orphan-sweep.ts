@@ -51,7 +51,19 @@ export interface SweepBounds {
  * cancel is idempotent). After the last page the next tick starts from the top. A failure (Temporal down)
  * throws, leaving the token where it was.
  */
-export async function sweepOnce(state: { token?: Uint8Array }, deps: SweepDeps, bounds: SweepBounds): Promise<{ cancelled: number; pages: number }> {
+/** What a sweep keeps between ticks: where to read next, and the orphans this process already asked to cancel. */
+export interface SweepState {
+  token?: Uint8Array;
+  /** Asked already: passed over (a cancel takes time to end a workflow), so they cannot use up every tick's bound. */
+  asked?: Set<string>;
+}
+
+/** Forgotten past this many: asked again, which is harmless (a cancel is idempotent). */
+const MAX_REMEMBERED = 10_000;
+
+export async function sweepOnce(state: SweepState, deps: SweepDeps, bounds: SweepBounds): Promise<{ cancelled: number; pages: number }> {
+  state.asked ??= new Set();
+  if (state.asked.size > MAX_REMEMBERED) state.asked.clear();
   let cancelled = 0;
   let pages = 0;
   while (pages < bounds.pagesPerTick) {
@@ -60,9 +72,10 @@ export async function sweepOnce(state: { token?: Uint8Array }, deps: SweepDeps, 
     for (const workflow of page.workflows) {
       const kind = await deps.classify(workflow);
       if (kind === 'finished') deps.onFinishedRunStillRunning(`${workflow.namespace}/${workflow.name}`);
-      if (kind !== 'gone') continue;
+      if (kind !== 'gone' || state.asked.has(workflow.workflowId)) continue;
       if (cancelled >= bounds.cancelsPerTick) return { cancelled, pages }; // the rest of this page next tick
       cancelled += 1;
+      state.asked.add(workflow.workflowId);
       deps.logger.info({ workflowId: workflow.workflowId, run: `${workflow.namespace}/${workflow.name}`, uid: workflow.uid }, 'orphaned workflow: its run is gone; cancelling it');
       await deps.cancel(workflow);
     }
@@ -72,9 +85,12 @@ export async function sweepOnce(state: { token?: Uint8Array }, deps: SweepDeps, 
   return { cancelled, pages };
 }
 
-/** Pages of running workflows of our runs in the watched namespaces, by search attribute. */
-export function runningWorkflowPages(client: Client, namespaces: string[], pageSize: number, onRead?: () => void): SweepDeps['listPage'] {
-  const query = `WorkflowType = 'orchestrationRunWorkflow' AND ExecutionStatus = 'Running'${visibilityScope(namespaces)}`;
+/**
+ * Pages of running workflows of our runs in the watched namespaces, by search attribute, on this bridge's task
+ * queue: another cluster's bridge sharing the Temporal namespace has runs this apiserver does not know.
+ */
+export function runningWorkflowPages(client: Client, namespaces: string[], taskQueue: string, pageSize: number, onRead?: () => void): SweepDeps['listPage'] {
+  const query = `WorkflowType = 'orchestrationRunWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}'${visibilityScope(namespaces)}`;
   return async (token) => {
     const response = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize, ...(token ? { nextPageToken: token } : {}) });
     onRead?.();
@@ -98,7 +114,7 @@ export function visibilityScope(namespaces: string[]): string {
 /** Sweeps every `intervalMs` until stop(). */
 export function startOrphanSweep(deps: SweepDeps, options: { intervalMs: number; bounds?: Partial<SweepBounds> }): { stop(): void } {
   const bounds: SweepBounds = { pagesPerTick: 5, cancelsPerTick: 20, ...options.bounds };
-  const state: { token?: Uint8Array } = {};
+  const state: SweepState = {};
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const loop = async () => {

@@ -25,13 +25,14 @@ export const STEP_TIMEOUT_FAILURE_TYPE = 'TemporalTimeout:StartToClose';
 /**
  * Temporal's retry policy for the deliveries of one attempt. Only infrastructure failures reach it (the
  * worker's wrapper fails every failure of the step itself without a retry), so it counts worker
- * restarts, not the step's attempts. Bounded: an activity that kills every worker it lands on gives up
- * after 100 deliveries (about 50 minutes at the 30 s cap).
+ * restarts, not the step's attempts. Bounded: an activity that kills every worker it lands on (or blocks its
+ * event loop past the heartbeat timeout) gives up after 20 deliveries, about 8 minutes at the 30 s cap;
+ * each delivery runs the step from its start.
  */
 export const STEP_DELIVERY_RETRY = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
-  maximumAttempts: 100,
+  maximumAttempts: 20,
   nonRetryableErrorTypes: [STEP_TIMEOUT_FAILURE_TYPE],
 } as const;

@@ -18,3 +18,9 @@ export const STEPS_STOP_BEFORE_CANCELLED = 'steps-stop-before-cancelled';
  * heartbeat), which no longer spends the step's attempts. Before it, Temporal counted both alike.
  */
 export const WORKFLOW_OWNS_STEP_ATTEMPTS = 'workflow-owns-step-attempts';
+
+/**
+ * The run's final status write is retried until it lands (up to a day, backing off to 30 s), not given up
+ * after about a minute: an apiserver outage at the end of a run no longer leaves its steps shown Running.
+ */
+export const FINAL_STATUS_UNTIL_WRITTEN = 'final-status-until-written';

@@ -3,14 +3,22 @@
  * `intervalMs` apart, so writes grow with run time, not with step transitions. `flush()` writes the
  * final state at once, even after the run was cancelled.
  */
-import { CancellationScope, condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { RunIdentity, RunStatusUpdate } from '../core/index.js';
+import { CancellationScope, condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/index.js';
 import type { StatusActivities } from '../activities/index.js';
+import { FINAL_STATUS_UNTIL_WRITTEN } from './patches.js';
 
 const { writeRunStatus } = proxyActivities<StatusActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
   summary: 'status → CR',
+});
+/** The last write of a run: what users read once it ended, so it outlasts an apiserver outage. */
+const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 day',
+  retry: { maximumAttempts: 0, initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RunNotFound', 'StatusRejected'] },
+  summary: 'final status → CR',
 });
 
 export class StatusReporter {
@@ -50,8 +58,9 @@ export class StatusReporter {
         this.dirty = false;
         const update = this.build();
         try {
+          const write = isTerminalPhase(update.phase) && patched(FINAL_STATUS_UNTIL_WRITTEN) ? writeFinalRunStatus : writeRunStatus;
           // Non-cancellable: the final status of a cancelled run must still reach the CR.
-          await CancellationScope.nonCancellable(() => writeRunStatus({ run: this.run, status: update, runId: workflowInfo().runId }));
+          await CancellationScope.nonCancellable(() => write({ run: this.run, status: update, runId: workflowInfo().runId }));
           this.writes += 1;
         } catch (err) {
           log.warn('could not write run status', { run: `${this.run.namespace}/${this.run.name}`, error: String(err) });

@@ -59,6 +59,7 @@ describe('decideUnparsedRun', () => {
     { name: 'once Failed, nothing more (level-based: no Event at every resync)', run: { deleting: false, holdsFinalizer: false, status: { phase: 'Failed' } }, want: [] },
     { name: 'started under an older schema: left to its workflow', run: { deleting: false, holdsFinalizer: true, status: { phase: 'Running', temporal: {} } }, want: [] },
     { name: 'deleted while holding the finalizer: let go', run: { deleting: true, holdsFinalizer: true }, want: ['removeFinalizer'] },
+    { name: 'started, then deleted: let go (the orphan sweep cancels its workflow)', run: { deleting: true, holdsFinalizer: true, status: { phase: 'Running', temporal: {} } }, want: ['removeFinalizer'] },
     { name: 'deleted without the finalizer: nothing', run: { deleting: true, holdsFinalizer: false }, want: [] },
   ] as { name: string; run: Omit<Parameters<typeof decideUnparsedRun>[0], 'generation'>; want: string[] }[])('$name', ({ run: r, want }) => {
     const actions = decideUnparsedRun({ generation: 2, ...r }, problems, NOW);

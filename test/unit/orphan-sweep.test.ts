@@ -3,7 +3,7 @@
 // Temporal side (runningWorkflowPages) is exercised against the real server in
 // test/integration/deletion-temporal-down.test.ts.
 import { describe, expect, it } from 'vitest';
-import { sweepOnce, type RunningPage, type RunningWorkflow, type SweepDeps } from '../../bridge/orphan-sweep.js';
+import { sweepOnce, type RunningPage, type RunningWorkflow, type SweepDeps, type SweepState } from '../../bridge/orphan-sweep.js';
 
 const wf = (name: string): RunningWorkflow => ({ workflowId: `orchestrationrun/ns/${name}/uid-${name}`, namespace: 'ns', name, uid: `uid-${name}` });
 const token = (page: number) => new Uint8Array([page]);
@@ -49,7 +49,15 @@ describe('sweepOnce', () => {
     const state: { token?: Uint8Array } = {};
     for (let tick = 0; tick < 4; tick++) await sweepOnce(state, w.deps, { pagesPerTick: 1, cancelsPerTick: 20 });
     expect(w.reads).toEqual([0, 1, 2, 0]);
-    expect(w.cancelled).toEqual(['a', 'b', 'c', 'a']);
+    // An orphan asked once is not asked again while its cancel takes effect.
+    expect(w.cancelled).toEqual(['a', 'b', 'c']);
+  });
+
+  it('orphans already asked to cancel (still running) do not use up the bound: later orphans are reached', async () => {
+    const w = world([['a', 'b', 'c']], { gone: ['a', 'b', 'c'] });
+    const state: SweepState = {};
+    for (let tick = 0; tick < 2; tick++) await sweepOnce(state, w.deps, { pagesPerTick: 1, cancelsPerTick: 2 });
+    expect(w.cancelled).toEqual(['a', 'b', 'c']);
   });
 
   it('keeps its place when a page cannot be read (Temporal down), and reads it again next tick', async () => {

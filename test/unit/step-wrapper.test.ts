@@ -1,6 +1,7 @@
 // The worker's wrapper decides who counts a failure: with the invocation in its input (the workflow owns the
 // step's attempts) every failure of the step itself ends the delivery, saying whether the step may try again;
 // a worker shutting down hands the attempt back for Temporal to deliver again.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +45,19 @@ describe('asStepActivity with the invocation', () => {
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect((err as ApplicationFailure).type).toBe(WORKER_SHUTDOWN_FAILURE);
     expect((err as ApplicationFailure).nonRetryable).toBe(false);
+  });
+
+  it('a worker shutdown hands the attempt back even when the step throws its own AbortError', async () => {
+    const env = new MockActivityEnvironment();
+    const step = () =>
+      new Promise((_resolve, reject) => {
+        const signal = Context.current().cancellationSignal;
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+      });
+    const running = env.run(asStepActivity(step), { input: {}, cancelGraceSeconds: 0, invocation });
+    env.cancel('WORKER_SHUTDOWN');
+    const err = await running.then(() => undefined, (e: unknown) => e);
+    expect((err as ApplicationFailure).type).toBe(WORKER_SHUTDOWN_FAILURE);
   });
 
   it('a cancel from the workflow stays a cancellation', async () => {

@@ -17,7 +17,8 @@ const { writeRunStatus } = proxyActivities<StatusActivities>({
 const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 day',
-  retry: { maximumAttempts: 0, initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RunNotFound', 'StatusRejected'] },
+  // No maximumAttempts: unlimited within the day.
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RunNotFound', 'StatusRejected'] },
   summary: 'final status → CR',
 });
 

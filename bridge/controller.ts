@@ -183,6 +183,7 @@ export function createController(options: ControllerOptions) {
     onTerminal: async (key, err) => {
       metrics.reconcileTerminalErrors.inc();
       logger.error({ run: key, error: err.message }, 'reconcile failed for good; not retried');
+      if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) return; // an Orchestration's status write: logged above
       const [namespace, name] = key.split('/') as [string, string];
       const parsed = OrchestrationRunSchema.safeParse(structuredClone(watched.runs.get(namespace, name)));
       if (parsed.success) await executor.reportTerminal(parsed.data, err, new Date().toISOString());

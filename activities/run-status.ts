@@ -93,12 +93,12 @@ export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, c
 /**
  * A progress write carries the resourceVersion it read: one that lands late (an earlier attempt that timed
  * out, or one in flight while the bridge forced a cancel) must not reopen a run that ended meanwhile; a 409
- * retries it, and the retry sees the end and skips. The first write (the bridge's apply at start races it)
- * and the final write carry none: they cannot reopen anything.
+ * retries it, and the retry sees the end and skips. Writes before the bridge's one apply at start (which
+ * would race them into 409s) and the final write carry none: they cannot reopen anything.
  */
 function withPrecondition<T extends { metadata: object }>(apply: T, status: RunStatusUpdate, current: RunObject): T {
-  const first = current.status?.phase === undefined || current.status.phase === 'Pending';
-  if (first || isTerminalPhase(status.phase) || !current.metadata.resourceVersion) return apply;
+  const beforeBridge = current.status?.temporal === undefined || current.status.phase === undefined || current.status.phase === 'Pending';
+  if (beforeBridge || isTerminalPhase(status.phase) || !current.metadata.resourceVersion) return apply;
   return { ...apply, metadata: { ...apply.metadata, resourceVersion: current.metadata.resourceVersion } };
 }
 

@@ -73,6 +73,10 @@ const scenarios: Record<string, Scenario> = {
       act('boom', 'fail', { message: 'boom' }, { dependsOn: ['ok'], retry: { maxAttempts: 3 } }),
     ],
   },
+  // Patch final-status-until-written: the final status goes through its own, longer-retried write.
+  'final-status-until-written': {
+    steps: [act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('second', 'sleep', { seconds: 1 }, { dependsOn: ['first'] })],
+  },
 };
 
 await worker.runUntil(async () => {

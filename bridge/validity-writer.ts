@@ -6,6 +6,8 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, ORCHESTRATION_KIND, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL, RUNTIME_CLEANUP_FINALIZER } from '../core/index.js';
 import { recordRunEvent } from '../activities/run-events.js';
+import { apiStatus } from '../activities/kube.js';
+import { TerminalError } from './reconcile-result.js';
 import type { OrchestrationStatusAction, UnparsedRunAction } from './decide-invalid.js';
 
 export interface ObjectIdentity {
@@ -45,7 +47,10 @@ export function createValidityWriter(kubeConfig: KubeConfig, identity: string, o
               break;
           }
         } catch (err) {
-          throw new Error(`could not ${action.type} ${target.kind} ${target.namespace}/${target.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+          const message = `could not ${action.type} ${target.kind} ${target.namespace}/${target.name}: ${err instanceof Error ? err.message : String(err)}`;
+          // Refused for good (400, 422): retrying the same write cannot help; reported, not retried.
+          const code = apiStatus(err);
+          throw code === 400 || code === 422 ? new TerminalError(message, { cause: err }) : new Error(message, { cause: err });
         }
         onApiWrite?.(action.type);
       }

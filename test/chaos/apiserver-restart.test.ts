@@ -15,7 +15,7 @@ import { ensureTools } from '../../sandbox/tools/index.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { actOnRuns, createMixedRuns, FULL } from '../support/chaos.js';
 import { expectInvariants, type Kubectl } from '../support/invariants.js';
-import { keepRunning, startBridgeProcess, startWorkerProcess } from '../support/processes.js';
+import { superviseBridgeProcess, superviseWorkerProcess } from '../support/processes.js';
 import { runCommand } from '../support/run.js';
 import { sandboxEnv, uniqueName } from '../support/sandbox.js';
 
@@ -48,9 +48,9 @@ describe('kube-apiserver restarted', () => {
     const taskQueue = uniqueName('tq');
     const env = { KUBECONFIG: cluster.kubeconfig };
     const leaseName = uniqueName('lease');
-    services.push(await keepRunning(() => startWorkerProcess({ taskQueue, env })));
+    services.push(superviseWorkerProcess({ taskQueue, env }));
     // The bridge exits when it cannot renew its Lease during the outage; like its Deployment, restart it.
-    services.push(await keepRunning(() => startBridgeProcess({ taskQueue, namespace: ns, leaseName, env })));
+    services.push(superviseBridgeProcess({ taskQueue, namespace: ns, leaseName, env }));
     const expected = await createMixedRuns(ns, 'api', FULL ? 10 : 2, ['ok', 'fail', 'cancel', 'delete'], 20, k);
     const user = actOnRuns(ns, expected, 300_000, k).then(() => undefined, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
     // Wait until the ok runs run, so the restart lands mid-step.

@@ -7,7 +7,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManagedProcess } from '../../sandbox/process.js';
+import pino from 'pino';
+import { ManagedProcess, type StartOptions } from '../../sandbox/process.js';
+import { SupervisedProcess } from '../../sandbox/supervised-process.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { sandboxEnv, uniqueName } from './sandbox.js';
 
@@ -20,17 +22,18 @@ export interface ProcessOptions {
   temporalAddress?: string;
 }
 
-/** One node process (no tsx launcher in between), so a signal reaches the program itself. */
-async function startEntryPoint(kind: 'worker' | 'bridge', options: ProcessOptions, env: Record<string, string>, readyLine: string): Promise<ManagedProcess> {
+type Kind = 'worker' | 'bridge';
+
+/** How to start an entry point as one node process (no tsx launcher in between), so a signal reaches the program itself. */
+function entryPointOptions(kind: Kind, options: ProcessOptions, env: Record<string, string>): StartOptions {
   const sandbox = sandboxEnv();
   const name = uniqueName(kind);
-  const logFile = join(mkdtempSync(join(tmpdir(), `${kind}-process-`)), `${name}.log`);
-  const proc = new ManagedProcess({
+  return {
     name,
     command: process.execPath,
     args: ['--import', 'tsx', `${kind}/main.ts`],
     cwd: ROOT,
-    logFile,
+    logFile: join(mkdtempSync(join(tmpdir(), `${kind}-process-`)), `${name}.log`),
     env: {
       ...process.env,
       KUBECONFIG: sandbox.KUBECONFIG,
@@ -40,9 +43,27 @@ async function startEntryPoint(kind: 'worker' | 'bridge', options: ProcessOption
       ...env,
       ...options.env,
     },
+  };
+}
+
+const READY_LINE: Record<Kind, string> = { worker: '"worker started"', bridge: '"bridge starting"' };
+
+const workerOptions = (options: ProcessOptions) => entryPointOptions('worker', options, { WORKER_HTTP_PORT: '0' });
+
+type BridgeProcessOptions = ProcessOptions & { namespace: string; leaseName: string };
+const bridgeOptions = (options: BridgeProcessOptions) =>
+  entryPointOptions('bridge', options, {
+    BRIDGE_HTTP_PORT: '0',
+    JANGAR_ORCHESTRATION_CONTROLLER_NAMESPACES: options.namespace,
+    BRIDGE_LEASE_NAME: options.leaseName,
+    BRIDGE_LEASE_NAMESPACE: options.namespace,
+    TEMPORAL_UI_URL: sandboxEnv().TEMPORAL_UI_URL,
   });
-  await waitFor(() => (proc.logTail(50).includes(readyLine) ? true : undefined), {
-    what: `${kind} process ${name} started`,
+
+async function started(kind: Kind, start: StartOptions): Promise<ManagedProcess> {
+  const proc = new ManagedProcess(start);
+  await waitFor(() => (proc.logTail(50).includes(READY_LINE[kind]) ? true : undefined), {
+    what: `${kind} process ${start.name} started`,
     timeoutMs: 60_000,
     failIf: () => proc.exitMessage(),
   });
@@ -51,50 +72,25 @@ async function startEntryPoint(kind: 'worker' | 'bridge', options: ProcessOption
 
 /** Starts worker/main.ts in a process of its own. */
 export function startWorkerProcess(options: ProcessOptions): Promise<ManagedProcess> {
-  return startEntryPoint('worker', options, { WORKER_HTTP_PORT: '0' }, '"worker started"');
+  return started('worker', workerOptions(options));
 }
 
 /**
  * Starts bridge/main.ts in a process of its own, watching `namespace`, with its Lease there. Resolves
  * once it started; it reconciles once it holds the Lease (a killed predecessor's runs out first).
  */
-export function startBridgeProcess(options: ProcessOptions & { namespace: string; leaseName: string }): Promise<ManagedProcess> {
-  return startEntryPoint(
-    'bridge',
-    options,
-    {
-      BRIDGE_HTTP_PORT: '0',
-      JANGAR_ORCHESTRATION_CONTROLLER_NAMESPACES: options.namespace,
-      BRIDGE_LEASE_NAME: options.leaseName,
-      BRIDGE_LEASE_NAMESPACE: options.namespace,
-      TEMPORAL_UI_URL: sandboxEnv().TEMPORAL_UI_URL,
-    },
-    '"bridge starting"',
-  );
+export function startBridgeProcess(options: BridgeProcessOptions): Promise<ManagedProcess> {
+  return started('bridge', bridgeOptions(options));
 }
 
 /**
- * Keeps a process running as its Deployment would: started again whenever it exits (e.g. a bridge that
- * lost its Lease during an apiserver outage exits by design), until stop().
+ * The worker and the bridge kept running as their Deployments would, by the supervisor `npm run dev` uses:
+ * started again whenever they exit (a bridge that lost its Lease during an apiserver outage exits by design).
  */
-export async function keepRunning(start: () => Promise<ManagedProcess>): Promise<{ stop(): Promise<void>; restarts(): number }> {
-  let stopped = false;
-  let restarts = 0;
-  let current = await start();
-  const loop = (async () => {
-    while (!stopped) {
-      await current.exited;
-      if (stopped) break;
-      restarts += 1;
-      current = await start();
-    }
-  })();
-  return {
-    restarts: () => restarts,
-    async stop() {
-      stopped = true;
-      await current.stop(5000);
-      await loop;
-    },
-  };
+export function superviseWorkerProcess(options: ProcessOptions): SupervisedProcess {
+  return new SupervisedProcess(workerOptions(options), pino({ level: 'silent' }));
+}
+
+export function superviseBridgeProcess(options: BridgeProcessOptions): SupervisedProcess {
+  return new SupervisedProcess(bridgeOptions(options), pino({ level: 'silent' }));
 }

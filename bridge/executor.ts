@@ -16,10 +16,10 @@ import {
   STATUS_FIELD_MANAGERS,
   type OrchestrationRun,
 } from '../core/index.js';
-import { apiErrorMessage, apiStatus, isNotFound, runObjectRef } from '../activities/kube.js';
+import { apiErrorMessage, isNotFound, runObjectRef } from '../activities/kube.js';
 import { recordRunEvent } from '../activities/run-events.js';
 import { searchAttributeKeys } from '../workflows/definitions.js';
-import { TerminalError } from './reconcile-result.js';
+import { rejectedForGood, type TerminalError } from './reconcile-result.js';
 import type { Action, BridgeSettings } from './types.js';
 
 export interface ExecutorDeps {
@@ -43,14 +43,9 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 /** The Ready reason of a run the bridge cannot reconcile (a TerminalError); users may match on it. */
 export const RECONCILE_FAILED = Reasons.ReconcileFailed;
 
-/**
- * The apiserver rejected the request itself (400 Bad Request, 422 Invalid: e.g. a field over its bound):
- * sending it again cannot succeed, so it is a TerminalError, not a retry every few seconds for ever.
- */
+/** A write for `run` the apiserver rejected as such is terminal (see rejectedForGood). */
 export function terminalIfRejected(err: unknown, run: OrchestrationRun, what: string): unknown {
-  const code = apiStatus(err);
-  if (code !== 400 && code !== 422) return err;
-  return new TerminalError(`${what} for ${run.metadata.namespace}/${run.metadata.name} was rejected by the apiserver (${code}): ${apiErrorMessage(err)}`, { cause: err });
+  return rejectedForGood(err, `${what} for ${run.metadata.namespace}/${run.metadata.name}`);
 }
 
 /** Built once per controller: the API clients live as long as it does; execute() is called per reconcile. */

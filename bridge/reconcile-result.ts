@@ -3,6 +3,7 @@
  * result forgets the key's backoff and, with requeueAfterMs, looks again then; a thrown error is retried with
  * the queue's per-key backoff; a TerminalError is not retried, but reported (on the run, by the caller).
  */
+import { apiErrorMessage, apiStatus } from '../activities/kube.js';
 import type { WorkQueue } from './work-queue.js';
 
 export interface ReconcileResult {
@@ -13,6 +14,16 @@ export interface ReconcileResult {
 /** An error that retrying cannot fix (e.g. the apiserver rejects the write as invalid): reported, not retried. */
 export class TerminalError extends Error {
   override readonly name = 'TerminalError';
+}
+
+/**
+ * The apiserver rejected the request itself (400 Bad Request, 422 Invalid: e.g. a field over its bound):
+ * sending it again cannot succeed, so it is a TerminalError naming `what`; any other error is returned as is.
+ */
+export function rejectedForGood(err: unknown, what: string): unknown {
+  const code = apiStatus(err);
+  if (code !== 400 && code !== 422) return err;
+  return new TerminalError(`${what} was rejected by the apiserver (${code}): ${apiErrorMessage(err)}`, { cause: err });
 }
 
 export const isTerminalError = (err: unknown): err is TerminalError => err instanceof TerminalError;

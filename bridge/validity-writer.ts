@@ -6,8 +6,7 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, ORCHESTRATION_KIND, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL, RUNTIME_CLEANUP_FINALIZER } from '../core/index.js';
 import { recordRunEvent } from '../activities/run-events.js';
-import { apiStatus } from '../activities/kube.js';
-import { TerminalError } from './reconcile-result.js';
+import { rejectedForGood } from './reconcile-result.js';
 import type { OrchestrationStatusAction, UnparsedRunAction } from './decide-invalid.js';
 
 export interface ObjectIdentity {
@@ -47,10 +46,10 @@ export function createValidityWriter(kubeConfig: KubeConfig, identity: string, o
               break;
           }
         } catch (err) {
-          const message = `could not ${action.type} ${target.kind} ${target.namespace}/${target.name}: ${err instanceof Error ? err.message : String(err)}`;
           // Refused for good (400, 422): retrying the same write cannot help; reported, not retried.
-          const code = apiStatus(err);
-          throw code === 400 || code === 422 ? new TerminalError(message, { cause: err }) : new Error(message, { cause: err });
+          const terminal = rejectedForGood(err, `${action.type} for ${target.kind} ${target.namespace}/${target.name}`);
+          if (terminal !== err) throw terminal;
+          throw new Error(`could not ${action.type} ${target.kind} ${target.namespace}/${target.name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
         onApiWrite?.(action.type);
       }

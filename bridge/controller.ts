@@ -8,7 +8,6 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
   isTerminalPhase,
-  OrchestrationRunSchema,
   parseOrchestration,
   parseRun,
   pendingCancel,
@@ -83,8 +82,8 @@ export function createController(options: ControllerOptions) {
         const other = obj as unknown as Partial<OrchestrationRun>;
         return other.metadata?.uid !== run.metadata.uid && other.spec?.triggerKey === run.spec.triggerKey && other.spec?.orchestrationRef?.name === run.spec.orchestrationRef?.name;
       })
-      .map((obj) => OrchestrationRunSchema.safeParse(structuredClone(obj)))
-      .flatMap((parsed) => (parsed.success ? [parsed.data] : []));
+      .map((obj) => parseRun(obj))
+      .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
   }
 
   /** The run's workflow as Temporal describes it; not read for a finished run whose status records the end. */
@@ -185,8 +184,8 @@ export function createController(options: ControllerOptions) {
       logger.error({ run: key, error: err.message }, 'reconcile failed for good; not retried');
       if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) return; // an Orchestration's status write: logged above
       const [namespace, name] = key.split('/') as [string, string];
-      const parsed = OrchestrationRunSchema.safeParse(structuredClone(watched.runs.get(namespace, name)));
-      if (parsed.success) await executor.reportTerminal(parsed.data, err, new Date().toISOString());
+      const parsed = parseRun(watched.runs.get(namespace, name));
+      if (parsed.ok) await executor.reportTerminal(parsed.value, err, new Date().toISOString());
     },
   });
 

@@ -14,7 +14,7 @@ import { ManagedProcess, stopAll } from '../../sandbox/process.js';
 import { ensureTools } from '../../sandbox/tools/index.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { actOnRuns, createMixedRuns, FULL } from '../support/chaos.js';
-import { expectInvariants, type Kubectl } from '../support/invariants.js';
+import { expectInvariants, listRuns, type Kubectl } from '../support/invariants.js';
 import { superviseBridgeProcess, superviseWorkerProcess } from '../support/processes.js';
 import { runCommand } from '../support/run.js';
 import { sandboxEnv, uniqueName } from '../support/sandbox.js';
@@ -56,9 +56,8 @@ describe('kube-apiserver restarted', () => {
     // Wait until the ok runs run, so the restart lands mid-step.
     await waitFor(
       async () => {
-        const got = await k(['get', 'orchrun', '-n', ns, '-o', 'json']);
-        const items = (JSON.parse(got.stdout) as { items: { metadata: { name: string }; status?: { phase?: string } }[] }).items;
-        return items.filter((i) => i.metadata.name.includes('-ok-') && i.status?.phase === 'Running').length === [...expected.keys()].filter((n) => n.includes('-ok-')).length ? true : undefined;
+        const runs = await listRuns(ns, k);
+        return runs.filter((r) => r.name.includes('-ok-') && r.phase === 'Running').length === [...expected.keys()].filter((n) => n.includes('-ok-')).length ? true : undefined;
       },
       { what: 'the ok runs Running', timeoutMs: 120_000 },
     );

@@ -11,8 +11,8 @@ import { startTemporalServer, type TemporalServer } from '../../sandbox/temporal
 import { waitFor } from '../../sandbox/wait.js';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { createMixedRuns, FULL } from '../support/chaos.js';
-import { expectInvariants } from '../support/invariants.js';
-import { kubectl, sandboxEnv } from '../support/sandbox.js';
+import { expectInvariants, listRuns } from '../support/invariants.js';
+import { sandboxEnv } from '../support/sandbox.js';
 
 // The outage is what the test is about: its length is the fault, not a synchronisation.
 const OUTAGES_S = FULL ? [30, 120] : [10];
@@ -36,9 +36,7 @@ afterAll(async () => {
 async function allRunning(names: string[]): Promise<void> {
   await waitFor(
     async () => {
-      const got = await kubectl(['get', 'orchrun', '-n', h.ns, '-o', 'json']);
-      const items = (JSON.parse(got.stdout) as { items: { metadata: { name: string }; status?: { steps?: { phase: string }[] } }[] }).items;
-      const running = items.filter((i) => names.includes(i.metadata.name) && i.status?.steps?.some((s) => s.phase === 'Running'));
+      const running = (await listRuns(h.ns)).filter((r) => names.includes(r.name) && r.stepPhases.includes('Running'));
       return running.length === names.length ? true : undefined;
     },
     { what: 'every run has a step Running', timeoutMs: 120_000 },

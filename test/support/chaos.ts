@@ -1,7 +1,7 @@
 /** The chaos suite's knobs: a bounded mode in `npm test`, the full one in `npm run test:chaos` (CHAOS=full). */
 import { setTimeout as delay } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import type { Expected, Kubectl } from './invariants.js';
+import { listRuns, type Expected, type Kubectl } from './invariants.js';
 import { kubectl as sandboxKubectl } from './sandbox.js';
 
 export const FULL = process.env.CHAOS === 'full';
@@ -62,16 +62,16 @@ export async function actOnRuns(ns: string, expected: Map<string, Expected>, dea
   const todo = new Map([...expected].filter(([, want]) => want === 'Cancelled' || want === 'deleted'));
   const deadline = Date.now() + deadlineMs;
   while (todo.size > 0 && Date.now() < deadline) {
-    const got = await kubectl(['get', 'orchrun', '-n', ns, '-o', 'json']);
-    const items = got.code === 0 ? (JSON.parse(got.stdout) as { items: { metadata: { name: string }; status?: { phase?: string } }[] }).items : [];
-    for (const item of items) {
-      const want = todo.get(item.metadata.name);
-      if (!want || item.status?.phase !== 'Running') continue;
+    // While the apiserver is down the user's requests fail too: try again until the deadline.
+    const runs = await listRuns(ns, kubectl).catch(() => []);
+    for (const run of runs) {
+      const want = todo.get(run.name);
+      if (!want || run.phase !== 'Running') continue;
       const done =
         want === 'Cancelled'
-          ? await kubectl(['patch', 'orchrun', item.metadata.name, '-n', ns, '--type=merge', '-p', '{"spec":{"cancel":true}}'])
-          : await kubectl(['delete', 'orchrun', item.metadata.name, '-n', ns, '--wait=false']);
-      if (done.code === 0) todo.delete(item.metadata.name);
+          ? await kubectl(['patch', 'orchrun', run.name, '-n', ns, '--type=merge', '-p', '{"spec":{"cancel":true}}'])
+          : await kubectl(['delete', 'orchrun', run.name, '-n', ns, '--wait=false']);
+      if (done.code === 0) todo.delete(run.name);
     }
     await delay(500);
   }

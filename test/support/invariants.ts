@@ -14,17 +14,31 @@ export type Kubectl = (args: string[], input?: string) => Promise<CommandResult>
 
 export type Expected = 'Succeeded' | 'Failed' | 'Cancelled' | 'deleted';
 
-interface RunState {
+/** A run as `kubectl get orchrun -o json` shows it, the few fields the chaos tests look at. */
+export interface ListedRun {
+  name: string;
   uid: string;
   phase?: string;
   finalizers: string[];
+  stepPhases: string[];
 }
 
-async function runsOf(ns: string, kubectl: Kubectl): Promise<Map<string, RunState>> {
+/** The runs of a namespace, through kubectl; throws when kubectl fails (e.g. the apiserver is down). */
+export async function listRuns(ns: string, kubectl: Kubectl = sandboxKubectl): Promise<ListedRun[]> {
   const got = await kubectl(['get', 'orchrun', '-n', ns, '-o', 'json']);
   if (got.code !== 0) throw new Error(`kubectl get orchrun -n ${ns}: ${got.stderr}`);
-  const items = (JSON.parse(got.stdout) as { items: { metadata: { name: string; uid: string; finalizers?: string[] }; status?: { phase?: string } }[] }).items;
-  return new Map(items.map((i) => [i.metadata.name, { uid: i.metadata.uid, phase: i.status?.phase, finalizers: i.metadata.finalizers ?? [] }]));
+  type Item = { metadata: { name: string; uid: string; finalizers?: string[] }; status?: { phase?: string; steps?: { phase: string }[] } };
+  return (JSON.parse(got.stdout) as { items: Item[] }).items.map((i) => ({
+    name: i.metadata.name,
+    uid: i.metadata.uid,
+    phase: i.status?.phase,
+    finalizers: i.metadata.finalizers ?? [],
+    stepPhases: (i.status?.steps ?? []).map((step) => step.phase),
+  }));
+}
+
+async function runsOf(ns: string, kubectl: Kubectl): Promise<Map<string, ListedRun>> {
+  return new Map((await listRuns(ns, kubectl)).map((run) => [run.name, run]));
 }
 
 interface WorkflowRow {

@@ -1,5 +1,5 @@
 /**
- * Kubernetes control plane, etcd and KWOK, built from their Go modules. Each has a wrapper module under
+ * Kubernetes control plane, etcd, KWOK and helm, built from their Go modules. Each has a wrapper module under
  * sandbox/go/ that pins one release (k8s.io/kubernetes needs `replace` lines for its staging modules).
  */
 import { execFileSync } from 'node:child_process';
@@ -13,6 +13,9 @@ const GO_MODULES = join(import.meta.dirname, '..', 'go');
 export const KUBERNETES_VERSION = 'v1.33.13';
 export const ETCD_VERSION = 'v3.5.35';
 export const KWOK_VERSION = 'v0.7.0';
+export const HELM_VERSION = 'v3.19.0';
+/** The Kubernetes minor release helm's client-go (v0.34) speaks: its default for .Capabilities.KubeVersion and lint's deprecation checks. */
+const HELM_KUBE_MINOR = '34';
 
 let goVersion: string | undefined;
 function currentGoVersion(): string {
@@ -34,7 +37,7 @@ function cacheKey(module: string, version: string): string {
   return `${version}-${hash.digest('hex').slice(0, 12)}`;
 }
 
-function goTool(name: string, module: string, version: string, binaries: Record<string, string>): ToolSpec {
+function goTool(name: string, module: string, version: string, binaries: Record<string, string>, ldflags: string[] = []): ToolSpec {
   return {
     name,
     get key() {
@@ -45,7 +48,7 @@ function goTool(name: string, module: string, version: string, binaries: Record<
       const cwd = join(GO_MODULES, module);
       const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=readonly -buildvcs=false' };
       for (const [binary, pkg] of Object.entries(binaries)) {
-        await run('go', ['build', '-trimpath', '-ldflags=-s -w', '-o', join(dir, binary), pkg], { cwd, env });
+        await run('go', ['build', '-trimpath', `-ldflags=${['-s', '-w', ...ldflags].join(' ')}`, '-o', join(dir, binary), pkg], { cwd, env });
       }
     },
   };
@@ -58,3 +61,8 @@ export const kubernetes = goTool('kubernetes', 'kubernetes', KUBERNETES_VERSION,
 });
 export const etcd = goTool('etcd', 'etcd', ETCD_VERSION, { etcd: 'go.etcd.io/etcd/server/v3' });
 export const kwok = goTool('kwok', 'kwok', KWOK_VERSION, { kwok: 'sigs.k8s.io/kwok/cmd/kwok' });
+/** Linker flags as helm's Makefile sets them: its version, and the Kubernetes version it assumes when not talking to a cluster. */
+export const helm = goTool('helm', 'helm', HELM_VERSION, { helm: 'helm.sh/helm/v3/cmd/helm' }, [
+  `-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}`,
+  ...['pkg/lint/rules', 'pkg/chartutil'].flatMap((pkg) => [`-X helm.sh/helm/v3/${pkg}.k8sVersionMajor=1`, `-X helm.sh/helm/v3/${pkg}.k8sVersionMinor=${HELM_KUBE_MINOR}`]),
+]);

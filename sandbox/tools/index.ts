@@ -1,6 +1,6 @@
 /** Provisioning of the sandbox's real servers into the tools cache (see cache.ts for its guarantees). */
 import { ensureTool } from './cache.js';
-import { etcd, kubernetes, kwok } from './go-tools.js';
+import { etcd, helm, kubernetes, kwok } from './go-tools.js';
 import { temporalCli } from './temporal-cli.js';
 
 export { toolsDir, ProvisionError } from './cache.js';
@@ -12,6 +12,7 @@ export interface ToolPaths {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  helm: string;
 }
 
 /** Installs whatever is missing, one tool after the other (builds share the machine's two cores). */
@@ -20,6 +21,7 @@ export async function ensureTools(log?: (line: string) => void): Promise<ToolPat
   const e = await ensureTool(etcd, log);
   const k = await ensureTool(kubernetes, log);
   const w = await ensureTool(kwok, log);
+  const h = await ensureTool(helm, log);
   return {
     temporal: t.temporal!,
     etcd: e.etcd!,
@@ -27,5 +29,6 @@ export async function ensureTools(log?: (line: string) => void): Promise<ToolPat
     kubeControllerManager: k['kube-controller-manager']!,
     kubeScheduler: k['kube-scheduler']!,
     kwok: w.kwok!,
+    helm: h.helm!,
   };
 }

@@ -57,11 +57,6 @@ const controller = createController({
   workers: config.workers,
 });
 let started = false;
-const server = await startHttpServer(config.httpPort, metrics.registry, async () => {
-  if (!started && config.enabled) return false;
-  await connection.workflowService.getSystemInfo({});
-  return true;
-});
 let stopping = false;
 // Only the Lease holder reconciles. Losing the lease ends the process, as in client-go: a restart
 // campaigns afresh with an empty cache, rather than reconciling beside the new leader.
@@ -84,6 +79,13 @@ const elector = createLeaderElector({
     await controller.stop();
     process.exit(1);
   },
+});
+// Ready: a standby reaches Temporal (it can take over); the leader has also synced its caches. A standby
+// that never counted as ready would leave a PodDisruptionBudget no eviction to allow but the leader's.
+const server = await startHttpServer(config.httpPort, metrics.registry, async () => {
+  if (!started && config.enabled && elector.leading) return false;
+  await connection.workflowService.getSystemInfo({});
+  return true;
 });
 if (config.enabled) elector.start();
 else logger.warn('JANGAR_ORCHESTRATION_CONTROLLER_ENABLED=false: not reconciling');

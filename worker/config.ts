@@ -21,6 +21,9 @@ const WorkerEnvSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULT_SHUTDOWN_GRACE_SECONDS),
 });
 
+/** The variables the worker reads besides @temporalio/envconfig's TEMPORAL_*; the Helm chart's test checks it sets only these. */
+export const WORKER_ENV_VARIABLES = Object.keys(WorkerEnvSchema.shape);
+
 export interface WorkerConfig {
   taskQueue: string;
   /** ttlSecondsAfterFinished of job steps' Jobs. */

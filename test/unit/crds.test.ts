@@ -1,19 +1,23 @@
-// The CRD YAML under deploy/crds/ is generated from the zod schemas; this fails when it is stale.
+// The CRD YAML under deploy/crds/ and the chart's crds/ is generated from the zod schemas; this fails when either is stale.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderCrdFiles } from '../../deploy/crd-files.js';
+import { CRD_DIRS, renderCrdFiles } from '../../deploy/crd-files.js';
 
-const dir = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
+const root = join(import.meta.dirname, '..', '..');
 
-describe('deploy/crds', () => {
+describe.each(CRD_DIRS)('%s', (crdDir) => {
   it('matches what `npm run crds` generates from core/api', () => {
     const generated = renderCrdFiles();
+    const dir = join(root, crdDir);
     expect(readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()).toEqual([...generated.keys()].sort());
     for (const [file, text] of generated) {
-      expect(readFileSync(join(dir, file), 'utf8'), `deploy/crds/${file} is stale: run npm run crds`).toBe(text);
+      expect(readFileSync(join(dir, file), 'utf8'), `${crdDir}/${file} is stale: run npm run crds`).toBe(text);
     }
   });
+});
+
+describe('generated CRDs', () => {
 
   it('is structural: no defaults, no anyOf, preserve-unknown-fields only on activity input', () => {
     const all = [...renderCrdFiles().values()].join('\n');

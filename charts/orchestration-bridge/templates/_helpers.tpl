@@ -118,7 +118,7 @@ app.kubernetes.io/component: {{ .component }}
 - name: temporal-tls
   secret:
     secretName: {{ .Values.temporal.tls.secretName | quote }}
-    defaultMode: 0444
+    defaultMode: 292 # 0444: the image runs as a non-root user the files do not belong to
     items:
       {{- range $key := list .Values.temporal.tls.clientCertKey .Values.temporal.tls.clientKeyKey .Values.temporal.tls.serverCaCertKey | compact | uniq }}
       - key: {{ $key | quote }}

@@ -6,6 +6,8 @@ export interface KubeconfigOptions {
   server: string;
   caFile: string;
   token: string;
+  /** Who the token is, as kubeconfig names its user; the admin by default. */
+  user?: string;
 }
 
 export const SANDBOX_CONTEXT = 'orchestration-sandbox';
@@ -15,8 +17,8 @@ export function writeKubeconfig(path: string, options: KubeconfigOptions): void 
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: SANDBOX_CONTEXT, cluster: { server: options.server, 'certificate-authority': options.caFile } }],
-    users: [{ name: 'sandbox-admin', user: { token: options.token } }],
-    contexts: [{ name: SANDBOX_CONTEXT, context: { cluster: SANDBOX_CONTEXT, user: 'sandbox-admin', namespace: 'default' } }],
+    users: [{ name: options.user ?? 'sandbox-admin', user: { token: options.token } }],
+    contexts: [{ name: SANDBOX_CONTEXT, context: { cluster: SANDBOX_CONTEXT, user: options.user ?? 'sandbox-admin', namespace: 'default' } }],
     'current-context': SANDBOX_CONTEXT,
   };
   writeFileSync(path, stringify(doc), { mode: 0o600 });

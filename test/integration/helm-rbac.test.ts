@@ -166,6 +166,25 @@ describe.each(MODES)('the chart installed with $mode RBAC', ({ clusterScoped }) 
     await waitFor(async () => ((await jobsOf(running.uid)).length === 0 ? true : undefined), { what: `the Jobs of ${name} deleted`, timeoutMs: 60_000 });
   });
 
+  it('gives an Orchestration its Ready condition, and deletes a finished run of it when its retention runs out', async () => {
+    const template = uniqueName('tmpl');
+    const orchestration = { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'Orchestration', metadata: { name: template, namespace: tenant }, spec: { ttlSecondsAfterFinished: 5, steps: [activityStep] } };
+    expect((await kubectl(['apply', '-f', '-'], stringify(orchestration))).code).toBe(0);
+    await waitFor(
+      async () => {
+        const got = JSON.parse((await kubectl(['get', 'orchestrations.orchestration.proompteng.ai', template, '-n', tenant, '-o', 'json'])).stdout) as { status?: { conditions?: { type: string; status: string }[] } };
+        return got.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+      },
+      { what: `Orchestration ${template} Ready`, timeoutMs: 60_000 },
+    );
+    const name = uniqueName('kept');
+    const run = { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name, namespace: tenant }, spec: { orchestrationRef: { name: template } } };
+    expect((await kubectl(['apply', '-f', '-'], stringify(run))).code).toBe(0);
+    const seen = await waitFor(async () => (await runOf(name))?.status?.retention, { what: `run ${name} finished with its retention`, timeoutMs: 90_000 });
+    expect(seen).toMatchObject({ source: 'Orchestration' });
+    await waitFor(async () => ((await runOf(name)) === undefined ? true : undefined), { what: `run ${name} deleted by retention`, timeoutMs: 60_000 });
+  });
+
   it('never met a refusal while doing so: no Forbidden in either log', () => {
     for (const proc of processes) expect(readFileSync(proc.logFile, 'utf8'), proc.name).not.toMatch(/forbidden/i);
   });

@@ -18,7 +18,7 @@ import { createNamespace } from '../support/bridge-harness.js';
 import { CHART_DIR, helm, valuesFile } from '../support/helm.js';
 import { startBridgeProcess, startWorkerProcess } from '../support/processes.js';
 import { runCommand } from '../support/run.js';
-import { kubeConfig, kubectl, sandboxEnv, uniqueName } from '../support/sandbox.js';
+import { kubeConfig, kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
 
 type Component = 'bridge' | 'worker';
 type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
@@ -163,6 +163,17 @@ describe.each(MODES)('the chart installed with $mode RBAC', ({ clusterScoped }) 
     const deleted = await kubectl(['delete', 'orchrun', name, '-n', tenant, '--wait=false']);
     expect(deleted.code, deleted.stderr).toBe(0);
     await waitFor(async () => ((await runOf(name)) === undefined ? true : undefined), { what: `run ${name} gone`, timeoutMs: 90_000 });
+    await waitFor(async () => ((await jobsOf(running.uid)).length === 0 ? true : undefined), { what: `the Jobs of ${name} deleted`, timeoutMs: 60_000 });
+  });
+
+  it('deletes the Jobs of a run whose workflow an operator terminated in Temporal', async () => {
+    const name = uniqueName('terminated');
+    await kubectl(['apply', '-f', '-'], runManifest(name, tenant, [jobStep('forever', { KWOK_RUN_FOREVER: 'true' })]));
+    const running = await untilRunning(name);
+    const terminated = await temporalCli(['workflow', 'terminate', '--workflow-id', running.status!.temporal!.workflowId, '--reason', 'by an operator']);
+    expect(terminated.code, terminated.stderr).toBe(0);
+    await untilPhase(name, 'Failed');
+    // Terminating runs no workflow code: the bridge deletes the Jobs (deletecollection).
     await waitFor(async () => ((await jobsOf(running.uid)).length === 0 ? true : undefined), { what: `the Jobs of ${name} deleted`, timeoutMs: 60_000 });
   });
 

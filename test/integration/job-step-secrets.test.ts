@@ -185,6 +185,18 @@ describe('a Job step that takes a Secret and a ConfigMap by reference', () => {
   });
 });
 
+describe('examples/job-with-secret.yaml', () => {
+  it('applies as the README says and Succeeds, its Pod running as its ServiceAccount with the references', { timeout: 120_000 }, async () => {
+    const applied = await kubectl(['apply', '-n', ns, '-f', 'examples/job-with-secret.yaml']);
+    expect(applied.stderr).toBe('');
+    const run = await finished('job-with-secret');
+    expect(run.value.status?.phase).toBe('Succeeded');
+    const pods = await getJson<{ items: { spec: { serviceAccountName?: string; containers: { env?: unknown[] }[] } }[] }>(['pods', '-l', runJobSelector({ uid: run.value.metadata.uid })]);
+    expect(pods.value.items[0]?.spec.serviceAccountName).toBe('migrator');
+    expect(pods.value.items[0]?.spec.containers[0]?.env).toContainEqual({ name: 'DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } });
+  });
+});
+
 describe('the apiserver admits Job steps for real workloads', () => {
   const runWith = (job: Record<string, unknown>) => ({
     apiVersion: 'orchestration.proompteng.ai/v1alpha1',

@@ -197,6 +197,24 @@ describe('examples/job-with-secret.yaml', () => {
   });
 });
 
+describe('a Job the apiserver refuses', () => {
+  it('fails its step with JobRejected and the apiserver\'s message (an In with no values)', { timeout: 120_000 }, async () => {
+    const name = uniqueName('refused');
+    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In' }] }] } } };
+    await apply({
+      apiVersion: 'orchestration.proompteng.ai/v1alpha1',
+      kind: 'OrchestrationRun',
+      metadata: { name },
+      spec: { steps: [{ name: 'placed', retry: { maxAttempts: 3 }, job: { image: 'busybox', affinity } }] },
+    });
+    const run = await finished(name);
+    expect(run.value.status?.phase).toBe('Failed');
+    const [step] = (run.value.status as { steps: { reason?: string; message?: string; attempts?: number }[] }).steps;
+    expect(step).toMatchObject({ reason: 'JobRejected' });
+    expect(step!.message).toMatch(/the apiserver rejected Job .*matchExpressions\[0\]\.values/);
+  });
+});
+
 describe('the apiserver admits Job steps for real workloads', () => {
   const runWith = (job: Record<string, unknown>) => ({
     apiVersion: 'orchestration.proompteng.ai/v1alpha1',

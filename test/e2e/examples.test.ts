@@ -10,6 +10,7 @@ import { kubectl } from '../support/sandbox.js';
 /** What each example's runs end as; a file missing here (or a run missing in its file) fails the test. */
 const EXPECTED: Record<string, Record<string, string>> = {
   'diamond.yaml': { diamond: 'Succeeded' },
+  'job-with-secret.yaml': { 'job-with-secret': 'Succeeded' },
   'sequential.yaml': { sequential: 'Succeeded' },
   'template-and-run.yaml': { 'build-pr-123': 'Succeeded' },
 };

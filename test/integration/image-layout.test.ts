@@ -2,9 +2,10 @@
 // /app/package.json, /app/dist (npm run build) and /app/node_modules with production dependencies only — in a
 // directory outside the repository (no sources, no tsconfig, no dev dependency in reach of dist/), and runs its
 // ENTRYPOINT, `node dist/bin/orchestration-bridge.js`, as the image would.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagedProcess } from '../../sandbox/process.js';
 import { waitFor } from '../../sandbox/wait.js';
@@ -94,6 +95,19 @@ describe('the image layout (package.json, dist/, production node_modules)', () =
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('usage: orchestration-bridge <bridge|worker>');
     }
+  });
+
+  it('holds a workflow bundle that replays every recorded history', { timeout: 120_000 }, async () => {
+    const dir = join(root, 'test', 'fixtures', 'histories');
+    const histories = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((file) => ({ workflowId: file, history: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown }));
+    expect(histories.length).toBeGreaterThanOrEqual(2);
+    const replayed: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: join(app, 'dist', 'workflow-bundle.js') } }, histories)) {
+      replayed.push(result.error ? `${result.workflowId}: ${String(result.error)}` : result.workflowId);
+    }
+    expect(replayed).toEqual(histories.map((h) => h.workflowId));
   });
 
   it('refuses to start a worker without the workflow bundle, naming the file and npm run build', async () => {

@@ -21,6 +21,9 @@ const WorkerEnvSchema = z.object({
   WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(DEFAULT_SHUTDOWN_GRACE_SECONDS),
 });
 
+/** Every variable the worker's schema reads (Temporal's connection comes from @temporalio/envconfig besides). */
+export const WORKER_ENV_VARIABLES = Object.keys(WorkerEnvSchema.shape);
+
 export interface WorkerConfig {
   taskQueue: string;
   /** ttlSecondsAfterFinished of job steps' Jobs. */

@@ -6,12 +6,15 @@ import { createWorkerMetrics } from '../activities/metrics.js';
 import { startHttpServer } from '../common/http-server.js';
 import { loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
 import { createOrchestrationWorker } from './create-worker.js';
+import { entryPointWorkflowSource } from './workflow-bundle.js';
 
 const logger = pino({ name: 'orchestration-worker' });
 
 let config;
+let workflows;
 try {
   config = loadWorkerConfig();
+  workflows = entryPointWorkflowSource();
 } catch (err) {
   logger.fatal(err instanceof Error ? err.message : String(err));
   process.exit(2);
@@ -29,6 +32,7 @@ const worker = await createOrchestrationWorker({
   maxConcurrentActivities: config.maxConcurrentActivities,
   shutdownGraceSeconds: config.shutdownGraceSeconds,
   metrics,
+  workflows,
 });
 const server = await startHttpServer(config.httpPort, metrics.registry, () => Promise.resolve(worker.getState() === 'RUNNING'));
 logger.info(
@@ -39,6 +43,7 @@ logger.info(
     maxConcurrentActivities: config.maxConcurrentActivities,
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     httpPort: config.httpPort,
+    workflows: 'workflowBundlePath' in workflows ? workflows.workflowBundlePath : `bundled at start from ${workflows.workflowsPath}`,
   },
   'worker started',
 );

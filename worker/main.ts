@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createWorkerMetrics } from '../activities/metrics.js';
 import { startHttpServer } from '../common/http-server.js';
-import { loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
+import { httpFencePolicy, loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
 import { createOrchestrationWorker } from './create-worker.js';
 
 const logger = pino({ name: 'orchestration-worker' });
@@ -20,11 +20,13 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const metrics = createWorkerMetrics();
 const connection = await NativeConnection.connect(config.connectionOptions);
+const httpFence = httpFencePolicy(config.httpFence, { temporalAddress: config.connectionOptions.address, kubeConfig });
 const worker = await createOrchestrationWorker({
   connection,
   namespace: config.namespace,
   taskQueue: config.taskQueue,
   kubeConfig,
+  httpFence,
   jobTtlSeconds: config.jobTtlSeconds,
   maxConcurrentActivities: config.maxConcurrentActivities,
   shutdownGraceSeconds: config.shutdownGraceSeconds,
@@ -39,6 +41,12 @@ logger.info(
     maxConcurrentActivities: config.maxConcurrentActivities,
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     httpPort: config.httpPort,
+    httpStepFence: {
+      allowed: httpFence.allowed.map((r) => r.text),
+      denied: httpFence.denied.map((r) => r.text),
+      unlisted: httpFence.unlisted,
+      controlPlane: httpFence.controlPlane.map((e) => `${e.name} ${e.host}:${e.port}`),
+    },
   },
   'worker started',
 );

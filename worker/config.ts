@@ -101,6 +101,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
 }
 
 const DEFAULT_TEMPORAL_PORT = 7233;
+/** Temporal's default frontend.httpPort. */
+const TEMPORAL_HTTP_API_PORT = 7243;
 
 /** `host:port` or `[v6]:port`, as TEMPORAL_ADDRESS is written. */
 function hostPort(address: string, defaultPort: number): { host: string; port: number } {
@@ -115,12 +117,15 @@ function urlEndpoint(name: string, url: string): Endpoint {
 
 /**
  * The worker's own control plane, refused to http steps whatever the lists say: its Temporal frontend
- * (TEMPORAL_ADDRESS), the Temporal UI (TEMPORAL_UI_URL, if set), and the Kubernetes API (the kubeconfig's
- * current server, KUBERNETES_SERVICE_HOST/PORT in a Pod, and the kubernetes.default.svc names).
+ * (TEMPORAL_ADDRESS, and port 7243 of that host: the frontend's HTTP API), the Temporal UI (TEMPORAL_UI_URL,
+ * if set), and the Kubernetes API (the kubeconfig's current server, KUBERNETES_SERVICE_HOST/PORT in a Pod,
+ * and the kubernetes.default.svc names).
  */
 export function controlPlaneEndpoints(options: { temporalAddress: string | undefined; temporalUiUrl?: string; kubeConfig: KubeConfig; env?: NodeJS.ProcessEnv }): Endpoint[] {
   const env = options.env ?? process.env;
-  const endpoints: Endpoint[] = [{ name: 'temporal-frontend', ...hostPort(options.temporalAddress ?? `localhost:${DEFAULT_TEMPORAL_PORT}`, DEFAULT_TEMPORAL_PORT) }];
+  const frontend = hostPort(options.temporalAddress ?? `localhost:${DEFAULT_TEMPORAL_PORT}`, DEFAULT_TEMPORAL_PORT);
+  // The frontend serves the same API over HTTP (/api/v1/...), by default on 7243 of the same host.
+  const endpoints: Endpoint[] = [{ name: 'temporal-frontend', ...frontend }, { name: 'temporal-http-api', host: frontend.host, port: TEMPORAL_HTTP_API_PORT }];
   if (options.temporalUiUrl) endpoints.push(urlEndpoint('temporal-ui', options.temporalUiUrl));
   const server = options.kubeConfig.getCurrentCluster()?.server;
   if (server) endpoints.push(urlEndpoint('kubernetes-api', server));

@@ -117,6 +117,7 @@ describe('httpFencePolicy: the control plane of a worker', () => {
   it.each([
     [at('temporal-frontend.temporal.svc', '10.100.0.7', 7233), 'temporal-frontend temporal-frontend.temporal.svc:7233'],
     [at('temporal-ui.temporal.svc', '10.100.0.8', 8080), 'temporal-ui temporal-ui.temporal.svc:8080'],
+    [at('temporal-frontend.temporal.svc', '10.100.0.7', 7243), 'temporal-http-api temporal-frontend.temporal.svc:7243'],
     [at('127.0.0.1', '127.0.0.1', 6443), 'kubernetes-api 127.0.0.1:6443'],
     [at('10.96.0.1', '10.96.0.1', 443), 'kubernetes-api 10.96.0.1:443'],
     [at('kubernetes.default.svc', '10.96.0.1', 443), 'kubernetes-api 10.96.0.1:443'],

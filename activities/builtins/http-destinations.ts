@@ -7,7 +7,8 @@
  *   1. HTTP_STEP_DENIED_DESTINATIONS: refused; nothing overrides the operator's deny list.
  *   2. The worker's own control plane (its Temporal frontend, the Temporal UI, the Kubernetes API): refused;
  *      no allow entry opens them, since through them a step would act with the worker's reach, not its own.
- *   3. HTTP_STEP_ALLOWED_DESTINATIONS: allowed; this is how the default denies below are opened.
+ *   3. HTTP_STEP_ALLOWED_DESTINATIONS: allowed; this is how the default denies below are opened (loopback,
+ *      link-local and unspecified addresses only by an IP or CIDR entry, not by a name).
  *   4. The default denies: loopback, link-local (cloud metadata), unspecified, private ranges.
  *   5. Anything else: HTTP_STEP_UNLISTED_DESTINATIONS (allow by default; deny for a strict allow list).
  */
@@ -28,12 +29,20 @@ export interface Destination {
 /** One entry of a list: how it was written, and what it matches. */
 export interface DestinationRule {
   text: string;
+  /** A host or *.suffix entry: it matches the name asked for, whatever that name resolves to. */
+  byName?: boolean;
   matches(destination: Destination, endpointAddresses?: ReadonlyMap<string, readonly string[]>): boolean;
 }
 
 /** A named rule of the fence (a default, a control-plane endpoint, an operator's entry). */
 export interface FenceRule extends DestinationRule {
   name: string;
+  /**
+   * For a default deny: whether an allow entry by name opens it. Private ranges, yes (in-cluster services are
+   * allowed by name); loopback, link-local and unspecified only by address, so that a name whose DNS a tenant
+   * controls cannot point an allowed wildcard at the metadata service or the worker's own loopback.
+   */
+  openedByName?: boolean;
 }
 
 /** A control-plane endpoint; its host, when a name, is resolved by the caller to compare addresses too. */
@@ -90,7 +99,7 @@ const DEFAULT_RANGES: readonly (readonly [name: string, cidr: string])[] = [
 ];
 
 /** The default denies, one per range, so a refusal names the range that matched. */
-export const DEFAULT_DENIED: readonly FenceRule[] = DEFAULT_RANGES.map(([name, cidr]) => ({ name, ...addressRule(cidr, [cidr]) }));
+export const DEFAULT_DENIED: readonly FenceRule[] = DEFAULT_RANGES.map(([name, cidr]) => ({ name, openedByName: name === 'private', ...addressRule(cidr, [cidr]) }));
 
 /** The in-cluster names of the Kubernetes API, on any port: kubernetes, kubernetes.default, kubernetes.default.svc[.<cluster domain>]. */
 export const KUBERNETES_NAMES: FenceRule = {
@@ -115,7 +124,7 @@ function hostName(text: string): string {
   } catch {
     throw new Error('not a host name');
   }
-  if (url.username || url.password || url.port || url.pathname !== '/' || url.hostname === '') throw new Error('not a host name');
+  if (url.username || url.password || url.port || url.pathname !== '/' || url.search || url.hash || url.hostname === '') throw new Error('not a host name');
   return normalHost(url.hostname);
 }
 
@@ -146,11 +155,11 @@ export function parseDestinationRule(entry: string): DestinationRule {
     const portMatches = (d: Destination) => port === undefined || d.port === port;
     if (hostPart.startsWith('*.')) {
       const suffix = hostName(hostPart.slice(2));
-      return { text, matches: (d) => portMatches(d) && d.host.endsWith(`.${suffix}`) };
+      return { text, byName: true, matches: (d) => portMatches(d) && d.host.endsWith(`.${suffix}`) };
     }
     if (hostPart.includes('*')) throw new Error('a wildcard is only allowed as a leading "*."');
     const host = hostName(hostPart);
-    return { text, matches: (d) => portMatches(d) && d.host === host };
+    return { text, byName: true, matches: (d) => portMatches(d) && d.host === host };
   } catch (err) {
     throw new Error(`"${text}" is not a destination (host, *.suffix, IP or CIDR, optionally :port): ${(err as Error).message}`, { cause: err });
   }
@@ -179,10 +188,13 @@ export function judge(destination: Destination, policy: FencePolicy, endpointAdd
   if (denied) return { allowed: false, rule: `${DENIED_VARIABLE} ${denied.text}`, hint: `remove it from ${DENIED_VARIABLE} to allow it` };
   const controlPlane = [...policy.controlPlane.map(endpointRule), ...(policy.controlPlaneNames ?? [])].find((r) => r.matches(d, endpointAddresses));
   if (controlPlane) return { allowed: false, rule: `${controlPlane.name} ${controlPlane.text}`, hint: "the worker's own Temporal and Kubernetes endpoints are never open to http steps" };
-  const allowed = policy.allowed.find((r) => r.matches(d));
-  if (allowed) return { allowed: true, rule: `${ALLOWED_VARIABLE} ${allowed.text}` };
   const byDefault = DEFAULT_DENIED.find((r) => r.matches(d));
-  if (byDefault) return { allowed: false, rule: `${byDefault.name} ${byDefault.text}`, hint: `allow it with ${ALLOWED_VARIABLE}` };
+  const allowed = policy.allowed.find((r) => r.matches(d) && !(r.byName && byDefault && !byDefault.openedByName));
+  if (allowed) return { allowed: true, rule: `${ALLOWED_VARIABLE} ${allowed.text}` };
+  if (byDefault) {
+    const how = byDefault.openedByName ? '' : ' (by address: a name does not open loopback, link-local or unspecified addresses)';
+    return { allowed: false, rule: `${byDefault.name} ${byDefault.text}`, hint: `allow it with ${ALLOWED_VARIABLE}${how}` };
+  }
   if (policy.unlisted === 'deny') return { allowed: false, rule: `${UNLISTED_VARIABLE}=deny`, hint: `allow it with ${ALLOWED_VARIABLE}` };
   return { allowed: true };
 }

@@ -81,7 +81,7 @@ describe('the http step fence', () => {
     expect(steps.kube).toMatchObject(refused(kube.host, `kubernetes-api ${kube.host}`));
     expect(steps.metadata).toMatchObject(refused('169.254.169.254:80', 'link-local 169.254.0.0/16'));
     expect(steps.redirect).toMatchObject(refused(new URL(secretBase).host, 'loopback 127.0.0.0/8'));
-    expect(steps.redirect!.message).toMatch(/allow it with HTTP_STEP_ALLOWED_DESTINATIONS$/);
+    expect(steps.redirect!.message).toContain('; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address');
     expect(steps.ui!.message).toMatch(/never open to http steps$/);
 
     // One attempt each, whatever the retry policy allowed (status omits attempts when it is 1), and Temporal

@@ -61,7 +61,9 @@ describe('judge: the default denies', () => {
     ['100.64.0.10', 'private 100.64.0.0/10'],
     ['fd12::1', 'private fc00::/7'],
   ])('%s is refused by rule %s', (address, rule) => {
-    expect(judge(at('h', address), policy())).toEqual({ allowed: false, rule, hint: 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS' });
+    const opened = rule.startsWith('private') ? 'by name or address' : 'by address only';
+    const hint = opened === 'by name or address' ? 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS' : 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)';
+    expect(judge(at('h', address), policy())).toEqual({ allowed: false, rule, hint });
   });
 
   it.each(['203.0.113.5', '172.32.0.1', '2001:db8::1', '::ffff:8.8.8.8'])('%s, a public address, is allowed', (address) => {
@@ -80,6 +82,15 @@ describe('judge: precedence', () => {
     expect(judge(at('hooks.ci.svc.cluster.local', '10.96.4.2'), policy({ allowed: rules('*.svc.cluster.local') })).allowed).toBe(true);
     // Another name on the same private address is still refused.
     expect(judge(at('db.internal', '10.96.4.2'), policy({ allowed: rules('*.svc.cluster.local') })).allowed).toBe(false);
+  });
+
+  it('a name opens a private address, but not loopback, link-local or unspecified: those only by address', () => {
+    // A name in a zone a tenant can write (a wildcard) must not lead to the metadata service or the worker's loopback.
+    expect(judge(at('meta.example.com', '169.254.169.254', 80), policy({ allowed: rules('*.example.com') }))).toMatchObject({ allowed: false, rule: 'link-local 169.254.0.0/16' });
+    expect(judge(at('localhost', '127.0.0.1', 8080), policy({ allowed: rules('localhost') }))).toMatchObject({ allowed: false, rule: 'loopback 127.0.0.0/8' });
+    expect(judge(at('localhost', '127.0.0.1', 8080), policy({ allowed: rules('127.0.0.1:8080') })).allowed).toBe(true);
+    expect(judge(at('meta.example.com', '169.254.169.254', 80), policy({ allowed: rules('169.254.169.254') })).allowed).toBe(true);
+    expect(judge(at('hooks.example.com', '10.1.2.3', 80), policy({ allowed: rules('*.example.com') })).allowed).toBe(true);
   });
 
   it('the deny list wins over the allow list', () => {
@@ -134,11 +145,11 @@ describe('the refusal a user reads', () => {
     const verdict = judge(d, policy());
     expect(verdict.allowed).toBe(false);
     if (!verdict.allowed) {
-      expect(refusalMessage(d, verdict)).toBe('http step refused: 127.0.0.1:7233 (temporal.local) is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS');
+      expect(refusalMessage(d, verdict)).toBe('http step refused: 127.0.0.1:7233 (temporal.local) is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)');
     }
-    const v6 = at('::1', '::1', 80);
+    const v6 = at('v6.internal', 'fd00::1', 80);
     const onV6 = judge(v6, policy());
-    if (!onV6.allowed) expect(refusalMessage(v6, onV6)).toBe('http step refused: [::1]:80 is denied by rule loopback ::1/128; allow it with HTTP_STEP_ALLOWED_DESTINATIONS');
+    if (!onV6.allowed) expect(refusalMessage(v6, onV6)).toBe('http step refused: [fd00::1]:80 (v6.internal) is denied by rule private fc00::/7; allow it with HTTP_STEP_ALLOWED_DESTINATIONS');
   });
 });
 

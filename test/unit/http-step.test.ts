@@ -70,19 +70,19 @@ describe('http step: names and addresses', () => {
   it('judges a name by the addresses it resolves to: localhost is loopback', async () => {
     const failure = (await call(policy(), { url: `http://localhost:${a}/x` })) as ApplicationFailure;
     expect(failure).toMatchObject({ type: HTTP_DESTINATION_REFUSED, nonRetryable: true });
-    expect(failure.message).toMatch(new RegExp(`^http step refused: (127\\.0\\.0\\.1|\\[::1\\]):${a} \\(localhost\\) is denied by rule loopback (127\\.0\\.0\\.0/8|::1/128); allow it with HTTP_STEP_ALLOWED_DESTINATIONS$`));
+    expect(failure.message).toMatch(new RegExp(`^http step refused: (127\\.0\\.0\\.1|\\[::1\\]):${a} \\(localhost\\) is denied by rule loopback (127\\.0\\.0\\.0/8|::1/128); allow it with HTTP_STEP_ALLOWED_DESTINATIONS \\(by address: `));
     expect(seenA.filter((s) => s.url === '/x')).toEqual([]);
   });
 
-  it('connects to a name the allow list names, on its port', async () => {
-    expect(await call(policy(`localhost:${a}`), { url: `http://localhost:${a}/named` })).toBe('GET /named');
-    const other = (await call(policy(`localhost:${a}`), { url: `http://localhost:${b}/named` })) as ApplicationFailure;
-    expect(other.type).toBe(HTTP_DESTINATION_REFUSED);
+  it('connects to a name once every address it resolves to is allowed, on its port; a name alone does not open loopback', async () => {
+    expect(await call(policy(`127.0.0.1:${a}`, `[::1]:${a}`), { url: `http://localhost:${a}/named` })).toBe('GET /named');
+    expect(await call(policy(`127.0.0.1:${a}`, `[::1]:${a}`), { url: `http://localhost:${b}/named` })).toMatchObject({ type: HTTP_DESTINATION_REFUSED });
+    expect(await call(policy(`localhost:${a}`), { url: `http://localhost:${a}/named` })).toMatchObject({ type: HTTP_DESTINATION_REFUSED });
   });
 
   it('refuses an IP literal before connecting', async () => {
     const failure = (await call(policy(), { url: `http://127.0.0.1:${a}/literal` })) as ApplicationFailure;
-    expect(failure.message).toBe(`http step refused: 127.0.0.1:${a} is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS`);
+    expect(failure.message).toBe(`http step refused: 127.0.0.1:${a} is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)`);
     expect(seenA.filter((s) => s.url === '/literal')).toEqual([]);
   });
 

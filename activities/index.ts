@@ -16,8 +16,8 @@ import { createStatusActivities } from './run-status.js';
 import { asStepActivity, type StepActivity } from './step-wrapper.js';
 
 /** The built-in step activities; `http` reaches only what the fence allows. */
-export function builtinStepActivities(httpFence: FencePolicy): Record<string, StepActivity> {
-  return { sleep, fail, http: createHttpStep(httpFence) };
+export function builtinStepActivities(httpFence: FencePolicy, metrics?: WorkerMetrics): Record<string, StepActivity> {
+  return { sleep, fail, http: createHttpStep(httpFence, metrics) };
 }
 
 export interface ActivityDeps {
@@ -34,7 +34,7 @@ export interface ActivityDeps {
 export type StatusActivities = ReturnType<typeof createStatusActivities>;
 
 export function createActivities(deps: ActivityDeps) {
-  const steps = { ...builtinStepActivities(deps.httpFence), ...deps.stepActivities };
+  const steps = { ...builtinStepActivities(deps.httpFence, deps.metrics), ...deps.stepActivities };
   const names = Object.keys(steps).sort();
   const wrapped = Object.fromEntries(Object.entries(steps).map(([name, fn]) => [name, asStepActivity(fn)]));
   return {

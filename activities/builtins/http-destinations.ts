@@ -62,7 +62,8 @@ export interface FencePolicy {
   controlPlaneNames?: readonly FenceRule[];
 }
 
-export type Verdict = { allowed: true; rule?: string } | { allowed: false; rule: string; hint: string };
+/** A refusal names its rule twice: `kind` alone (for a metric label), and `rule` with the entry that matched. */
+export type Verdict = { allowed: true; rule?: string } | { allowed: false; kind: string; rule: string; hint: string };
 
 const normalHost = (host: string) => host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
 
@@ -185,17 +186,17 @@ function sameAddress(a: string, b: string): boolean {
 export function judge(destination: Destination, policy: FencePolicy, endpointAddresses?: ReadonlyMap<string, readonly string[]>): Verdict {
   const d = { ...destination, host: normalHost(destination.host) };
   const denied = policy.denied.find((r) => r.matches(d));
-  if (denied) return { allowed: false, rule: `${DENIED_VARIABLE} ${denied.text}`, hint: `remove it from ${DENIED_VARIABLE} to allow it` };
+  if (denied) return { allowed: false, kind: DENIED_VARIABLE, rule: `${DENIED_VARIABLE} ${denied.text}`, hint: `remove it from ${DENIED_VARIABLE} to allow it` };
   const controlPlane = [...policy.controlPlane.map(endpointRule), ...(policy.controlPlaneNames ?? [])].find((r) => r.matches(d, endpointAddresses));
-  if (controlPlane) return { allowed: false, rule: `${controlPlane.name} ${controlPlane.text}`, hint: "the worker's own Temporal and Kubernetes endpoints are never open to http steps" };
+  if (controlPlane) return { allowed: false, kind: controlPlane.name, rule: `${controlPlane.name} ${controlPlane.text}`, hint: "the worker's own Temporal and Kubernetes endpoints are never open to http steps" };
   const byDefault = DEFAULT_DENIED.find((r) => r.matches(d));
   const allowed = policy.allowed.find((r) => r.matches(d) && !(r.byName && byDefault && !byDefault.openedByName));
   if (allowed) return { allowed: true, rule: `${ALLOWED_VARIABLE} ${allowed.text}` };
   if (byDefault) {
     const how = byDefault.openedByName ? '' : ' (by address: a name does not open loopback, link-local or unspecified addresses)';
-    return { allowed: false, rule: `${byDefault.name} ${byDefault.text}`, hint: `allow it with ${ALLOWED_VARIABLE}${how}` };
+    return { allowed: false, kind: byDefault.name, rule: `${byDefault.name} ${byDefault.text}`, hint: `allow it with ${ALLOWED_VARIABLE}${how}` };
   }
-  if (policy.unlisted === 'deny') return { allowed: false, rule: `${UNLISTED_VARIABLE}=deny`, hint: `allow it with ${ALLOWED_VARIABLE}` };
+  if (policy.unlisted === 'deny') return { allowed: false, kind: UNLISTED_VARIABLE, rule: `${UNLISTED_VARIABLE}=deny`, hint: `allow it with ${ALLOWED_VARIABLE}` };
   return { allowed: true };
 }
 

@@ -12,6 +12,7 @@ import { Agent, buildConnector, fetch } from 'undici';
 import { z } from 'zod';
 import type { StepInvocation } from '../../core/index.js';
 import { parseInput } from '../input.js';
+import type { WorkerMetrics } from '../metrics.js';
 import type { StepActivity } from '../step-wrapper.js';
 import { judge, refusalMessage, type Destination, type FencePolicy } from './http-destinations.js';
 
@@ -48,7 +49,14 @@ function withDefaults(own: Record<string, string>, defaults: Record<string, stri
   return { ...Object.fromEntries(Object.entries(defaults).filter(([k]) => !taken.has(k.toLowerCase()))), ...own };
 }
 
-class DestinationRefused extends Error {}
+class DestinationRefused extends Error {
+  constructor(
+    message: string,
+    readonly kind: string,
+  ) {
+    super(message);
+  }
+}
 
 function lookupAll(hostname: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => lookup(hostname, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
@@ -78,7 +86,7 @@ function fencedAgent(policy: FencePolicy): Agent {
     for (const { address } of addresses) {
       const destination: Destination = { host, address, port };
       const verdict = judge(destination, policy, known);
-      if (!verdict.allowed) throw new DestinationRefused(refusalMessage(destination, verdict));
+      if (!verdict.allowed) throw new DestinationRefused(refusalMessage(destination, verdict), verdict.kind);
     }
     return addresses;
   }
@@ -106,8 +114,8 @@ const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 /** Headers that describe the body; dropped with it. */
 const BODY_HEADERS = new Set(['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']);
 
-/** The http step, its connections fenced by the policy. */
-export function createHttpStep(policy: FencePolicy): StepActivity {
+/** The http step, its connections fenced by the policy; refusals counted in `metrics`. */
+export function createHttpStep(policy: FencePolicy, metrics?: WorkerMetrics): StepActivity {
   const dispatcher = fencedAgent(policy);
   return async function http(input: unknown, invocation?: StepInvocation): Promise<string> {
     const req = parseInput('http', HttpInput, input);
@@ -118,7 +126,9 @@ export function createHttpStep(policy: FencePolicy): StepActivity {
     for (let hop = 0; ; hop++) {
       const res = await fetch(url, { method, headers, body, redirect: 'manual', dispatcher, signal: Context.current().cancellationSignal }).catch((err: unknown) => {
         const refused = refusalIn(err);
-        throw refused ? ApplicationFailure.nonRetryable(refused.message, HTTP_DESTINATION_REFUSED) : err;
+        if (!refused) throw err;
+        metrics?.httpRefused.inc({ namespace: invocation?.namespace ?? '', rule: refused.kind });
+        throw ApplicationFailure.nonRetryable(refused.message, HTTP_DESTINATION_REFUSED);
       });
       const location = res.headers.get('location');
       if (REDIRECTS.has(res.status) && location !== null && req.expectStatus !== res.status) {
@@ -126,6 +136,7 @@ export function createHttpStep(policy: FencePolicy): StepActivity {
         if (hop >= MAX_REDIRECTS) throw ApplicationFailure.nonRetryable(`${req.method} ${req.url}: more than ${MAX_REDIRECTS} redirects`, 'HttpTooManyRedirects');
         const next = new URL(location, url);
         if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+          metrics?.httpRefused.inc({ namespace: invocation?.namespace ?? '', rule: 'scheme' });
           throw ApplicationFailure.nonRetryable(`http step refused: ${url.href} redirects to ${next.protocol} URL, not http or https`, HTTP_DESTINATION_REFUSED);
         }
         if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !CREDENTIALS.has(k.toLowerCase())));

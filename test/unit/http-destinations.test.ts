@@ -63,7 +63,7 @@ describe('judge: the default denies', () => {
   ])('%s is refused by rule %s', (address, rule) => {
     const opened = rule.startsWith('private') ? 'by name or address' : 'by address only';
     const hint = opened === 'by name or address' ? 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS' : 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)';
-    expect(judge(at('h', address), policy())).toEqual({ allowed: false, rule, hint });
+    expect(judge(at('h', address), policy())).toEqual({ allowed: false, kind: rule.split(' ')[0], rule, hint });
   });
 
   it.each(['203.0.113.5', '172.32.0.1', '2001:db8::1', '::ffff:8.8.8.8'])('%s, a public address, is allowed', (address) => {
@@ -96,7 +96,7 @@ describe('judge: precedence', () => {
   it('the deny list wins over the allow list', () => {
     const p = policy({ allowed: rules('10.0.0.0/8'), denied: rules('10.1.0.0/16') });
     expect(judge(at('h', '10.2.0.1'), p).allowed).toBe(true);
-    expect(judge(at('h', '10.1.0.1'), p)).toEqual({ allowed: false, rule: 'HTTP_STEP_DENIED_DESTINATIONS 10.1.0.0/16', hint: 'remove it from HTTP_STEP_DENIED_DESTINATIONS to allow it' });
+    expect(judge(at('h', '10.1.0.1'), p)).toEqual({ allowed: false, kind: 'HTTP_STEP_DENIED_DESTINATIONS', rule: 'HTTP_STEP_DENIED_DESTINATIONS 10.1.0.0/16', hint: 'remove it from HTTP_STEP_DENIED_DESTINATIONS to allow it' });
     expect(judge(at('api.example.com', '203.0.113.5'), policy({ denied: rules('*.example.com') })).allowed).toBe(false);
   });
 

@@ -7,8 +7,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StepInvocation } from '../../core/index.js';
 import { parseDestinationRule, type FencePolicy } from '../../activities/builtins/http-destinations.js';
 import { createHttpStep, HTTP_DESTINATION_REFUSED, MAX_REDIRECTS } from '../../activities/builtins/http.js';
+import { createWorkerMetrics, type WorkerMetrics } from '../../activities/metrics.js';
 
 interface Seen {
   method: string;
@@ -56,8 +58,8 @@ const quiet = new DefaultLogger('ERROR');
 
 const policy = (...allowed: string[]): FencePolicy => ({ allowed: allowed.map(parseDestinationRule), denied: [], unlisted: 'allow', controlPlane: [] });
 
-async function call(p: FencePolicy, input: Record<string, unknown>): Promise<string | ApplicationFailure> {
-  return new MockActivityEnvironment({}, { logger: quiet }).run(createHttpStep(p), input).then(
+async function call(p: FencePolicy, input: Record<string, unknown>, metrics?: WorkerMetrics, invocation?: StepInvocation): Promise<string | ApplicationFailure> {
+  return new MockActivityEnvironment({}, { logger: quiet }).run(createHttpStep(p, metrics), input, invocation).then(
     (out) => out as string,
     (err: unknown) => {
       expect(err).toBeInstanceOf(ApplicationFailure);
@@ -80,8 +82,11 @@ describe('http step: names and addresses', () => {
     expect(await call(policy(`localhost:${a}`), { url: `http://localhost:${a}/named` })).toMatchObject({ type: HTTP_DESTINATION_REFUSED });
   });
 
-  it('refuses an IP literal before connecting', async () => {
-    const failure = (await call(policy(), { url: `http://127.0.0.1:${a}/literal` })) as ApplicationFailure;
+  it('refuses an IP literal before connecting, and counts the refusal by namespace and rule', async () => {
+    const metrics = createWorkerMetrics();
+    const invocation: StepInvocation = { runUid: 'u', namespace: 'tenant-a', run: 'r', step: 's', attempt: 1 };
+    const failure = (await call(policy(), { url: `http://127.0.0.1:${a}/literal` }, metrics, invocation)) as ApplicationFailure;
+    expect((await metrics.httpRefused.get()).values).toEqual([{ labels: { namespace: 'tenant-a', rule: 'loopback' }, value: 1 }]);
     expect(failure.message).toBe(`http step refused: 127.0.0.1:${a} is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)`);
     expect(seenA.filter((s) => s.url === '/literal')).toEqual([]);
   });

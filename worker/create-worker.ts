@@ -2,6 +2,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import type { FencePolicy } from '../activities/builtins/http-destinations.js';
 import type { WorkerMetrics } from '../activities/metrics.js';
 import type { StepActivity } from '../activities/step-wrapper.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, SHUTDOWN_FORCE_MARGIN_SECONDS } from './config.js';
@@ -17,6 +18,8 @@ export interface OrchestrationWorkerOptions {
   namespace: string;
   taskQueue: string;
   kubeConfig: KubeConfig;
+  /** Which destinations http steps may reach: httpFencePolicy(config.httpFence, ...) of worker/config.ts. */
+  httpFence: FencePolicy;
   stepActivities?: Record<string, StepActivity>;
   /** ttlSecondsAfterFinished of job steps' Jobs (JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS); default 600. */
   jobTtlSeconds?: number;
@@ -39,6 +42,7 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     ...workflowOptions(options.workflows ?? { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({
       kubeConfig: options.kubeConfig,
+      httpFence: options.httpFence,
       stepActivities: options.stepActivities,
       jobTtlSeconds: options.jobTtlSeconds,
       metrics: options.metrics,

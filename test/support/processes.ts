@@ -49,7 +49,8 @@ function entryPointOptions(kind: Kind, options: ProcessOptions, env: Record<stri
 
 const READY_LINE: Record<Kind, string> = { worker: '"worker started"', bridge: '"bridge starting"' };
 
-const workerOptions = (options: ProcessOptions) => entryPointOptions('worker', options, { WORKER_HTTP_PORT: '0' });
+// TEMPORAL_UI_URL as the dev supervisor and the chart set it: the worker fences http steps off the UI.
+const workerOptions = (options: ProcessOptions) => entryPointOptions('worker', options, { WORKER_HTTP_PORT: '0', TEMPORAL_UI_URL: sandboxEnv().TEMPORAL_UI_URL });
 
 type BridgeProcessOptions = ProcessOptions & { namespace: string; leaseName: string };
 const bridgeOptions = (options: BridgeProcessOptions) =>

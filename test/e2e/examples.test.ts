@@ -7,12 +7,23 @@ import { parseAllDocuments } from 'yaml';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { kubectl } from '../support/sandbox.js';
 
-/** What each example's runs end as; a file missing here (or a run missing in its file) fails the test. */
-const EXPECTED: Record<string, Record<string, string>> = {
-  'diamond.yaml': { diamond: 'Succeeded' },
-  'job-with-secret.yaml': { 'job-with-secret': 'Succeeded' },
-  'sequential.yaml': { sequential: 'Succeeded' },
-  'template-and-run.yaml': { 'build-pr-123': 'Succeeded' },
+/**
+ * What each example's runs end as, and what a user does on the way (the README's tour): `cancel` patches
+ * spec.cancel once the run is Running; `steps` are step phases to find in the final status. A file missing
+ * here (or a run missing in its file) fails the test.
+ */
+interface Expected {
+  phase: 'Succeeded' | 'Failed' | 'Cancelled';
+  cancel?: boolean;
+  steps?: Record<string, string>;
+}
+const EXPECTED: Record<string, Record<string, Expected>> = {
+  'diamond.yaml': { diamond: { phase: 'Succeeded' } },
+  'failure-and-retry.yaml': { 'failure-and-retry': { phase: 'Failed', steps: { build: 'Succeeded', lint: 'Failed', docs: 'Succeeded', publish: 'Skipped' } } },
+  'job-with-secret.yaml': { 'job-with-secret': { phase: 'Succeeded' } },
+  'long-running.yaml': { 'long-running': { phase: 'Cancelled', cancel: true, steps: { snapshot: 'Cancelled', upload: 'Cancelled' } } },
+  'sequential.yaml': { sequential: { phase: 'Succeeded' } },
+  'template-and-run.yaml': { 'build-pr-123': { phase: 'Succeeded', steps: { compile: 'Succeeded', notify: 'Failed' } } },
 };
 
 interface Manifest {
@@ -45,9 +56,16 @@ describe('examples/', () => {
   it.each(files)('%s: applied with kubectl, each run ends as expected', { timeout: 180_000 }, async (file) => {
     const applied = await kubectl(['apply', '-n', h.ns, '-f', `examples/${file}`]);
     expect(applied.code, applied.stderr).toBe(0);
-    for (const [run, phase] of Object.entries(EXPECTED[file] ?? {})) {
+    for (const [run, expected] of Object.entries(EXPECTED[file] ?? {})) {
+      if (expected.cancel) {
+        await h.phaseOf(run, 'Running');
+        const patched = await kubectl(['patch', 'orchrun', run, '-n', h.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
+        expect(patched.code, patched.stderr).toBe(0);
+      }
       const view = await h.phaseOf(run, ['Succeeded', 'Failed', 'Cancelled'], 150_000);
-      expect({ run, phase: view.phase, message: view.message }).toEqual({ run, phase, message: view.message });
+      expect({ run, phase: view.phase, message: view.message }).toEqual({ run, phase: expected.phase, message: view.message });
+      const steps = Object.fromEntries((view.steps ?? []).map((s) => [s.name, s.phase]));
+      for (const [step, phase] of Object.entries(expected.steps ?? {})) expect({ run, step, phase: steps[step] }).toEqual({ run, step, phase });
     }
   });
 });

@@ -23,7 +23,7 @@ const sandboxUnsafeImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.dev/**', 'deploy/crds/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.dev/**', 'dist/**', 'deploy/crds/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

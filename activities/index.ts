@@ -7,17 +7,23 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_JOB_TTL_SECONDS, UNKNOWN_ACTIVITY } from '../core/index.js';
 import { fail } from './builtins/fail.js';
-import { http } from './builtins/http.js';
+import type { FencePolicy } from './builtins/http-destinations.js';
+import { createHttpStep } from './builtins/http.js';
 import { sleep } from './builtins/sleep.js';
 import { createJobActivities } from './jobs/index.js';
 import type { WorkerMetrics } from './metrics.js';
 import { createStatusActivities } from './run-status.js';
 import { asStepActivity, type StepActivity } from './step-wrapper.js';
 
-export const BUILTIN_STEP_ACTIVITIES: Record<string, StepActivity> = { sleep, fail, http };
+/** The built-in step activities; `http` reaches only what the fence allows. */
+export function builtinStepActivities(httpFence: FencePolicy, metrics?: WorkerMetrics): Record<string, StepActivity> {
+  return { sleep, fail, http: createHttpStep(httpFence, metrics) };
+}
 
 export interface ActivityDeps {
   kubeConfig: KubeConfig;
+  /** Which destinations http steps may reach (HTTP_STEP_*_DESTINATIONS and the worker's own endpoints). */
+  httpFence: FencePolicy;
   /** More step activities, by the name steps use in `activity.name`. */
   stepActivities?: Record<string, StepActivity>;
   /** ttlSecondsAfterFinished of job steps' Jobs; default 600. */
@@ -28,7 +34,7 @@ export interface ActivityDeps {
 export type StatusActivities = ReturnType<typeof createStatusActivities>;
 
 export function createActivities(deps: ActivityDeps) {
-  const steps = { ...BUILTIN_STEP_ACTIVITIES, ...deps.stepActivities };
+  const steps = { ...builtinStepActivities(deps.httpFence, deps.metrics), ...deps.stepActivities };
   const names = Object.keys(steps).sort();
   const wrapped = Object.fromEntries(Object.entries(steps).map(([name, fn]) => [name, asStepActivity(fn)]));
   return {

@@ -10,6 +10,12 @@ export function createWorkerMetrics(registry = new Registry()) {
       labelNames: ['namespace'],
       registers: [registry],
     }),
+    httpRefused: new Counter({
+      name: 'orchestration_http_step_refused_total',
+      help: 'http step calls the fence refused, by the run namespace and the kind of rule (loopback, temporal-ui, HTTP_STEP_DENIED_DESTINATIONS, ...)',
+      labelNames: ['namespace', 'rule'],
+      registers: [registry],
+    }),
   };
 }
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

@@ -6,6 +6,8 @@ import pino from 'pino';
 import { createController } from '../bridge/controller.js';
 import { createMetrics } from '../bridge/metrics.js';
 import { startSandbox } from '../sandbox/index.js';
+import type { FencePolicy } from '../activities/builtins/http-destinations.js';
+import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../worker/config.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
 import { installCrds } from '../sandbox/kubernetes/apply.js';
 
@@ -16,6 +18,8 @@ export interface BenchContext {
   native: NativeConnection;
   /** Path of the sandbox's kubeconfig, for kubectl. */
   kubeconfig: string;
+  /** The default fence of http steps around this sandbox's Temporal and Kubernetes. */
+  httpFence: FencePolicy;
 }
 
 export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void>): Promise<void> {
@@ -28,7 +32,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
     const native = await NativeConnection.connect({ address });
     const connection = await Connection.connect({ address });
     try {
-      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig });
+      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
     } finally {
       await connection.close();
       await native.close();
@@ -39,9 +43,9 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
 }
 
 /** The bridge and a worker of this project on task queue `bench`, watching namespace `bench` (created here). */
-export async function benchBridge({ kc, client, native }: Pick<BenchContext, 'kc' | 'client' | 'native'>) {
+export async function benchBridge({ kc, client, native, httpFence }: Pick<BenchContext, 'kc' | 'client' | 'native' | 'httpFence'>) {
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bench' } } });
-  const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc });
+  const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc, httpFence });
   const metrics = createMetrics();
   const controller = createController({
     kubeConfig: kc,

@@ -10,8 +10,8 @@ import { waitFor } from '../sandbox/wait.js';
 const N = Number(process.argv[2] ?? 200);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
-await withBenchSandbox(async ({ kc, api, client, native }) => {
-  const { worker, controller, metrics } = await benchBridge({ kc, client, native });
+await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
+  const { worker, controller, metrics } = await benchBridge({ kc, client, native, httpFence });
   await worker.runUntil(async () => {
     await controller.start();
     const created: { name: string; uid: string; at: number }[] = [];

@@ -15,8 +15,8 @@ const N = Number(process.argv[2] ?? 50);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const runs = { group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'bench' };
 
-await withBenchSandbox(async ({ kc, api, client, native }) => {
-  const { worker: ours, controller } = await benchBridge({ kc, client, native });
+await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
+  const { worker: ours, controller } = await benchBridge({ kc, client, native, httpFence });
   const sawCancel = new Map<string, number>();
   const raw = await Worker.create({
     connection: native,

@@ -12,13 +12,13 @@ import { withBenchSandbox } from './bench-sandbox.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
 
 const N = Number(process.argv[2] ?? 1000);
-await withBenchSandbox(async ({ kc, api, client, native }) => {
-  const ours = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench-ours', kubeConfig: kc });
+await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
+  const ours = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench-ours', kubeConfig: kc, httpFence });
   const raw = await Worker.create({
     connection: native,
     taskQueue: 'bench-raw',
     workflowsPath: fileURLToPath(new URL('./raw-workflows.ts', import.meta.url)),
-    activities: createActivities({ kubeConfig: kc }),
+    activities: createActivities({ kubeConfig: kc, httpFence }),
   });
 
   const measure = async (handle: WorkflowHandle, started: number) => {

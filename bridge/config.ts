@@ -26,7 +26,7 @@ const BridgeEnvSchema = z.object({
   JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS: z.coerce.number().int().min(0).max(31536000).optional(),
 });
 
-/** The variables the bridge reads besides @temporalio/envconfig's TEMPORAL_*; the Helm chart's test checks it sets only these. */
+/** Every variable the bridge's schema reads (Temporal's connection comes from @temporalio/envconfig besides). */
 export const BRIDGE_ENV_VARIABLES = Object.keys(BridgeEnvSchema.shape);
 
 export interface BridgeConfig {

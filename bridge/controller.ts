@@ -27,7 +27,7 @@ import { runningWorkflowPages, startOrphanSweep } from './orphan-sweep.js';
 import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
 import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
-import { readByDeadline, readWorkflow } from './workflow-reader.js';
+import { DeadlineReads, readWorkflow, TEMPORAL_READ_DEADLINE_MS } from './workflow-reader.js';
 import { createValidityReconciler, ORCHESTRATION_KEY_PREFIX } from './validity-reconciler.js';
 import { createValidityWriter } from './validity-writer.js';
 
@@ -47,13 +47,12 @@ export interface ControllerOptions {
 }
 
 const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
-/** Reads from Temporal give up after this long, so a Temporal outage cannot stall a reconcile pass. */
-const TEMPORAL_READ_DEADLINE_MS = 5000;
 /** A read at a deleted run's release deadline still gets this long before the run is released anyway. */
 const LAST_READ_MS = 500;
 
 export function createController(options: ControllerOptions) {
   const { logger, metrics } = options;
+  const reads = new DeadlineReads(options.client);
   const watched = watchRunsAndOrchestrations(options.kubeConfig, options.namespaces);
   const queue = new WorkQueue();
   const counted = new Set<string>();
@@ -96,7 +95,7 @@ export function createController(options: ControllerOptions) {
     try {
       // Who cancelled is read from the history only until the run records it.
       const needCancelRequest = !run.status?.cancelledBy || pendingCancel(run.status) !== undefined;
-      return await readByDeadline(options.client, deadline, () => readWorkflow(options.client, workflowId, { needCancelRequest, onRead: (call) => metrics.temporalReads.inc({ call }) }));
+      return await reads.read(deadline, () => readWorkflow(options.client, workflowId, { needCancelRequest, onRead: (call) => metrics.temporalReads.inc({ call }) }));
     } catch (err) {
       // A run being deleted or cancelled must get there even while Temporal is down: decide() bounds the wait.
       if (!run.metadata.deletionTimestamp && !run.spec.cancel && !pendingCancel(run.status)) throw err;
@@ -268,6 +267,8 @@ export function createController(options: ControllerOptions) {
       queue.close();
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
       await running;
+      // Reads given up on at their deadline end in the client soon after; the caller closes the connection next.
+      await reads.drain();
     },
   };
 }

@@ -2,8 +2,8 @@
  * What a job step's Job looks like: its deterministic name, its labels and its manifest. Pure, so the
  * worker that creates the Job, the bridge that deletes a run's Jobs and the tests agree on every name.
  */
-import { API_GROUP, API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './api/names.js';
-import type { JobStep } from './api/step.js';
+import { API_GROUP, API_GROUP_VERSION, MANAGED_BY_LABEL, ORCHESTRATION_RUN_KIND } from './api/names.js';
+import type { JobStep } from './api/job-step.js';
 import type { RunIdentity } from './run-snapshot.js';
 
 /** Labels on every Job and Pod of a step; `kubectl get jobs -l orchestration.proompteng.ai/run-uid=<uid>` lists a run's. */
@@ -12,7 +12,7 @@ export const JobLabels = {
   run: `${API_GROUP}/run`,
   step: `${API_GROUP}/step`,
   attempt: `${API_GROUP}/attempt`,
-  managedBy: 'app.kubernetes.io/managed-by',
+  managedBy: MANAGED_BY_LABEL,
 } as const;
 /** The run's full name, also when it is too long for a label value. */
 export const RUN_NAME_ANNOTATION = `${API_GROUP}/run-name`;
@@ -76,9 +76,59 @@ type Quantities = Record<string, string | number>;
 /** Quantities as the strings Kubernetes' typed clients expect: 2 → "2". */
 function quantities(resources: { requests?: Quantities; limits?: Quantities }) {
   const strings = (q: Quantities | undefined) => (q ? Object.fromEntries(Object.entries(q).map(([k, v]) => [k, String(v)])) : undefined);
-  const requests = strings(resources.requests);
-  const limits = strings(resources.limits);
-  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
+  return compact({ requests: strings(resources.requests), limits: strings(resources.limits) });
+}
+
+/** The object without its undefined fields: the manifest shows only what the step set. */
+function compact<T extends Record<string, unknown>>(object: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+type EnvVar = NonNullable<JobStep['env']>[number];
+type Volume = NonNullable<JobStep['volumes']>[number];
+
+
+/** An env var as written, a divisor as a string: a reference stays a reference, the Pod resolves it. */
+function envVar({ valueFrom, ...env }: EnvVar) {
+  if (!valueFrom) return env;
+  const { resourceFieldRef: ref, ...sources } = valueFrom;
+  return { ...env, valueFrom: { ...sources, ...(ref ? { resourceFieldRef: { resource: ref.resource, ...compact({ containerName: ref.containerName, divisor: ref.divisor === undefined ? undefined : String(ref.divisor) }) } } : {}) } };
+}
+
+function volume({ emptyDir, ...v }: Volume) {
+  return { ...v, ...(emptyDir ? { emptyDir: compact({ medium: emptyDir.medium, sizeLimit: emptyDir.sizeLimit === undefined ? undefined : String(emptyDir.sizeLimit) }) } : {}) };
+}
+
+/** The step's one container. */
+function stepContainer(job: JobStep) {
+  return {
+    name: STEP_CONTAINER,
+    image: job.image,
+    ...compact({
+      command: job.command,
+      args: job.args,
+      env: job.env?.map(envVar),
+      envFrom: job.envFrom,
+      resources: job.resources ? quantities(job.resources) : undefined,
+      volumeMounts: job.volumeMounts,
+      securityContext: job.securityContext,
+    }),
+    // The step's output: what the container writes to /dev/termination-log, else the log's tail on error.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/** The Pod-level fields the step set, spelled as in a PodSpec. */
+function podFields(job: JobStep) {
+  return compact({
+    serviceAccountName: job.serviceAccountName,
+    volumes: job.volumes?.map(volume),
+    nodeSelector: job.nodeSelector,
+    tolerations: job.tolerations,
+    affinity: job.affinity,
+    imagePullSecrets: job.imagePullSecrets,
+    securityContext: job.podSecurityContext,
+  });
 }
 
 export interface StepJobRequest {
@@ -113,22 +163,14 @@ export function stepJobManifest(request: StepJobRequest, ttlSecondsAfterFinished
       activeDeadlineSeconds: request.timeoutSeconds,
       ttlSecondsAfterFinished,
       template: {
-        metadata: { labels },
+        // The controller's labels last: the schema refuses a step's label that would shadow one, and this
+        // keeps a run's Pods found by them even for a spec that bypassed the schema.
+        metadata: { labels: { ...job.labels, ...labels }, ...(job.annotations ? { annotations: job.annotations } : {}) },
         spec: {
           restartPolicy: 'Never',
           ...(request.cancelGraceSeconds !== undefined ? { terminationGracePeriodSeconds: request.cancelGraceSeconds } : {}),
-          containers: [
-            {
-              name: STEP_CONTAINER,
-              image: job.image,
-              ...(job.command ? { command: job.command } : {}),
-              ...(job.args ? { args: job.args } : {}),
-              ...(job.env ? { env: job.env } : {}),
-              ...(job.resources ? { resources: quantities(job.resources) } : {}),
-              // The step's output: what the container writes to /dev/termination-log, else the log's tail on error.
-              terminationMessagePolicy: 'FallbackToLogsOnError',
-            },
-          ],
+          ...podFields(job),
+          containers: [stepContainer(job)],
         },
       },
     },

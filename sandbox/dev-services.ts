@@ -1,10 +1,13 @@
 /**
  * What `npm run dev` runs beside the servers: the bridge and a worker, each a child process of its own running
- * the same entry point as `npm run bridge` / `npm run worker`, restarted with backoff when it dies.
+ * the built entry point the image holds (as `npm run bridge` / `npm run worker` do), restarted with backoff
+ * when it dies. `npm run dev` builds before it starts.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isOk } from './http-probe.js';
+import type { Command } from '../bin/commands.js';
+import { entryPointArgs } from './entry-point.js';
 import type { SandboxEnv } from './index.js';
 import { freePorts } from './ports.js';
 import { SupervisedProcess } from './supervised-process.js';
@@ -34,15 +37,15 @@ function serviceEnv(env: SandboxEnv, ports: { bridge: number; worker: number }):
 export async function startDevServices(env: SandboxEnv, logsDir: string, logger: Logger): Promise<DevServices> {
   const [bridgePort, workerPort] = (await freePorts(2)) as [number, number];
   const childEnv = serviceEnv(env, { bridge: bridgePort, worker: workerPort });
-  // `node --import tsx` rather than the tsx CLI: one process per service, so the pid the terminal names is the
-  // one that runs, and its exit code or signal is the service's own.
-  const start = (name: string, entry: string) =>
+  // node itself, no launcher: one process per service, so the pid the terminal names is the one that runs, and
+  // its exit code or signal is the service's own.
+  const start = (name: Command) =>
     new SupervisedProcess(
-      { name, command: process.execPath, args: ['--import', 'tsx', entry], cwd: ROOT, env: childEnv, logFile: join(logsDir, `${name}.log`) },
+      { name, command: process.execPath, args: entryPointArgs(name), cwd: ROOT, env: childEnv, logFile: join(logsDir, `${name}.log`) },
       logger,
     );
-  const worker = start('worker', 'worker/main.ts');
-  const bridge = start('bridge', 'bridge/main.ts');
+  const worker = start('worker');
+  const bridge = start('bridge');
   const urls = { bridge: `http://127.0.0.1:${bridgePort}`, worker: `http://127.0.0.1:${workerPort}` };
   return {
     bridge,

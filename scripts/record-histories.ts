@@ -11,6 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
 import { workflowIdFor, type RunSnapshot, type Step } from '../core/index.js';
 import { installCrds } from '../sandbox/kubernetes/apply.js';
+import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../worker/config.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
 
 const address = process.env.TEMPORAL_ADDRESS;
@@ -23,7 +24,7 @@ await installCrds(kubeconfig);
 const api = kc.makeApiClient(CustomObjectsApi);
 const taskQueue = `record-${Date.now()}`;
 const native = await NativeConnection.connect({ address });
-const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue, kubeConfig: kc });
+const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue, kubeConfig: kc, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
 const client = new Client({ connection: await Connection.connect({ address }) });
 
 const act = (name: string, activity: string, input: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({ name, activity: { name: activity, input }, ...extra });

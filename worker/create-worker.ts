@@ -1,21 +1,25 @@
 /** Builds the worker: the orchestration run workflow and every activity on one task queue. */
-import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
+import type { FencePolicy } from '../activities/builtins/http-destinations.js';
 import type { WorkerMetrics } from '../activities/metrics.js';
 import type { StepActivity } from '../activities/step-wrapper.js';
 import { DEFAULT_SHUTDOWN_GRACE_SECONDS, SHUTDOWN_FORCE_MARGIN_SECONDS } from './config.js';
+import { WORKFLOWS_PATH, type WorkflowSource } from './workflow-bundle.js';
 
 export const DEFAULT_MAX_CONCURRENT_ACTIVITIES = 1000;
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Re-exported for the tests and benchmarks that bundle workflows/ themselves. */
+export { WORKFLOWS_PATH };
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   kubeConfig: KubeConfig;
+  /** Which destinations http steps may reach: httpFencePolicy(config.httpFence, ...) of worker/config.ts. */
+  httpFence: FencePolicy;
   stepActivities?: Record<string, StepActivity>;
   /** ttlSecondsAfterFinished of job steps' Jobs (JANGAR_AGENT_RUNNER_JOB_TTL_SECONDS); default 600. */
   jobTtlSeconds?: number;
@@ -25,6 +29,8 @@ export interface OrchestrationWorkerOptions {
   /** WORKER_SHUTDOWN_GRACE_SECONDS: how long running activities may finish after a shutdown began. */
   shutdownGraceSeconds?: number;
   identity?: string;
+  /** The prebuilt bundle (the built entry point) or workflows/ to bundle at start; default workflows/. */
+  workflows?: WorkflowSource;
 }
 
 export function createOrchestrationWorker(options: OrchestrationWorkerOptions): Promise<Worker> {
@@ -33,9 +39,10 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath: WORKFLOWS_PATH,
+    ...workflowOptions(options.workflows ?? { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({
       kubeConfig: options.kubeConfig,
+      httpFence: options.httpFence,
       stepActivities: options.stepActivities,
       jobTtlSeconds: options.jobTtlSeconds,
       metrics: options.metrics,
@@ -48,4 +55,8 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     shutdownForceTime: `${grace + SHUTDOWN_FORCE_MARGIN_SECONDS} seconds`,
     ...(options.identity ? { identity: options.identity } : {}),
   });
+}
+
+function workflowOptions(source: WorkflowSource): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  return 'workflowBundlePath' in source ? { workflowBundle: { codePath: source.workflowBundlePath } } : { workflowsPath: source.workflowsPath };
 }

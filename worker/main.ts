@@ -4,14 +4,17 @@ import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createWorkerMetrics } from '../activities/metrics.js';
 import { startHttpServer } from '../common/http-server.js';
-import { loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
+import { httpFencePolicy, loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
 import { createOrchestrationWorker } from './create-worker.js';
+import { entryPointWorkflowSource } from './workflow-bundle.js';
 
 const logger = pino({ name: 'orchestration-worker' });
 
 let config;
+let workflows;
 try {
   config = loadWorkerConfig();
+  workflows = entryPointWorkflowSource();
 } catch (err) {
   logger.fatal(err instanceof Error ? err.message : String(err));
   process.exit(2);
@@ -20,15 +23,18 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 const metrics = createWorkerMetrics();
 const connection = await NativeConnection.connect(config.connectionOptions);
+const httpFence = httpFencePolicy(config.httpFence, { temporalAddress: config.connectionOptions.address, kubeConfig });
 const worker = await createOrchestrationWorker({
   connection,
   namespace: config.namespace,
   taskQueue: config.taskQueue,
   kubeConfig,
+  httpFence,
   jobTtlSeconds: config.jobTtlSeconds,
   maxConcurrentActivities: config.maxConcurrentActivities,
   shutdownGraceSeconds: config.shutdownGraceSeconds,
   metrics,
+  workflows,
 });
 const server = await startHttpServer(config.httpPort, metrics.registry, () => Promise.resolve(worker.getState() === 'RUNNING'));
 logger.info(
@@ -39,6 +45,13 @@ logger.info(
     maxConcurrentActivities: config.maxConcurrentActivities,
     shutdownGraceSeconds: config.shutdownGraceSeconds,
     httpPort: config.httpPort,
+    workflows: 'workflowBundlePath' in workflows ? workflows.workflowBundlePath : `bundled at start from ${workflows.workflowsPath}`,
+    httpStepFence: {
+      allowed: httpFence.allowed.map((r) => r.text),
+      denied: httpFence.denied.map((r) => r.text),
+      unlisted: httpFence.unlisted,
+      controlPlane: httpFence.controlPlane.map((e) => `${e.name} ${e.host}:${e.port}`),
+    },
   },
   'worker started',
 );

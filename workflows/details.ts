@@ -1,24 +1,31 @@
-/** The "current details" shown in the Temporal UI: counts, then the steps worth looking at. */
-import { stepCounts, type Dag, type DagState } from '../core/index.js';
+/**
+ * The "current details" the Temporal UI shows for a run (User Metadata tab): its phase and step counts, then
+ * the steps worth looking at. Plain lines and a list, not tables: the UI's renderer draws table cells without
+ * spacing, so "total pending running" ran together into one word.
+ */
+import { stepCounts, type Dag, type DagState, type RunPhase } from '../core/index.js';
 
 const SHOWN = 15;
+const MESSAGE_CHARS = 120;
 
-export function detailsTable(dag: Dag, state: DagState): string {
+/** Markdown special characters in user text (step names, messages) shown literally. */
+function literal(text: string): string {
+  return text.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);
+}
+
+export function runDetails(dag: Dag, state: DagState, phase: RunPhase): string {
   const c = stepCounts(state);
-  const lines = [
-    '| total | pending | running | succeeded | failed | skipped | cancelled |',
-    '|---|---|---|---|---|---|---|',
-    `| ${c.total} | ${c.pending} | ${c.running} | ${c.succeeded} | ${c.failed} | ${c.skipped} | ${c.cancelled} |`,
-  ];
+  const counts = (['succeeded', 'running', 'pending', 'failed', 'skipped', 'cancelled'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
+  const lines = [`**${phase}** · ${c.total} ${c.total === 1 ? 'step' : 'steps'}${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`];
   const notable = state.steps
     .map((s, i) => ({ ...s, name: dag.names[i]! }))
     .filter((s) => s.phase === 'Running' || s.phase === 'Failed');
-  if (notable.length > 0) {
-    lines.push('', '| step | phase | attempts | message |', '|---|---|---|---|');
-    for (const s of notable.slice(0, SHOWN)) {
-      lines.push(`| ${s.name} | ${s.phase} | ${s.attempts ?? ''} | ${(s.message ?? '').replaceAll('|', '\\|').slice(0, 120)} |`);
-    }
-    if (notable.length > SHOWN) lines.push(`| … ${notable.length - SHOWN} more | | | |`);
+  if (notable.length > 0) lines.push('');
+  for (const s of notable.slice(0, SHOWN)) {
+    const attempts = s.attempts ? (s.phase === 'Running' ? `, attempt ${s.attempts}` : ` after ${s.attempts} ${s.attempts === 1 ? 'attempt' : 'attempts'}`) : '';
+    const message = s.message ? `: ${literal(s.message.slice(0, MESSAGE_CHARS))}` : '';
+    lines.push(`- **${literal(s.name)}** ${s.phase}${attempts}${message}`);
   }
+  if (notable.length > SHOWN) lines.push(`- … and ${notable.length - SHOWN} more`);
   return lines.join('\n');
 }

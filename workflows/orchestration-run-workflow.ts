@@ -34,7 +34,7 @@ import {
   type StepEvent,
 } from '../core/index.js';
 import { getRunState, searchAttributeKeys } from './definitions.js';
-import { detailsTable } from './details.js';
+import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';
 import { STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
@@ -101,11 +101,11 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
 
   // While the workflow runs, so does the run: it is never shown Pending once its workflow started.
   const phase = (): RunPhase => (isFinished(state) ? deriveRunPhase(dag, state) : 'Running');
-  // The details table is rebuilt with each status write, not with each event: O(steps) per write.
+  // The UI's current details are rebuilt with each status write, not with each event: O(steps) per write.
   const reporter = new StatusReporter(
     snapshot.run,
     () => {
-      setCurrentDetails(detailsTable(dag, state));
+      setCurrentDetails(runDetails(dag, state, phase()));
       return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message });
     },
     snapshot.statusIntervalMs ?? 1000,

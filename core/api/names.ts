@@ -46,3 +46,19 @@ export const Reasons = {
   CancelDisabled: 'CancelDisabled',
 } as const;
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
+
+/** The label that says which controller manages an object; the controller sets it on its Jobs and Pods. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+/**
+ * Pod label and annotation keys a job step may not set: the controller's own (it finds a run's Jobs and
+ * Pods by them) and the Job controller's (it finds a Job's Pods by them).
+ */
+export const RESERVED_POD_PREFIXES = [`${API_GROUP}/`, 'batch.kubernetes.io/'] as const;
+export const RESERVED_POD_KEYS = [MANAGED_BY_LABEL, 'controller-uid', 'job-name'] as const;
+
+/** Why a Pod label or annotation key is refused, naming the reserved keys; undefined when it is free. */
+export function reservedPodKeyProblem(key: string): string | undefined {
+  const reserved = RESERVED_POD_PREFIXES.some((p) => key.startsWith(p)) || (RESERVED_POD_KEYS as readonly string[]).includes(key);
+  if (!reserved) return undefined;
+  return `"${key}" is set by the controller on its Jobs and Pods; reserved are ${[...RESERVED_POD_PREFIXES.map((p) => `${p}*`), ...RESERVED_POD_KEYS].join(', ')}`;
+}

@@ -1,8 +1,8 @@
 /** The Step schema shared by Orchestration and OrchestrationRun specs. */
 import { z } from 'zod';
+import { JobStepSchema } from './job-step.js';
+import { DNS1123_LABEL } from './kubernetes.js';
 
-/** A DNS-1123 label: the same rule Kubernetes applies to names that end up in labels and Job names. */
-export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const MAX_STEPS = 5000;
 /**
  * Upper bound on one step's dependsOn list. The apiserver estimates the cost of the CEL rule that checks
@@ -35,38 +35,6 @@ export const ActivityStepSchema = z
       .meta({ 'x-kubernetes-preserve-unknown-fields': true }),
   })
   .describe('Run a named activity of the worker.');
-
-/** Kubernetes' own pattern of a resource.Quantity (the one kubebuilder writes into CRDs). */
-export const QUANTITY_PATTERN = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-
-/**
- * A resource quantity such as "500m", "1Gi" or 2. int-or-string in the CRD: an integer, or a string whose
- * bounds the generator lifts onto the int-or-string node, where the apiserver applies them to strings.
- */
-export const QuantitySchema = z
-  .union([z.string().max(64).regex(QUANTITY_PATTERN, 'must be a Kubernetes quantity such as 500m, 1Gi or 2'), z.int()])
-  .meta({ 'x-kubernetes-int-or-string': true });
-
-export const EnvVarSchema = z.object({
-  name: z.string().min(1).max(253).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/, 'must be a valid environment variable name'),
-  value: z.string().max(32768).optional(),
-});
-
-export const JobStepSchema = z
-  .object({
-    image: z.string().min(1).max(1024).describe('Container image of the Job.'),
-    command: z.array(z.string().max(4096)).max(256).optional(),
-    args: z.array(z.string().max(4096)).max(256).optional(),
-    env: z.array(EnvVarSchema).max(256).optional(),
-    resources: z
-      .object({
-        requests: z.record(z.string(), QuantitySchema).optional(),
-        limits: z.record(z.string(), QuantitySchema).optional(),
-      })
-      .optional(),
-  })
-  .describe('Run a batch/v1 Job in the run namespace.');
-export type JobStep = z.infer<typeof JobStepSchema>;
 
 export const StepSchema = z
   .object({

@@ -4,6 +4,7 @@ import { etcd, helm, kubernetes, kwok } from './go-tools.js';
 import { temporalCli } from './temporal-cli.js';
 
 export { toolsDir, ProvisionError } from './cache.js';
+export { CHROMIUM_INSTALL, CHROMIUM_PATH, ensureChromium } from './chromium.js';
 
 export interface ToolPaths {
   temporal: string;

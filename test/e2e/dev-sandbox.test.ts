@@ -181,7 +181,7 @@ describe('npm run dev', () => {
     await waitForEnvFile(240_000);
     const started = processesOfThisDev();
     // The scan must see what it is about to miss: the servers, the bridge, the worker and the reaper.
-    for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'server start-dev', 'bridge/main.ts', 'worker/main.ts', 'reaper-main.ts']) {
+    for (const name of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok', 'server start-dev', 'orchestration-bridge.js bridge', 'orchestration-bridge.js worker', 'reaper-main.ts']) {
       expect(started.map((p) => p.command).join('\n')).toContain(name);
     }
     // The process that holds the lock is `npm run dev`'s own: the supervisor.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { entryPointArgs } from '../../sandbox/entry-point.js';
 import { installCrds } from '../../sandbox/kubernetes/apply.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { kubeConfig, kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
@@ -17,7 +18,7 @@ const bridges: ChildProcess[] = [];
 
 function startBridge(): ChildProcess {
   const env = sandboxEnv();
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['bridge/main.ts'], {
+  const child = spawn(process.execPath, entryPointArgs('bridge'), {
     cwd: root,
     env: {
       ...process.env,

@@ -23,7 +23,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  tw = await startTestWorker();
+  // The test's server listens on loopback, which http steps may not reach by default.
+  tw = await startTestWorker({ httpAllowed: ['127.0.0.1'] });
 });
 afterAll(async () => {
   await tw?.stop();

@@ -108,6 +108,20 @@ describe('OrchestrationRun admission', () => {
     const count = await kubectl(['get', `orchrun/${big.metadata.name}`, '-o', 'jsonpath={.spec.steps[4999].dependsOn[0]}']);
     expect(count.stdout).toBe('s4998');
   });
+
+  it('takes a 5,000-step run by kubectl apply --server-side, as the README says, where client-side apply hits the annotation limit', async () => {
+    const steps = Array.from({ length: 5000 }, (_, i) => ({ name: `step-${i}`, ...(i > 0 ? { dependsOn: [`step-${i - 1}`] } : {}), ...sleep(0) }));
+    const big = run({ steps });
+    expect(JSON.stringify(big).length).toBeGreaterThan(256 * 1024);
+    const clientSide = await kubectl(['apply', '-f', '-'], JSON.stringify(big));
+    expect(clientSide.code).not.toBe(0);
+    expect(clientSide.stderr).toMatch(/metadata\.annotations: Too long: may not be (longer|more) than 262144/);
+    const serverSide = await kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify(big));
+    expect(serverSide.stderr).toBe('');
+    expect(serverSide.stdout).toMatch(/serverside-applied/);
+    const last = await kubectl(['get', `orchrun/${big.metadata.name}`, '-o', 'jsonpath={.spec.steps[4999].name}']);
+    expect(last.stdout).toBe('step-4999');
+  });
 });
 
 describe('Orchestration admission', () => {

@@ -112,7 +112,8 @@ describe("a step's own failures still count", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    await worker();
+    // The test's server listens on loopback, which http steps may not reach by default.
+    await worker({ HTTP_STEP_ALLOWED_DESTINATIONS: '127.0.0.1' });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 

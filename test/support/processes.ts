@@ -1,13 +1,14 @@
 /**
- * The worker and the bridge as operators run them: processes of their own (worker/main.ts, bridge/main.ts),
- * configured through the environment, so a test can SIGTERM them as a rollout does or SIGKILL them as a
- * crash does.
+ * The worker and the bridge as operators run them: processes of their own running the built entry point the
+ * image holds (`node dist/bin/orchestration-bridge.js bridge|worker`, written by `npm run build`), configured
+ * through the environment, so a test can SIGTERM them as a rollout does or SIGKILL them as a crash does.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { entryPointArgs } from '../../sandbox/entry-point.js';
 import { ManagedProcess, type StartOptions } from '../../sandbox/process.js';
 import { SupervisedProcess } from '../../sandbox/supervised-process.js';
 import { waitFor } from '../../sandbox/wait.js';
@@ -24,14 +25,14 @@ export interface ProcessOptions {
 
 type Kind = 'worker' | 'bridge';
 
-/** How to start an entry point as one node process (no tsx launcher in between), so a signal reaches the program itself. */
+/** How to start an entry point as one node process (no launcher in between), so a signal reaches the program itself. */
 function entryPointOptions(kind: Kind, options: ProcessOptions, env: Record<string, string>): StartOptions {
   const sandbox = sandboxEnv();
   const name = uniqueName(kind);
   return {
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', `${kind}/main.ts`],
+    args: entryPointArgs(kind),
     cwd: ROOT,
     logFile: join(mkdtempSync(join(tmpdir(), `${kind}-process-`)), `${name}.log`),
     env: {
@@ -48,7 +49,8 @@ function entryPointOptions(kind: Kind, options: ProcessOptions, env: Record<stri
 
 const READY_LINE: Record<Kind, string> = { worker: '"worker started"', bridge: '"bridge starting"' };
 
-const workerOptions = (options: ProcessOptions) => entryPointOptions('worker', options, { WORKER_HTTP_PORT: '0' });
+// TEMPORAL_UI_URL as the dev supervisor and the chart set it: the worker fences http steps off the UI.
+const workerOptions = (options: ProcessOptions) => entryPointOptions('worker', options, { WORKER_HTTP_PORT: '0', TEMPORAL_UI_URL: sandboxEnv().TEMPORAL_UI_URL });
 
 type BridgeProcessOptions = ProcessOptions & { namespace: string; leaseName: string };
 const bridgeOptions = (options: BridgeProcessOptions) =>
@@ -70,13 +72,13 @@ async function started(kind: Kind, start: StartOptions): Promise<ManagedProcess>
   return proc;
 }
 
-/** Starts worker/main.ts in a process of its own. */
+/** Starts the built worker in a process of its own. */
 export function startWorkerProcess(options: ProcessOptions): Promise<ManagedProcess> {
   return started('worker', workerOptions(options));
 }
 
 /**
- * Starts bridge/main.ts in a process of its own, watching `namespace`, with its Lease there. Resolves
+ * Starts the built bridge in a process of its own, watching `namespace`, with its Lease there. Resolves
  * once it started; it reconciles once it holds the Lease (a killed predecessor's runs out first).
  */
 export function startBridgeProcess(options: BridgeProcessOptions): Promise<ManagedProcess> {

@@ -2,10 +2,12 @@
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createWorkerMetrics, type WorkerMetrics } from '../../activities/metrics.js';
+import { parseDestinationRule } from '../../activities/builtins/http-destinations.js';
 import type { StepActivity } from '../../activities/step-wrapper.js';
 import type { RunSnapshot, Step } from '../../core/index.js';
 import { workflowIdFor } from '../../core/index.js';
 import type { orchestrationRunWorkflow } from '../../workflows/index.js';
+import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../../worker/config.js';
 import { createOrchestrationWorker } from '../../worker/create-worker.js';
 import { kubeConfig, sandboxEnv, uniqueName } from './sandbox.js';
 
@@ -28,6 +30,11 @@ export interface TestWorkerOptions {
   temporalAddress?: string;
   /** An existing task queue (e.g. a worker replacing one that stopped); default: a fresh one. */
   taskQueue?: string;
+  /**
+   * HTTP_STEP_ALLOWED_DESTINATIONS of this worker, e.g. '127.0.0.1' for a test's local server; the
+   * default denies (loopback among them) and the sandbox's Temporal and Kubernetes endpoints apply otherwise.
+   */
+  httpAllowed?: string[];
 }
 
 export async function startTestWorker(options: TestWorkerOptions = {}): Promise<TestWorker> {
@@ -42,6 +49,10 @@ export async function startTestWorker(options: TestWorkerOptions = {}): Promise<
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue,
     kubeConfig: kubeConfig(),
+    httpFence: httpFencePolicy(
+      { ...DEFAULT_HTTP_FENCE_SETTINGS, allowed: (options.httpAllowed ?? []).map(parseDestinationRule), temporalUiUrl: env.TEMPORAL_UI_URL },
+      { temporalAddress: address, kubeConfig: kubeConfig() },
+    ),
     stepActivities: options.stepActivities,
     jobTtlSeconds: options.jobTtlSeconds,
     metrics,

@@ -26,15 +26,3 @@ describe('generated CRDs', () => {
     expect(all.match(/x-kubernetes-preserve-unknown-fields: true/g)).toHaveLength(2);
   });
 });
-
-describe('docker-compose.yml', () => {
-  it('registers the same search attributes as the sandbox', async () => {
-    const { parse } = await import('yaml');
-    const { SEARCH_ATTRIBUTES } = await import('../../core/index.js');
-    const compose = parse(readFileSync(join(import.meta.dirname, '..', '..', 'docker-compose.yml'), 'utf8')) as {
-      services: { temporal: { command: string[] } };
-    };
-    const registered = compose.services.temporal.command.filter((a) => a.startsWith('--search-attribute=')).map((a) => a.slice(a.indexOf('=') + 1));
-    expect(registered).toEqual(Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => `${name}=${type}`));
-  });
-});

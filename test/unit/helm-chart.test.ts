@@ -210,6 +210,7 @@ describe('values → environment', () => {
     const manifests = await renderChart({
       orchestrationController: { enabled: false, namespaces: ['team-a'] },
       controller: { jobTtlSecondsAfterFinished: 86400 },
+      worker: { httpStep: { allowedDestinations: ['*.ci.svc.cluster.local', '10.0.0.0/8'], deniedDestinations: ['hooks.example.com:443'], unlistedDestinations: 'deny' } },
       controllers: { env: { vars: { JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS: 86_400_000, JANGAR_ORCHESTRATION_CANCEL_ENABLED: false, WORKER_MAX_CONCURRENT_ACTIVITIES: 50 } } },
       temporal: {
         address: 'temporal.example.com:7233',
@@ -232,7 +233,10 @@ describe('values → environment', () => {
     expect(bridgeConfig.temporal).toMatchObject({ namespace: 'prod', connectionOptions: { address: 'temporal.example.com:7233', tls: { serverNameOverride: 'frontend.temporal' } } });
     const tls = bridgeConfig.temporal.connectionOptions.tls as { clientCertPair: { crt: Uint8Array; key: Uint8Array } };
     expect([tls.clientCertPair.crt, tls.clientCertPair.key].map((b) => Buffer.from(b).toString())).toEqual(['client certificate', 'client key']);
-    expect(loadWorkerConfig(mounted(worker))).toMatchObject({ jobTtlSeconds: 86400, taskQueue: 'runs', namespace: 'prod', maxConcurrentActivities: 50 });
+    const workerConfig = loadWorkerConfig(mounted(worker));
+    expect(workerConfig).toMatchObject({ jobTtlSeconds: 86400, taskQueue: 'runs', namespace: 'prod', maxConcurrentActivities: 50 });
+    expect(workerConfig.httpFence).toMatchObject({ unlisted: 'deny', temporalUiUrl: 'https://temporal.example.com' });
+    expect([workerConfig.httpFence.allowed, workerConfig.httpFence.denied].map((rules) => rules.map((r) => r.text))).toEqual([['*.ci.svc.cluster.local', '10.0.0.0/8'], ['hooks.example.com:443']]);
     for (const c of [bridge, worker]) {
       const env = Object.fromEntries(c.env.map((e) => [e.name, e]));
       // From a Secret: the key never appears in the manifest.

@@ -1,0 +1,84 @@
+// Every file in examples/ is applied as a user would (kubectl apply -f), through a bridge and a worker of this
+// project, and each run in it must end as the table says: an example that stops working fails here. The
+// README's YAML blocks are checked too: the apiserver admits each one (server dry run).
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
+import { kubectl } from '../support/sandbox.js';
+
+/**
+ * What each example's runs end as, and what a user does on the way (the README's tour): `cancel` patches
+ * spec.cancel once the run is Running; `steps` are step phases to find in the final status. A file missing
+ * here (or a run missing in its file) fails the test.
+ */
+interface Expected {
+  phase: 'Succeeded' | 'Failed' | 'Cancelled';
+  cancel?: boolean;
+  steps?: Record<string, string>;
+}
+const EXPECTED: Record<string, Record<string, Expected>> = {
+  'diamond.yaml': { diamond: { phase: 'Succeeded' } },
+  'failure-and-retry.yaml': { 'failure-and-retry': { phase: 'Failed', steps: { build: 'Succeeded', lint: 'Failed', docs: 'Succeeded', publish: 'Skipped' } } },
+  'job-with-secret.yaml': { 'job-with-secret': { phase: 'Succeeded' } },
+  'long-running.yaml': { 'long-running': { phase: 'Cancelled', cancel: true, steps: { snapshot: 'Cancelled', upload: 'Cancelled' } } },
+  'sequential.yaml': { sequential: { phase: 'Succeeded' } },
+  'template-and-run.yaml': { 'build-pr-123': { phase: 'Succeeded', steps: { compile: 'Succeeded', notify: 'Failed' } } },
+};
+
+interface Manifest {
+  kind?: string;
+  metadata?: { name?: string };
+}
+
+const manifests = (text: string): Manifest[] => parseAllDocuments(text).map((doc) => doc.toJS() as Manifest).filter((m) => m && typeof m === 'object');
+const runNames = (file: string) =>
+  manifests(readFileSync(`examples/${file}`, 'utf8'))
+    .filter((m) => m.kind === 'OrchestrationRun')
+    .map((m) => m.metadata?.name ?? '');
+
+const files = readdirSync('examples').filter((f) => f.endsWith('.yaml'));
+
+let h: BridgeHarness;
+beforeAll(async () => {
+  h = await startBridgeHarness('examples');
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('examples/', () => {
+  it('lists every example with the outcome of each of its runs', () => {
+    expect(files.sort()).toEqual(Object.keys(EXPECTED).sort());
+    for (const file of files) expect(runNames(file).sort(), file).toEqual(Object.keys(EXPECTED[file]!).sort());
+  });
+
+  it.each(files)('%s: applied with kubectl, each run ends as expected', { timeout: 180_000 }, async (file) => {
+    const applied = await kubectl(['apply', '-n', h.ns, '-f', `examples/${file}`]);
+    expect(applied.code, applied.stderr).toBe(0);
+    for (const [run, expected] of Object.entries(EXPECTED[file] ?? {})) {
+      if (expected.cancel) {
+        await h.phaseOf(run, 'Running');
+        const patched = await kubectl(['patch', 'orchrun', run, '-n', h.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
+        expect(patched.code, patched.stderr).toBe(0);
+      }
+      const view = await h.phaseOf(run, ['Succeeded', 'Failed', 'Cancelled'], 150_000);
+      expect({ run, phase: view.phase, message: view.message }).toEqual({ run, phase: expected.phase, message: view.message });
+      const steps = Object.fromEntries((view.steps ?? []).map((s) => [s.name, s.phase]));
+      for (const [step, phase] of Object.entries(expected.steps ?? {})) expect({ run, step, phase: steps[step] }).toEqual({ run, step, phase });
+    }
+  });
+});
+
+describe('README', () => {
+  it('shows only YAML the apiserver admits', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration)$/m.test(b));
+    expect(resources.length).toBeGreaterThan(0);
+    for (const block of resources) {
+      const dryRun = await kubectl(['apply', '--dry-run=server', '-n', h.ns, '-f', '-'], block);
+      expect(dryRun.stderr, block).toBe('');
+    }
+  });
+});

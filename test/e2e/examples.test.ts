@@ -1,7 +1,7 @@
 // Every file in examples/ is applied as a user would (kubectl apply -f), through a bridge and a worker of this
 // project, and each run in it must end as the table says: an example that stops working fails here. The
 // README's YAML blocks are checked too: the apiserver admits each one (server dry run).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
@@ -70,15 +70,22 @@ describe('examples/', () => {
   });
 });
 
-describe('README', () => {
-  it('shows only YAML the apiserver admits', async () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+describe('README and reference', () => {
+  it.each(['README.md', 'docs/reference.md'])('%s shows only YAML the apiserver admits', async (doc) => {
+    const text = readFileSync(doc, 'utf8');
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration)$/m.test(b));
     expect(resources.length).toBeGreaterThan(0);
     for (const block of resources) {
       const dryRun = await kubectl(['apply', '--dry-run=server', '-n', h.ns, '-f', '-'], block);
       expect(dryRun.stderr, block).toBe('');
     }
+  });
+
+  it('README links only to files that exist', () => {
+    const text = readFileSync('README.md', 'utf8');
+    const targets = [...text.matchAll(/\]\(((?!https?:|#)[^)#]+)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) expect(existsSync(target), target).toBe(true);
   });
 });

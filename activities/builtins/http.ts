@@ -107,6 +107,16 @@ function refusalIn(err: unknown): DestinationRefused | undefined {
   return undefined;
 }
 
+/** An error and its causes, innermost last: "fetch failed: connect ECONNREFUSED 10.0.0.1:80". */
+function causeChain(err: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = err, depth = 0; depth < 5 && e !== undefined; e = e instanceof Error ? e.cause : undefined, depth++) {
+    const message = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
+    if (message && !messages.includes(message)) messages.push(message);
+  }
+  return messages.join(': ');
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers that carry the caller's credentials; not sent on to another origin. */
 const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -126,9 +136,13 @@ export function createHttpStep(policy: FencePolicy, metrics?: WorkerMetrics): St
     for (let hop = 0; ; hop++) {
       const res = await fetch(url, { method, headers, body, redirect: 'manual', dispatcher, signal: Context.current().cancellationSignal }).catch((err: unknown) => {
         const refused = refusalIn(err);
-        if (!refused) throw err;
-        metrics?.httpRefused.inc({ namespace: invocation?.namespace ?? '', rule: refused.kind });
-        throw ApplicationFailure.nonRetryable(refused.message, HTTP_DESTINATION_REFUSED);
+        if (refused) {
+          metrics?.httpRefused.inc({ namespace: invocation?.namespace ?? '', rule: refused.kind });
+          throw ApplicationFailure.nonRetryable(refused.message, HTTP_DESTINATION_REFUSED);
+        }
+        if (Context.current().cancellationSignal.aborted) throw err;
+        // fetch's own message is "fetch failed"; the reason (refused connection, bad port, DNS) is in its causes.
+        throw ApplicationFailure.retryable(`${method} ${url.href}: ${causeChain(err)}`, 'HttpRequestFailed');
       });
       const location = res.headers.get('location');
       if (REDIRECTS.has(res.status) && location !== null && req.expectStatus !== res.status) {

@@ -91,6 +91,16 @@ describe('http step: names and addresses', () => {
     expect(seenA.filter((s) => s.url === '/literal')).toEqual([]);
   });
 
+  it('says why a request that got no answer failed, not just "fetch failed", and lets the step policy retry it', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const failure = (await call(policy(`127.0.0.1:${port}`), { url: `http://127.0.0.1:${port}/hook`, method: 'POST' })) as ApplicationFailure;
+    expect(failure).toMatchObject({ type: 'HttpRequestFailed', nonRetryable: false });
+    expect(failure.message).toMatch(new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/hook: fetch failed: .*ECONNREFUSED`));
+  });
+
   it('refuses a URL that is not http or https as invalid input', async () => {
     expect(await call(policy(), { url: 'file:///etc/passwd' })).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
   });

@@ -84,6 +84,10 @@ function addressRule(text: string, cidrs: readonly string[], port?: number): Des
 }
 
 const DEFAULT_RANGES: readonly (readonly [name: string, cidr: string])[] = [
+  // Cloud metadata services outside link-local (AWS IMDS over IPv6, Alibaba Cloud): listed before the private
+  // ranges they sit in, so that a name cannot open them.
+  ['metadata', 'fd00:ec2::254/128'],
+  ['metadata', '100.100.100.200/32'],
   ['loopback', '127.0.0.0/8'],
   ['loopback', '::1/128'],
   // 169.254.169.254 is the cloud metadata service (instance credentials).
@@ -193,7 +197,7 @@ export function judge(destination: Destination, policy: FencePolicy, endpointAdd
   const allowed = policy.allowed.find((r) => r.matches(d) && !(r.byName && byDefault && !byDefault.openedByName));
   if (allowed) return { allowed: true, rule: `${ALLOWED_VARIABLE} ${allowed.text}` };
   if (byDefault) {
-    const how = byDefault.openedByName ? '' : ' (by address: a name does not open loopback, link-local or unspecified addresses)';
+    const how = byDefault.openedByName ? '' : ' (by address: a name does not open loopback, link-local, metadata or unspecified addresses)';
     return { allowed: false, kind: byDefault.name, rule: `${byDefault.name} ${byDefault.text}`, hint: `allow it with ${ALLOWED_VARIABLE}${how}` };
   }
   if (policy.unlisted === 'deny') return { allowed: false, kind: UNLISTED_VARIABLE, rule: `${UNLISTED_VARIABLE}=deny`, hint: `allow it with ${ALLOWED_VARIABLE}` };

@@ -8,7 +8,7 @@ import { lookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Agent, buildConnector, fetch } from 'undici';
+import { Agent, buildConnector, fetch, type Response } from 'undici';
 import { z } from 'zod';
 import type { StepInvocation } from '../../core/index.js';
 import { parseInput } from '../input.js';
@@ -22,7 +22,10 @@ export const HTTP_DESTINATION_REFUSED = 'HttpDestinationRefused';
 export const MAX_REDIRECTS = 5;
 
 const HttpInput = z.object({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+    // Credentials in a URL would be echoed in messages, the status and Temporal's history: headers only.
+    .refine((u) => { const parsed = new URL(u); return parsed.username === '' && parsed.password === ''; }, 'must not carry credentials (user:password@); send them in headers'),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
@@ -107,6 +110,31 @@ function refusalIn(err: unknown): DestinationRefused | undefined {
   return undefined;
 }
 
+/** The most of a response body a step reads: it is the step's output, held by the worker and Temporal. */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/** The body as text, failing the step without retry once it passes MAX_RESPONSE_BYTES (nothing more is read). */
+async function boundedText(res: Response, what: string): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  const tooLarge = () => ApplicationFailure.nonRetryable(`${what}: the response is larger than ${MAX_RESPONSE_BYTES} bytes, the most an http step reads`, 'HttpResponseTooLarge');
+  if (declared > MAX_RESPONSE_BYTES) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_RESPONSE_BYTES) {
+      await res.body.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** An error and its causes, innermost last: "fetch failed: connect ECONNREFUSED 10.0.0.1:80". */
 function causeChain(err: unknown): string {
   const messages: string[] = [];
@@ -163,7 +191,7 @@ export function createHttpStep(policy: FencePolicy, metrics?: WorkerMetrics): St
         url = next;
         continue;
       }
-      const text = await res.text();
+      const text = await boundedText(res, `${req.method} ${req.url}`);
       const ok = req.expectStatus !== undefined ? res.status === req.expectStatus : res.ok;
       if (!ok) {
         const expected = req.expectStatus !== undefined ? `expected ${req.expectStatus}` : 'expected 2xx';

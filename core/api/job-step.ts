@@ -16,7 +16,7 @@ import {
 } from './kubernetes.js';
 import { PodAffinitySchema, TolerationSchema } from './pod-placement.js';
 import { ContainerSecurityContextSchema, PodSecurityContextSchema } from './security-context.js';
-import { RESERVED_POD_KEYS, RESERVED_POD_PREFIXES, reservedPodKeyProblem } from './names.js';
+import { CONFINEMENT_ANNOTATION_PREFIXES, confinementKeyProblem, RESERVED_POD_KEYS, RESERVED_POD_PREFIXES, reservedPodKeyProblem } from './names.js';
 
 /**
  * A refine and its CEL twin: exactly one of `keys` is set. The rule is a chain of conditionals rather than
@@ -139,15 +139,29 @@ export const MAX_ENV_FROM = 32;
 export const MAX_VOLUMES = 32;
 export const MAX_POD_METADATA = 32;
 
-const reservedRule = {
-  rule: `self.all(k, ${RESERVED_POD_PREFIXES.map((p) => `!k.startsWith('${p}')`).join(' && ')}) && ${RESERVED_POD_KEYS.map((k) => `!('${k}' in self)`).join(' && ')}`,
-  message: `may not set keys the controller sets on its Jobs and Pods: ${[...RESERVED_POD_PREFIXES.map((p) => `${p}*`), ...RESERVED_POD_KEYS].join(', ')}`,
-};
-
-/** Pod labels or annotations: any key but the ones the controller and the Job controller set. */
-function podMetadata<V extends z.ZodType<string, string>>(value: V) {
-  return boundedRecord(QualifiedNameSchema, value, MAX_POD_METADATA, { keyProblem: reservedPodKeyProblem, rules: [reservedRule] });
+/** One CEL rule per map (each rule is priced per step): no key with one of the prefixes, none of the keys. */
+function refusedKeysRule(prefixes: readonly string[], message: string) {
+  return {
+    rule: `self.all(k, ${prefixes.map((p) => `!k.startsWith('${p}')`).join(' && ')}) && ${RESERVED_POD_KEYS.map((k) => `!('${k}' in self)`).join(' && ')}`,
+    message,
+  };
 }
+const reservedMessage = `may not set keys the controller sets on its Jobs and Pods: ${[...RESERVED_POD_PREFIXES.map((p) => `${p}*`), ...RESERVED_POD_KEYS].join(', ')}`;
+
+/** Pod labels: any key but the ones the controller and the Job controller set. */
+const podLabels = () => boundedRecord(QualifiedNameSchema, LabelValueSchema, MAX_POD_METADATA, { keyProblem: reservedPodKeyProblem, rules: [refusedKeysRule(RESERVED_POD_PREFIXES, reservedMessage)] });
+
+/** Pod annotations: neither the reserved keys nor those that loosen the Pod's confinement (AppArmor, seccomp). */
+const podAnnotations = () =>
+  boundedRecord(QualifiedNameSchema, z.string().max(8192), MAX_POD_METADATA, {
+    keyProblem: (key) => reservedPodKeyProblem(key) ?? confinementKeyProblem(key),
+    rules: [
+      refusedKeysRule(
+        [...RESERVED_POD_PREFIXES, ...CONFINEMENT_ANNOTATION_PREFIXES],
+        `${reservedMessage}; nor keys that loosen the Pod's confinement: ${CONFINEMENT_ANNOTATION_PREFIXES.map((p) => `${p}*`).join(', ')}`,
+      ),
+    ],
+  });
 
 // CEL has no let: a one-element list binds the volume name → true map to a name, built once (see step.ts).
 const VOLUME_NAMES = '[has(self.volumes) ? self.volumes.transformMapEntry(i, v, {v.name: true}) : {}]';
@@ -190,8 +204,8 @@ export const JobStepSchema = z
       .max(16)
       .optional(),
     podSecurityContext: PodSecurityContextSchema.optional().describe("The Pod's securityContext."),
-    labels: podMetadata(LabelValueSchema).optional().describe('Labels of the Pod, beside the ones the controller sets.'),
-    annotations: podMetadata(z.string().max(8192)).optional().describe('Annotations of the Pod.'),
+    labels: podLabels().optional().describe('Labels of the Pod, beside the ones the controller sets.'),
+    annotations: podAnnotations().optional().describe('Annotations of the Pod.'),
   })
   .superRefine((job, ctx) => {
     const declared = new Set<string>();

@@ -235,6 +235,9 @@ describe('the apiserver admits Job steps for real workloads', () => {
     ['valueFrom with two sources', { env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' }, configMapKeyRef: { name: 'c', key: 'k' } } }] }, 'exactly one of secretKeyRef, configMapKeyRef, fieldRef, resourceFieldRef must be set'],
     ['a hostPath volume', { volumes: [{ name: 'v', hostPath: { path: '/' } }] }, 'unknown field "spec.steps[0].job.volumes[0].hostPath"'],
     ['a privileged container', { securityContext: { privileged: true } }, 'unknown field "spec.steps[0].job.securityContext.privileged"'],
+    ['adding SYS_ADMIN', { securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }, 'spec.steps[0].job.securityContext.capabilities.add[0]: Unsupported value: "SYS_ADMIN"'],
+    ['an Unconfined seccomp profile', { podSecurityContext: { seccompProfile: { type: 'Unconfined' } } }, 'spec.steps[0].job.podSecurityContext.seccompProfile.type: Unsupported value: "Unconfined"'],
+    ['an AppArmor annotation', { annotations: { 'container.apparmor.security.beta.kubernetes.io/step': 'unconfined' } }, "nor keys that loosen the Pod's confinement"],
     ['a subPath with ".."', { volumes: [{ name: 'v', emptyDir: {} }], volumeMounts: [{ name: 'v', mountPath: '/v', subPath: '../x' }] }, 'spec.steps[0].job.volumeMounts[0].subPath'],
   ])('refuses %s, naming it', async (_, job, message) => {
     const applied = await tryApply(runWith(job));

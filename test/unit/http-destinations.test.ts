@@ -60,9 +60,11 @@ describe('judge: the default denies', () => {
     ['192.168.1.1', 'private 192.168.0.0/16'],
     ['100.64.0.10', 'private 100.64.0.0/10'],
     ['fd12::1', 'private fc00::/7'],
+    ['fd00:ec2::254', 'metadata fd00:ec2::254/128'],
+    ['100.100.100.200', 'metadata 100.100.100.200/32'],
   ])('%s is refused by rule %s', (address, rule) => {
     const opened = rule.startsWith('private') ? 'by name or address' : 'by address only';
-    const hint = opened === 'by name or address' ? 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS' : 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)';
+    const hint = opened === 'by name or address' ? 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS' : 'allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local, metadata or unspecified addresses)';
     expect(judge(at('h', address), policy())).toEqual({ allowed: false, kind: rule.split(' ')[0], rule, hint });
   });
 
@@ -77,6 +79,13 @@ describe('judge: the default denies', () => {
 });
 
 describe('judge: precedence', () => {
+  it('a name under an allowed wildcard does not open a metadata service inside a private range', () => {
+    const wildcard = policy({ allowed: rules('*.example.com') });
+    expect(judge(at('meta.example.com', 'fd00:ec2::254'), wildcard)).toMatchObject({ allowed: false, kind: 'metadata' });
+    expect(judge(at('meta.example.com', '100.100.100.200'), wildcard)).toMatchObject({ allowed: false, kind: 'metadata' });
+    expect(judge(at('svc.example.com', '10.1.2.3'), wildcard).allowed).toBe(true);
+  });
+
   it('the allow list opens a default deny, by address or by name', () => {
     expect(judge(at('127.0.0.1', '127.0.0.1', 8080), policy({ allowed: rules('127.0.0.1') }))).toEqual({ allowed: true, rule: 'HTTP_STEP_ALLOWED_DESTINATIONS 127.0.0.1' });
     expect(judge(at('hooks.ci.svc.cluster.local', '10.96.4.2'), policy({ allowed: rules('*.svc.cluster.local') })).allowed).toBe(true);
@@ -145,7 +154,7 @@ describe('the refusal a user reads', () => {
     const verdict = judge(d, policy());
     expect(verdict.allowed).toBe(false);
     if (!verdict.allowed) {
-      expect(refusalMessage(d, verdict)).toBe('http step refused: 127.0.0.1:7233 (temporal.local) is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)');
+      expect(refusalMessage(d, verdict)).toBe('http step refused: 127.0.0.1:7233 (temporal.local) is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local, metadata or unspecified addresses)');
     }
     const v6 = at('v6.internal', 'fd00::1', 80);
     const onV6 = judge(v6, policy());

@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepInvocation } from '../../core/index.js';
 import { parseDestinationRule, type FencePolicy } from '../../activities/builtins/http-destinations.js';
-import { createHttpStep, HTTP_DESTINATION_REFUSED, MAX_REDIRECTS } from '../../activities/builtins/http.js';
+import { createHttpStep, HTTP_DESTINATION_REFUSED, MAX_REDIRECTS, MAX_RESPONSE_BYTES } from '../../activities/builtins/http.js';
 import { createWorkerMetrics, type WorkerMetrics } from '../../activities/metrics.js';
 
 interface Seen {
@@ -29,6 +29,13 @@ function recordingServer(seen: Seen[]): Server {
       const url = new URL(req.url!, 'http://x');
       if (url.pathname === '/to') res.writeHead(Number(url.searchParams.get('status') ?? 302), { location: url.searchParams.get('url')! }).end();
       else if (url.pathname === '/loop') res.writeHead(302, { location: '/loop' }).end();
+      else if (url.pathname === '/big') {
+        // Chunked, no content-length: the step must stop reading by itself.
+        res.writeHead(200);
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        for (let i = 0; i < 20; i++) res.write(chunk);
+        res.end();
+      }
       else res.writeHead(200).end(`${req.method} ${req.url}`);
     });
   });
@@ -87,7 +94,7 @@ describe('http step: names and addresses', () => {
     const invocation: StepInvocation = { runUid: 'u', namespace: 'tenant-a', run: 'r', step: 's', attempt: 1 };
     const failure = (await call(policy(), { url: `http://127.0.0.1:${a}/literal` }, metrics, invocation)) as ApplicationFailure;
     expect((await metrics.httpRefused.get()).values).toEqual([{ labels: { namespace: 'tenant-a', rule: 'loopback' }, value: 1 }]);
-    expect(failure.message).toBe(`http step refused: 127.0.0.1:${a} is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local or unspecified addresses)`);
+    expect(failure.message).toBe(`http step refused: 127.0.0.1:${a} is denied by rule loopback 127.0.0.0/8; allow it with HTTP_STEP_ALLOWED_DESTINATIONS (by address: a name does not open loopback, link-local, metadata or unspecified addresses)`);
     expect(seenA.filter((s) => s.url === '/literal')).toEqual([]);
   });
 
@@ -99,6 +106,18 @@ describe('http step: names and addresses', () => {
     const failure = (await call(policy(`127.0.0.1:${port}`), { url: `http://127.0.0.1:${port}/hook`, method: 'POST' })) as ApplicationFailure;
     expect(failure).toMatchObject({ type: 'HttpRequestFailed', nonRetryable: false });
     expect(failure.message).toMatch(new RegExp(`^POST http://127\\.0\\.0\\.1:${port}/hook: fetch failed: .*ECONNREFUSED`));
+  });
+
+  it('refuses a URL with credentials in it, which would be echoed into the status and the history', async () => {
+    const failure = (await call(policy(`127.0.0.1:${a}`), { url: `http://user:hunter2@127.0.0.1:${a}/x` })) as ApplicationFailure;
+    expect(failure).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    expect(failure.message).toContain('must not carry credentials');
+    expect(failure.message).not.toContain('hunter2');
+  });
+
+  it(`stops reading a response at ${MAX_RESPONSE_BYTES} bytes and fails the step without retry`, async () => {
+    const failure = (await call(policy(`127.0.0.1:${a}`), { url: `http://127.0.0.1:${a}/big` })) as ApplicationFailure;
+    expect(failure).toMatchObject({ type: 'HttpResponseTooLarge', nonRetryable: true });
   });
 
   it('refuses a URL that is not http or https as invalid input', async () => {

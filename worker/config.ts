@@ -18,11 +18,13 @@ import { DEFAULT_JOB_TTL_SECONDS, DEFAULT_TASK_QUEUE, describeIssues } from '../
 /**
  * On SIGTERM the worker stops polling and gives running activities this long to finish; then it hands
  * the rest back to Temporal, which delivers them to another worker at once. A Pod's
- * terminationGracePeriodSeconds must exceed it by SHUTDOWN_FORCE_MARGIN_SECONDS.
+ * terminationGracePeriodSeconds must exceed it by SHUTDOWN_FORCE_MARGIN_SECONDS + SHUTDOWN_EXIT_MARGIN_SECONDS.
  */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
 /** After the grace, how long the hand-back may take before the worker gives up on a clean shutdown. */
 export const SHUTDOWN_FORCE_MARGIN_SECONDS = 10;
+/** After a forced shutdown, time to close connections and exit before the kubelet's SIGKILL. */
+export const SHUTDOWN_EXIT_MARGIN_SECONDS = 5;
 
 /** A comma-separated list of destinations; each bad entry is named. */
 const destinationList = z

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BRIDGE_ENV_VARIABLES, loadBridgeConfig } from '../../bridge/config.js';
 import { INSTALL_YAML, renderInstallYaml } from '../../deploy/install-yaml.js';
-import { loadWorkerConfig, SHUTDOWN_FORCE_MARGIN_SECONDS, WORKER_ENV_VARIABLES } from '../../worker/config.js';
+import { loadWorkerConfig, SHUTDOWN_EXIT_MARGIN_SECONDS, SHUTDOWN_FORCE_MARGIN_SECONDS, WORKER_ENV_VARIABLES } from '../../worker/config.js';
 import { CHART_DIR, helm, helmBinary, renderChart, valuesFile, type Manifest } from '../support/helm.js';
 
 const NAMESPACED = { rbac: { clusterScoped: false }, orchestrationController: { namespaces: ['team-a', 'team-b'] } };
@@ -169,7 +169,7 @@ describe('helm template, cluster-wide (the defaults)', () => {
 
   it('gives the worker a termination grace of its shutdown grace plus the hand-back margin, from one value', async () => {
     const manifests = await renderChart({ worker: { shutdownGraceSeconds: 45 } });
-    expect(podSpec(manifests, 'worker').template.spec.terminationGracePeriodSeconds).toBe(45 + SHUTDOWN_FORCE_MARGIN_SECONDS);
+    expect(podSpec(manifests, 'worker').template.spec.terminationGracePeriodSeconds).toBe(45 + SHUTDOWN_FORCE_MARGIN_SECONDS + SHUTDOWN_EXIT_MARGIN_SECONDS);
     const config = loadWorkerConfig(envOf(container(manifests, 'worker'), 'ops'));
     expect(config).toMatchObject({ shutdownGraceSeconds: 45, jobTtlSeconds: 600, httpPort: container(manifests, 'worker').ports[0]!.containerPort });
   });
@@ -257,8 +257,8 @@ describe('values → environment', () => {
   });
 
   it('sets only variables the programs read', async () => {
-    const manifests = await renderChart({ controllers: { env: { vars: { BRIDGE_WORKERS: 8 } } }, temporal: { apiKey: { secretName: 's' }, tls: { enabled: true, secretName: 't', serverName: 'x', disableHostVerification: true } } });
-    const temporal = /^TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TLS|TLS_CLIENT_CERT_PATH|TLS_CLIENT_KEY_PATH|TLS_SERVER_CA_CERT_PATH|TLS_SERVER_NAME|TLS_DISABLE_HOST_VERIFICATION)$/;
+    const manifests = await renderChart({ controllers: { env: { vars: { BRIDGE_WORKERS: 8 } } }, temporal: { apiKey: { secretName: 's' }, tls: { enabled: true, secretName: 't', serverName: 'x' } } });
+    const temporal = /^TEMPORAL_(ADDRESS|NAMESPACE|API_KEY|TLS|TLS_CLIENT_CERT_PATH|TLS_CLIENT_KEY_PATH|TLS_SERVER_CA_CERT_PATH|TLS_SERVER_NAME)$/;
     const known = new Set([...BRIDGE_ENV_VARIABLES, ...WORKER_ENV_VARIABLES]);
     for (const component of ['bridge', 'worker'] as const) {
       const unknown = container(manifests, component).env.map((e) => e.name).filter((name) => !known.has(name) && !temporal.test(name));

@@ -46,7 +46,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{/* The worker's hand-back margin after its shutdown grace: SHUTDOWN_FORCE_MARGIN_SECONDS in worker/config.ts. */}}
-{{- define "ob.workerForceMarginSeconds" -}}10{{- end -}}
+{{- define "ob.workerForceMarginSeconds" -}}15{{- end -}}
 
 {{/* A value as an environment string; YAML numbers arrive as float64 and would print as 8.64e+07. */}}
 {{- define "ob.envString" -}}
@@ -93,10 +93,6 @@ app.kubernetes.io/component: {{ .component }}
 {{- with .serverName }}
 - name: TEMPORAL_TLS_SERVER_NAME
   value: {{ . | quote }}
-{{- end }}
-{{- if .disableHostVerification }}
-- name: TEMPORAL_TLS_DISABLE_HOST_VERIFICATION
-  value: "true"
 {{- end }}
 {{- end }}
 {{- end }}

@@ -112,7 +112,9 @@ describe("a step's own failures still count", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    // The test's server listens on loopback, which http steps may not reach by default.
+    // The test's server listens on loopback, which http steps may not reach by default: only a worker that
+    // allows it may poll the queue, so the workers left from the tests above stop first.
+    await Promise.all(workers.splice(0).map((w) => w.stop(2000)));
     await worker({ HTTP_STEP_ALLOWED_DESTINATIONS: '127.0.0.1' });
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

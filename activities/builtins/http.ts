@@ -25,7 +25,8 @@ const HttpInput = z.object({
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
     // Credentials in a URL would be echoed in messages, the status and Temporal's history: headers only.
-    .refine((u) => { const parsed = new URL(u); return parsed.username === '' && parsed.password === ''; }, 'must not carry credentials (user:password@); send them in headers'),
+    // zod runs this even after the URL check failed: a string that is no URL is that check's to report.
+    .refine((u) => { const parsed = URL.parse(u); return parsed === null || (parsed.username === '' && parsed.password === ''); }, 'must not carry credentials (user:password@); send them in headers'),
   method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),

@@ -120,8 +120,11 @@ describe('http step: names and addresses', () => {
     expect(failure).toMatchObject({ type: 'HttpResponseTooLarge', nonRetryable: true });
   });
 
-  it('refuses a URL that is not http or https as invalid input', async () => {
+  it('refuses a URL that is not http or https, or no URL at all, as invalid input', async () => {
     expect(await call(policy(), { url: 'file:///etc/passwd' })).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    const notAUrl = (await call(policy(), { url: 'not a url' })) as ApplicationFailure;
+    expect(notAUrl).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    expect(notAUrl.message).toMatch(/^invalid input for activity "http": url: must be an http or https URL/);
   });
 });
 

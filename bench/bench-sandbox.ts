@@ -10,6 +10,8 @@ import type { FencePolicy } from '../activities/builtins/http-destinations.js';
 import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../worker/config.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
 import { installCrds } from '../sandbox/kubernetes/apply.js';
+import { runCommand } from '../test/support/run.js';
+import type { Step } from '../core/index.js';
 
 export interface BenchContext {
   kc: KubeConfig;
@@ -57,4 +59,29 @@ export async function benchBridge({ kc, client, native, httpFence }: Pick<BenchC
     metrics,
   });
   return { worker, controller, metrics };
+}
+
+/** The p-th percentile (nearest rank) of xs. */
+export const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+
+/** A chain of `length` steps of `sleep 0`: s0 → s1 → …, each depending on the one before. */
+export const sleepChain = (length: number): Step[] =>
+  Array.from({ length }, (_, i) => ({ name: `s${i}`, ...(i > 0 ? { dependsOn: [`s${i - 1}`] } : {}), activity: { name: 'sleep', input: { seconds: 0 } } }));
+
+/** The apiserver's apiserver_request_total, summed by `code verb resource[/subresource]`. */
+export async function apiserverRequestCounts(kubeconfig: string): Promise<Map<string, number>> {
+  const got = await runCommand('kubectl', ['get', '--raw', '/metrics'], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+  const counts = new Map<string, number>();
+  for (const line of got.stdout.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels: Record<string, string> = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    const key = `${labels.code ?? '?'} ${labels.verb ?? '?'} ${labels.resource || '-'}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(line.split(' ').at(-1)));
+  }
+  return counts;
+}
+
+/** What grew between two readings of apiserverRequestCounts. */
+export function countsSince(before: Map<string, number>, after: Map<string, number>): [string, number][] {
+  return [...after].map(([key, n]) => [key, n - (before.get(key) ?? 0)] as [string, number]).filter(([, n]) => n > 0);
 }

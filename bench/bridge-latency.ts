@@ -4,11 +4,11 @@
  * Usage: npx tsx bench/bridge-latency.ts [runs]
  */
 import { workflowIdFor } from '../core/index.js';
-import { benchBridge, withBenchSandbox } from './bench-sandbox.js';
+import { benchBridge, percentile, withBenchSandbox } from './bench-sandbox.js';
 import { waitFor } from '../sandbox/wait.js';
 
 const N = Number(process.argv[2] ?? 200);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const pct = percentile;
 
 await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
   const { worker, controller, metrics } = await benchBridge({ kc, client, native, httpFence });

@@ -9,10 +9,10 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { waitFor } from '../sandbox/wait.js';
-import { benchBridge, withBenchSandbox } from './bench-sandbox.js';
+import { benchBridge, percentile, withBenchSandbox } from './bench-sandbox.js';
 
 const N = Number(process.argv[2] ?? 50);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const pct = percentile;
 const runs = { group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'bench' };
 
 await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {

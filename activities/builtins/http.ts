@@ -105,10 +105,16 @@ function fencedAgent(policy: FencePolicy): Agent {
   });
 }
 
+/** An error and its causes, outermost first, at most 5 deep. */
+function causesOf(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = err; chain.length < 5 && e !== undefined; e = e instanceof Error ? e.cause : undefined) chain.push(e);
+  return chain;
+}
+
 /** The refusal somewhere in a fetch failure's causes, if that is why it failed. */
 function refusalIn(err: unknown): DestinationRefused | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof DestinationRefused) return e;
-  return undefined;
+  return causesOf(err).find((e): e is DestinationRefused => e instanceof DestinationRefused);
 }
 
 /** The most of a response body a step reads: it is the step's output, held by the worker and Temporal. */
@@ -127,10 +133,8 @@ async function boundedText(res: Response, what: string): Promise<string> {
   let size = 0;
   for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
     size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      await res.body.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
+    // Leaving the loop cancels the stream (the async iterator's return()).
+    if (size > MAX_RESPONSE_BYTES) throw tooLarge();
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -138,12 +142,8 @@ async function boundedText(res: Response, what: string): Promise<string> {
 
 /** An error and its causes, innermost last: "fetch failed: connect ECONNREFUSED 10.0.0.1:80". */
 function causeChain(err: unknown): string {
-  const messages: string[] = [];
-  for (let e: unknown = err, depth = 0; depth < 5 && e !== undefined; e = e instanceof Error ? e.cause : undefined, depth++) {
-    const message = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
-    if (message && !messages.includes(message)) messages.push(message);
-  }
-  return messages.join(': ');
+  const messages = causesOf(err).map((e) => (e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e)));
+  return [...new Set(messages.filter(Boolean))].join(': ');
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);

@@ -16,7 +16,7 @@ import {
 } from './kubernetes.js';
 import { PodAffinitySchema, TolerationSchema } from './pod-placement.js';
 import { ContainerSecurityContextSchema, PodSecurityContextSchema } from './security-context.js';
-import { CONFINEMENT_ANNOTATION_PREFIXES, confinementKeyProblem, RESERVED_POD_KEYS, RESERVED_POD_PREFIXES, reservedPodKeyProblem } from './names.js';
+import { CONFINEMENT_ANNOTATION_PREFIXES, CONFINEMENT_ANNOTATIONS_TEXT, confinementKeyProblem, RESERVED_POD_KEYS, RESERVED_POD_KEYS_TEXT, RESERVED_POD_PREFIXES, reservedPodKeyProblem } from './names.js';
 
 /**
  * A refine and its CEL twin: exactly one of `keys` is set. The rule is a chain of conditionals rather than
@@ -146,7 +146,7 @@ function refusedKeysRule(prefixes: readonly string[], message: string) {
     message,
   };
 }
-const reservedMessage = `may not set keys the controller sets on its Jobs and Pods: ${[...RESERVED_POD_PREFIXES.map((p) => `${p}*`), ...RESERVED_POD_KEYS].join(', ')}`;
+const reservedMessage = `may not set keys the controller sets on its Jobs and Pods: ${RESERVED_POD_KEYS_TEXT}`;
 
 /** Pod labels: any key but the ones the controller and the Job controller set. */
 const podLabels = () => boundedRecord(QualifiedNameSchema, LabelValueSchema, MAX_POD_METADATA, { keyProblem: reservedPodKeyProblem, rules: [refusedKeysRule(RESERVED_POD_PREFIXES, reservedMessage)] });
@@ -158,7 +158,7 @@ const podAnnotations = () =>
     rules: [
       refusedKeysRule(
         [...RESERVED_POD_PREFIXES, ...CONFINEMENT_ANNOTATION_PREFIXES],
-        `${reservedMessage}; nor keys that loosen the Pod's confinement: ${CONFINEMENT_ANNOTATION_PREFIXES.map((p) => `${p}*`).join(', ')}`,
+        `${reservedMessage}; nor keys that loosen the Pod's confinement: ${CONFINEMENT_ANNOTATIONS_TEXT}`,
       ),
     ],
   });

@@ -55,22 +55,25 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
  */
 export const RESERVED_POD_PREFIXES = [`${API_GROUP}/`, 'batch.kubernetes.io/'] as const;
 export const RESERVED_POD_KEYS = [MANAGED_BY_LABEL, 'controller-uid', 'job-name'] as const;
+/** The reserved keys as messages name them: `orchestration.proompteng.ai/*, …, job-name`. */
+export const RESERVED_POD_KEYS_TEXT = [...RESERVED_POD_PREFIXES.map((p) => `${p}*`), ...RESERVED_POD_KEYS].join(', ');
 
 /**
  * Annotation prefixes a job step may not set: they would loosen the Pod's confinement (AppArmor unconfined,
  * the legacy seccomp annotation).
  */
 export const CONFINEMENT_ANNOTATION_PREFIXES = ['container.apparmor.security.beta.kubernetes.io/', 'seccomp.security.alpha.kubernetes.io/'] as const;
+export const CONFINEMENT_ANNOTATIONS_TEXT = CONFINEMENT_ANNOTATION_PREFIXES.map((p) => `${p}*`).join(', ');
 
 /** Why a Pod annotation key is refused beyond the reserved ones: it would loosen the Pod's confinement. */
 export function confinementKeyProblem(key: string): string | undefined {
   if (!CONFINEMENT_ANNOTATION_PREFIXES.some((p) => key.startsWith(p))) return undefined;
-  return `"${key}" would loosen the Pod's confinement; refused are ${CONFINEMENT_ANNOTATION_PREFIXES.map((p) => `${p}*`).join(', ')}`;
+  return `"${key}" would loosen the Pod's confinement; refused are ${CONFINEMENT_ANNOTATIONS_TEXT}`;
 }
 
 /** Why a Pod label or annotation key is refused, naming the reserved keys; undefined when it is free. */
 export function reservedPodKeyProblem(key: string): string | undefined {
   const reserved = RESERVED_POD_PREFIXES.some((p) => key.startsWith(p)) || (RESERVED_POD_KEYS as readonly string[]).includes(key);
   if (!reserved) return undefined;
-  return `"${key}" is set by the controller on its Jobs and Pods; reserved are ${[...RESERVED_POD_PREFIXES.map((p) => `${p}*`), ...RESERVED_POD_KEYS].join(', ')}`;
+  return `"${key}" is set by the controller on its Jobs and Pods; reserved are ${RESERVED_POD_KEYS_TEXT}`;
 }

@@ -8,7 +8,6 @@ import { benchBridge, percentile, withBenchSandbox } from './bench-sandbox.js';
 import { waitFor } from '../sandbox/wait.js';
 
 const N = Number(process.argv[2] ?? 200);
-const pct = percentile;
 
 await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
   const { worker, controller, metrics } = await benchBridge({ kc, client, native, httpFence });
@@ -52,9 +51,9 @@ await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
     const writes = (await metrics.apiWrites.get()).values;
     const total = writes.reduce((sum, v) => sum + v.value, 0);
     console.log(`runs=${N}`);
-    console.log(`CR created -> workflow started (bridge): p50 ${pct(ours, 50)} ms, p99 ${pct(ours, 99)} ms`);
-    console.log(`client.workflow.start -> started (raw):  p50 ${pct(raw, 50)} ms, p99 ${pct(raw, 99)} ms`);
-    console.log(`ratio p50 ${(pct(ours, 50) / Math.max(1, pct(raw, 50))).toFixed(1)}, p99 ${(pct(ours, 99) / Math.max(1, pct(raw, 99))).toFixed(1)}`);
+    console.log(`CR created -> workflow started (bridge): p50 ${percentile(ours, 50)} ms, p99 ${percentile(ours, 99)} ms`);
+    console.log(`client.workflow.start -> started (raw):  p50 ${percentile(raw, 50)} ms, p99 ${percentile(raw, 99)} ms`);
+    console.log(`ratio p50 ${(percentile(ours, 50) / Math.max(1, percentile(raw, 50))).toFixed(1)}, p99 ${(percentile(ours, 99) / Math.max(1, percentile(raw, 99))).toFixed(1)}`);
     console.log(`bridge API writes per run: ${(total / N).toFixed(2)} (${writes.map((v) => `${v.labels.kind}=${v.value}`).join(', ')}); the workflow's own status writes come on top`);
     await controller.stop();
   });

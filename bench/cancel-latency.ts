@@ -12,7 +12,6 @@ import { waitFor } from '../sandbox/wait.js';
 import { benchBridge, percentile, withBenchSandbox } from './bench-sandbox.js';
 
 const N = Number(process.argv[2] ?? 50);
-const pct = percentile;
 const runs = { group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'bench' };
 
 await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
@@ -70,9 +69,9 @@ await withBenchSandbox(async ({ kc, api, client, native, httpFence }) => {
         await handle.result().catch(() => undefined);
       }
       console.log(`runs=${N}`);
-      console.log(`spec.cancel -> phase Cancelled (bridge + workflow): p50 ${pct(oursMs, 50)} ms, p99 ${pct(oursMs, 99)} ms`);
-      console.log(`handle.cancel -> activity saw it (raw Temporal):   p50 ${pct(rawMs, 50)} ms, p99 ${pct(rawMs, 99)} ms`);
-      console.log(`ratio p50 ${(pct(oursMs, 50) / Math.max(1, pct(rawMs, 50))).toFixed(2)}, p99 ${(pct(oursMs, 99) / Math.max(1, pct(rawMs, 99))).toFixed(2)}`);
+      console.log(`spec.cancel -> phase Cancelled (bridge + workflow): p50 ${percentile(oursMs, 50)} ms, p99 ${percentile(oursMs, 99)} ms`);
+      console.log(`handle.cancel -> activity saw it (raw Temporal):   p50 ${percentile(rawMs, 50)} ms, p99 ${percentile(rawMs, 99)} ms`);
+      console.log(`ratio p50 ${(percentile(oursMs, 50) / Math.max(1, percentile(rawMs, 50))).toFixed(2)}, p99 ${(percentile(oursMs, 99) / Math.max(1, percentile(rawMs, 99))).toFixed(2)}`);
       await controller.stop();
     }),
   );

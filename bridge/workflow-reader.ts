@@ -53,7 +53,7 @@ export class DeadlineReads {
     return this.inFlight.size;
   }
 
-  /** Resolves once every read has ended, or after `ABANDONED_READ_GRACE_MS` past the last deadline at most. */
+  /** Resolves once every read has ended, or at most TEMPORAL_READ_DEADLINE_MS + ABANDONED_READ_GRACE_MS after it is called (no deadline lies further ahead). */
   async drain(): Promise<void> {
     if (this.inFlight.size === 0) return;
     const timer = new AbortController();

@@ -1,6 +1,7 @@
 /** A sandbox of its own for a benchmark: CRDs installed, Kubernetes and Temporal clients ready, all stopped after. */
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../common/temporal-connection.js';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createController } from '../bridge/controller.js';
@@ -32,7 +33,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     const native = await NativeConnection.connect({ address });
-    const connection = await Connection.connect({ address });
+    const connection = await connectTemporal({ address });
     try {
       await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
     } finally {

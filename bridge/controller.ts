@@ -267,8 +267,6 @@ export function createController(options: ControllerOptions) {
       queue.close();
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
       await running;
-      // Reads given up on at their deadline end in the client soon after; the caller closes the connection next.
-      await reads.drain();
     },
   };
 }

@@ -1,7 +1,8 @@
 /** Bridge entry point: config, clients, controller, HTTP endpoints; stops cleanly on SIGINT/SIGTERM. */
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../common/temporal-connection.js';
 import pino from 'pino';
 import { loadBridgeConfig, type BridgeConfig } from './config.js';
 import { createController } from './controller.js';
@@ -20,7 +21,7 @@ try {
 const identity = `${hostname()}-${process.pid}`;
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
-const connection = await Connection.connect(config.temporal.connectionOptions);
+const connection = await connectTemporal(config.temporal.connectionOptions);
 const namespace = config.temporal.namespace ?? 'default';
 const client = new Client({ connection, namespace });
 const metrics = createMetrics();

@@ -13,29 +13,17 @@ const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_E
 /** Reads from Temporal give up after this long, so a Temporal outage cannot stall a reconcile pass. */
 export const TEMPORAL_READ_DEADLINE_MS = 5000;
 
-/** After its deadline, how long an abandoned read may still take to end: the client's longest retry delay, and some. */
-const ABANDONED_READ_GRACE_MS = 10_000;
-
 /**
  * Temporal reads that are over by a deadline (epoch ms), answered or not. The gRPC deadline alone does not
  * hold: the client's retry of an unavailable server waits up to 5 s between attempts, past it. A read given
- * up on keeps running in the client until its next attempt meets the gRPC deadline, so `drain()` waits for
- * those before the connection may be closed: a retry that fires on a closed connection throws "Channel has
- * been shut down" from a timer, where nothing can catch it.
+ * up on keeps running in the client until its next attempt meets the gRPC deadline (or the connection
+ * closes: common/temporal-connection.ts ends it then).
  */
 export class DeadlineReads {
-  private readonly inFlight = new Set<Promise<unknown>>();
-
   constructor(private readonly client: Client) {}
 
   async read<T>(deadline: number, read: () => Promise<T>): Promise<T> {
     const attempt = this.client.withDeadline(deadline, read);
-    const settled = attempt.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.add(settled);
-    void settled.then(() => this.inFlight.delete(settled));
     const timer = new AbortController();
     const expired = delay(Math.max(0, deadline - Date.now()), undefined, { signal: timer.signal }).then(
       () => Promise.reject(new Error(`Temporal did not answer within the read deadline (${new Date(deadline).toISOString()})`)),
@@ -43,22 +31,6 @@ export class DeadlineReads {
     );
     try {
       return await Promise.race([attempt, expired]);
-    } finally {
-      timer.abort();
-    }
-  }
-
-  /** Reads still running in the client, given up on or not. */
-  get pending(): number {
-    return this.inFlight.size;
-  }
-
-  /** Resolves once every read has ended, or at most TEMPORAL_READ_DEADLINE_MS + ABANDONED_READ_GRACE_MS after it is called (no deadline lies further ahead). */
-  async drain(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    const timer = new AbortController();
-    try {
-      await Promise.race([Promise.all(this.inFlight), delay(TEMPORAL_READ_DEADLINE_MS + ABANDONED_READ_GRACE_MS, undefined, { signal: timer.signal }).catch(() => undefined)]);
     } finally {
       timer.abort();
     }

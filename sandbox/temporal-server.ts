@@ -1,7 +1,7 @@
 /** The real Temporal dev server (`temporal server start-dev`: SQLite, Web UI) on free loopback ports. */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { connectTemporal } from '../common/temporal-connection.js';
 import { SEARCH_ATTRIBUTES } from '../core/search-attributes.js';
 import { isOk } from './http-probe.js';
 import { freePorts } from './ports.js';
@@ -45,7 +45,7 @@ export async function startTemporalServer(cli: string, dataDir: string, processe
   const options = { timeoutMs: 120_000, failIf: () => proc.exitMessage() };
   await waitFor(
     async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      const connection = await connectTemporal({ address, connectTimeout: 2000 });
       try {
         await connection.workflowService.describeNamespace({ namespace: SANDBOX_TEMPORAL_NAMESPACE });
         return true;

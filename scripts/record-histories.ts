@@ -6,7 +6,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../common/temporal-connection.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
 import { workflowIdFor, type RunSnapshot, type Step } from '../core/index.js';
@@ -25,7 +26,7 @@ const api = kc.makeApiClient(CustomObjectsApi);
 const taskQueue = `record-${Date.now()}`;
 const native = await NativeConnection.connect({ address });
 const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue, kubeConfig: kc, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
-const client = new Client({ connection: await Connection.connect({ address }) });
+const client = new Client({ connection: await connectTemporal({ address }) });
 
 const act = (name: string, activity: string, input: Record<string, unknown>, extra: Partial<Step> = {}): Step => ({ name, activity: { name: activity, input }, ...extra });
 interface Scenario {

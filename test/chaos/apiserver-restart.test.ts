@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../../common/temporal-connection.js';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../../sandbox/kubernetes/control-plane.js';
 import { installCrds } from '../../sandbox/kubernetes/apply.js';
@@ -32,7 +34,7 @@ beforeAll(async () => {
   cluster = await startControlPlane(await ensureTools(() => undefined), dir, servers);
   k = (args, input) => runCommand('kubectl', args, { env: { ...process.env, KUBECONFIG: cluster.kubeconfig }, input });
   await installCrds(cluster.kubeconfig);
-  connection = await Connection.connect({ address: sandboxEnv().TEMPORAL_ADDRESS });
+  connection = await connectTemporal({ address: sandboxEnv().TEMPORAL_ADDRESS });
 }, 300_000);
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()));

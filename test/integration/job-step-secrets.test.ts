@@ -6,7 +6,9 @@
 // searches do find one.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../../common/temporal-connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runJobSelector } from '../../core/index.js';
@@ -27,7 +29,7 @@ beforeAll(async () => {
   const taskQueue = uniqueName('tq');
   worker = await startWorkerProcess({ taskQueue });
   bridge = await startBridgeProcess({ taskQueue, namespace: ns, leaseName: uniqueName('lease') });
-  connection = await Connection.connect({ address: sandboxEnv().TEMPORAL_ADDRESS });
+  connection = await connectTemporal({ address: sandboxEnv().TEMPORAL_ADDRESS });
   client = new Client({ connection, namespace: sandboxEnv().TEMPORAL_NAMESPACE });
 }, 120_000);
 afterAll(async () => {

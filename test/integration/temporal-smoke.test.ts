@@ -1,7 +1,8 @@
 // The sandbox's Temporal is the real dev server: a client runs a workflow on it through a real worker, the
 // `temporal` CLI sees the result, the custom search attributes exist, and the Web UI answers.
 import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { connectTemporal } from '../../common/temporal-connection.js';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTES } from '../../core/index.js';
@@ -16,7 +17,7 @@ describe('Temporal dev server', () => {
     const taskQueue = uniqueName('smoke');
     const workflowId = uniqueName('greet');
     const nativeConnection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    const connection = await connectTemporal({ address: env.TEMPORAL_ADDRESS });
     try {
       const worker = await Worker.create({
         connection: nativeConnection,

@@ -1,5 +1,6 @@
 /** A real worker of this project on a fresh task queue of the sandbox server, and a client for it. */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { connectTemporal } from '../../common/temporal-connection.js';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createWorkerMetrics, type WorkerMetrics } from '../../activities/metrics.js';
 import { parseDestinationRule } from '../../activities/builtins/http-destinations.js';
@@ -41,7 +42,7 @@ export async function startTestWorker(options: TestWorkerOptions = {}): Promise<
   const env = sandboxEnv();
   const address = options.temporalAddress ?? env.TEMPORAL_ADDRESS;
   const native = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
+  const connection = await connectTemporal({ address });
   const taskQueue = options.taskQueue ?? uniqueName('tq');
   const metrics = createWorkerMetrics();
   const worker = await createOrchestrationWorker({

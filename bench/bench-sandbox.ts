@@ -1,5 +1,6 @@
 /** A sandbox of its own for a benchmark: CRDs installed, Kubernetes and Temporal clients ready, all stopped after. */
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../common/temporal-connection.js';
 import { NativeConnection } from '@temporalio/worker';
@@ -13,6 +14,7 @@ import { createOrchestrationWorker } from '../worker/create-worker.js';
 import { installCrds } from '../sandbox/kubernetes/apply.js';
 import { runCommand } from '../test/support/run.js';
 import type { Step } from '../core/index.js';
+import { loadKubeConfig } from '../common/kube-config.js';
 
 export interface BenchContext {
   kc: KubeConfig;
@@ -30,8 +32,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
   try {
     const { TEMPORAL_ADDRESS: address, KUBECONFIG: kubeconfig } = sandbox.env;
     await installCrds(kubeconfig);
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
+    const kc = loadKubeConfig(kubeconfig);
     const native = await NativeConnection.connect({ address });
     const connection = await connectTemporal({ address });
     try {

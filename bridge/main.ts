@@ -1,6 +1,5 @@
 /** Bridge entry point: config, clients, controller, HTTP endpoints; stops cleanly on SIGINT/SIGTERM. */
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../common/temporal-connection.js';
 import pino from 'pino';
@@ -9,6 +8,7 @@ import { createController } from './controller.js';
 import { createLeaderElector } from './leader-election.js';
 import { startHttpServer } from '../common/http-server.js';
 import { createMetrics } from './metrics.js';
+import { loadKubeConfig } from '../common/kube-config.js';
 
 const logger = pino({ name: 'orchestration-bridge' });
 let config: BridgeConfig;
@@ -19,8 +19,7 @@ try {
   process.exit(2);
 }
 const identity = `${hostname()}-${process.pid}`;
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
+const kubeConfig = loadKubeConfig();
 const connection = await connectTemporal(config.temporal.connectionOptions);
 const namespace = config.temporal.namespace ?? 'default';
 const client = new Client({ connection, namespace });

@@ -5,7 +5,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../common/temporal-connection.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -14,13 +14,13 @@ import { workflowIdFor, type RunSnapshot, type Step } from '../core/index.js';
 import { installCrds } from '../sandbox/kubernetes/apply.js';
 import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../worker/config.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
+import { loadKubeConfig } from '../common/kube-config.js';
 
 const address = process.env.TEMPORAL_ADDRESS;
 const kubeconfig = process.env.KUBECONFIG;
 if (!address || !kubeconfig) throw new Error('source .dev/env first: TEMPORAL_ADDRESS and KUBECONFIG are needed');
 const dir = join(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
-const kc = new KubeConfig();
-kc.loadFromFile(kubeconfig);
+const kc = loadKubeConfig(kubeconfig);
 await installCrds(kubeconfig);
 const api = kc.makeApiClient(CustomObjectsApi);
 const taskQueue = `record-${Date.now()}`;

@@ -1,5 +1,4 @@
 /** Worker entry point: wires config, Kubernetes and Temporal together, serves /metrics, runs until SIGINT/SIGTERM. */
-import { KubeConfig } from '@kubernetes/client-node';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createWorkerMetrics } from '../activities/metrics.js';
@@ -7,6 +6,7 @@ import { startHttpServer } from '../common/http-server.js';
 import { httpFencePolicy, loadWorkerConfig, SHORT_JOB_TTL_SECONDS } from './config.js';
 import { createOrchestrationWorker } from './create-worker.js';
 import { entryPointWorkflowSource } from './workflow-bundle.js';
+import { loadKubeConfig } from '../common/kube-config.js';
 
 const logger = pino({ name: 'orchestration-worker' });
 
@@ -19,8 +19,7 @@ try {
   logger.fatal(err instanceof Error ? err.message : String(err));
   process.exit(2);
 }
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
+const kubeConfig = loadKubeConfig();
 const metrics = createWorkerMetrics();
 const connection = await NativeConnection.connect(config.connectionOptions);
 const httpFence = httpFencePolicy(config.httpFence, { temporalAddress: config.connectionOptions.address, kubeConfig });

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { apiErrorMessage, apiStatus, runObjectRef } from '../../activities/kube.js';
 import { RUNTIME_CLEANUP_FINALIZER, runJobSelector, type OrchestrationRunStatus } from '../../core/index.js';
@@ -19,6 +19,7 @@ import { CHART_DIR, helm, valuesFile } from '../support/helm.js';
 import { startBridgeProcess, startWorkerProcess } from '../support/processes.js';
 import { runCommand } from '../support/run.js';
 import { kubeConfig, kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
+import { loadKubeConfig } from '../../common/kube-config.js';
 
 type Component = 'bridge' | 'worker';
 type EnvVar = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } };
@@ -240,8 +241,7 @@ describe.each(MODES)('the chart installed with $mode RBAC', ({ clusterScoped }) 
       const made = await kubectl(['apply', '-f', '-'], runManifest(name, outside, [activityStep]));
       expect(made.code, made.stderr).toBe(0);
       // The bridge's own calls (executor.ts), as its ServiceAccount: refused with 403, naming the verb.
-      const kc = new KubeConfig();
-      kc.loadFromFile(kubeconfigs.bridge);
+      const kc = loadKubeConfig(kubeconfigs.bridge);
       const objects = kc.makeApiClient(CustomObjectsApi);
       const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
       const refused = (call: Promise<unknown>) => call.then(() => 'allowed', (err: unknown) => `${apiStatus(err)} ${apiErrorMessage(err)}`);

@@ -1,16 +1,15 @@
 /** What a test needs to talk to the shared sandbox: its env, kubectl, and client-node clients. */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
 import { runCommand } from './run.js';
+import { loadKubeConfig } from '../../common/kube-config.js';
 
 export function sandboxEnv() {
   return inject('sandbox');
 }
 
 export function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(sandboxEnv().KUBECONFIG);
-  return kc;
+  return loadKubeConfig(sandboxEnv().KUBECONFIG);
 }
 
 /** kubectl against the sandbox, with stdin for manifests. */

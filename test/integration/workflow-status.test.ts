@@ -31,8 +31,9 @@ async function createRun(steps: Step[]) {
 }
 
 describe('status on the CR', () => {
-  it('shows phase, counts, every step and the Succeeded condition, with few writes', async () => {
-    const steps: Step[] = Array.from({ length: 30 }, (_, i) => ({ name: `s${i}`, activity: { name: 'sleep', input: { seconds: 0 } } }));
+  it('shows phase, counts, every step and the Succeeded condition, with writes that grow with run time, not with steps', async () => {
+    // A chain of 30 × 0.1 s: it outlasts the status interval (1 s), so progress is written while it runs.
+    const steps: Step[] = Array.from({ length: 30 }, (_, i) => ({ name: `s${i}`, ...(i > 0 ? { dependsOn: [`s${i - 1}`] } : {}), activity: { name: 'sleep', input: { seconds: 0.1 } } }));
     const { name, uid } = await createRun(steps);
     // A watch sees every write to the CR, so the phases seen are exactly the phases written.
     const seenPhases: string[] = [];
@@ -72,7 +73,28 @@ describe('status on the CR', () => {
     const history = await handle.fetchHistory();
     const writes = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'writeRunStatus').length;
     expect(writes).toBe(result?.statusWrites);
-    expect(writes).toBeLessThanOrEqual(3 + Math.ceil(steps.length / 10));
+    // Coalesced: writes grow with run time (one per interval after the first, and the final one), not with
+    // the 60 step transitions.
+    const events = history.events ?? [];
+    const ranMs = Number(events.at(-1)!.eventTime!.seconds) * 1000 - Number(events[0]!.eventTime!.seconds) * 1000;
+    expect(writes).toBeLessThanOrEqual(2 + Math.ceil(ranMs / 1000));
+    expect(writes).toBeLessThan(steps.length);
+  });
+
+  it('writes a run that ends within the status interval once, at its end', async () => {
+    const steps: Step[] = [
+      { name: 'a', activity: { name: 'sleep', input: { seconds: 0 } } },
+      { name: 'b', dependsOn: ['a'], activity: { name: 'sleep', input: { seconds: 0 } } },
+      { name: 'c', dependsOn: ['b'], activity: { name: 'sleep', input: { seconds: 0 } } },
+    ];
+    const { name, uid } = await createRun(steps);
+    // An interval no run of three `sleep 0` steps outlasts, on any machine.
+    const handle = await startRun(tw, snapshotOf(steps, { run: { namespace: 'default', name, uid }, writeStatus: true, statusIntervalMs: 600_000 }));
+    const { result } = await outcome(handle);
+    expect(result).toMatchObject({ phase: 'Succeeded', statusWrites: 1 });
+    const got = (await api.getNamespacedCustomObject(target(name))) as { status: OrchestrationRunStatus };
+    expect(got.status).toMatchObject({ phase: 'Succeeded', progress: '3/3', message: '3 of 3 steps succeeded' });
+    expect(got.status.steps?.map((step) => step.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
   });
 
   it('shows a failed run with the failed and skipped steps', async () => {

@@ -254,8 +254,10 @@ export function createController(options: ControllerOptions) {
         },
         { intervalMs: options.orphanSweepMs ?? 10_000 },
       );
+      // A finished run whose end is recorded is not resynced: nothing about it changes with time but its
+      // retention, which its own reconcile requeues for; an edit, a deletion or a restart's relist still reach it.
       resync = setInterval(() => {
-        for (const informer of watched.runs.informers) for (const run of informer.list()) enqueueRun(run);
+        for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun)) enqueueRun(run);
         for (const informer of watched.orchestrations.informers) for (const orchestration of informer.list()) enqueueOrchestration(orchestration);
       }, options.resyncMs ?? 30_000);
     },

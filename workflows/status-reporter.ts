@@ -4,7 +4,7 @@
  * final state at once, even after the run was cancelled.
  */
 import { CancellationScope, condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/index.js';
+import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/workflow-safe.js';
 import type { StatusActivities } from '../activities/index.js';
 import { FINAL_STATUS_UNTIL_WRITTEN } from './patches.js';
 

@@ -53,6 +53,20 @@ export default tseslint.config(
     },
   },
   {
+    // The reusable VM imports the workflow modules for every workflow it starts or replays: values come from
+    // core/workflow-safe.js, never from a module that builds zod schemas (test/unit/workflow-bundle.test.ts).
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['**/core/index.js', '**/core/spec-check.js', '**/core/api/*', '!**/core/api/names.js', 'zod', 'zod/*'],
+          allowTypeImports: true,
+          message: 'Workflows import values from core/workflow-safe.js: this module builds zod schemas at import, once per workflow. Types may come from it with `import type`.',
+        }],
+      }],
+    },
+  },
+  {
     files: ['core/**/*.ts'],
     rules: {
       'no-restricted-properties': [

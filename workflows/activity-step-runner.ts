@@ -16,7 +16,7 @@ import {
   type StepActivityInput,
   type StepActivityResult,
   type StepEvent,
-} from '../core/index.js';
+} from '../core/workflow-safe.js';
 import { describeAttemptFailure } from './step-failure.js';
 import { now, type StepContext } from './step-context.js';
 

@@ -1,7 +1,7 @@
 /** Queries and search attribute keys of the orchestration run workflow; importable by clients too. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
-import type { DagState, RunPhase, StepRecord } from '../core/index.js';
+import type { DagState, RunPhase, StepRecord } from '../core/workflow-safe.js';
 
 export interface RunStateView {
   phase: RunPhase;

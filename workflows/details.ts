@@ -3,7 +3,7 @@
  * the steps worth looking at. Plain lines and a list, not tables: the UI's renderer draws table cells without
  * spacing, so "total pending running" ran together into one word.
  */
-import { stepCounts, type Dag, type DagState, type RunPhase } from '../core/index.js';
+import { stepCounts, type Dag, type DagState, type RunPhase } from '../core/workflow-safe.js';
 
 const SHOWN = 15;
 const MESSAGE_CHARS = 120;

@@ -17,7 +17,7 @@ import {
   type StepEvent,
   type StepJobOutcome,
   type StepJobRef,
-} from '../core/index.js';
+} from '../core/workflow-safe.js';
 import { now, type StepContext } from './step-context.js';
 import { describeFailure } from './step-failure.js';
 

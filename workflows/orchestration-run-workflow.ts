@@ -32,7 +32,7 @@ import {
   type OrchestrationRunInput,
   type RunPhase,
   type StepEvent,
-} from '../core/index.js';
+} from '../core/workflow-safe.js';
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';

@@ -5,7 +5,7 @@
  * was cancelled.
  */
 import { CancellationScope, condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/index.js';
+import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/workflow-safe.js';
 import type { StatusActivities } from '../activities/index.js';
 import { FINAL_STATUS_UNTIL_WRITTEN, FIRST_STATUS_WRITE_AFTER_INTERVAL } from './patches.js';
 

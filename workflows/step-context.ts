@@ -1,5 +1,5 @@
 /** What a step runner gets from the workflow: the run, template values, the grace period, a way to report. */
-import type { RunIdentity, StepEvent, TemplateValues } from '../core/index.js';
+import type { RunIdentity, StepEvent, TemplateValues } from '../core/workflow-safe.js';
 
 export interface StepContext {
   run: RunIdentity;

@@ -1,6 +1,6 @@
 /** Turns how a step's activity failed into the reason, message and attempts its status shows. */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
-import type { StepFailureDetails } from '../core/index.js';
+import type { StepFailureDetails } from '../core/workflow-safe.js';
 
 export function describeFailure(err: unknown, maxAttempts: number): { reason?: string; message: string; attempts: number } {
   const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -8,7 +8,7 @@ import {
   type StepActivityInput,
   type StepActivityResult,
   type StepEvent,
-} from '../core/index.js';
+} from '../core/workflow-safe.js';
 import { runActivityStep } from './activity-step-runner.js';
 import { runJobStep } from './job-step-runner.js';
 import { JOB_STEPS, STEPS_STOP_BEFORE_CANCELLED, WORKFLOW_OWNS_STEP_ATTEMPTS } from './patches.js';

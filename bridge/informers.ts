@@ -1,8 +1,36 @@
 /** Informers for OrchestrationRuns and Orchestrations, cluster-wide or per watched namespace. */
-import { CustomObjectsApi, makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node';
+import { CustomObjectsApi, ListWatch, Watch, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache, type V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL } from '../core/index.js';
 
 export type Cache = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
+
+/** The annotation `kubectl apply` keeps: the whole object once more, as a string. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * What the cache keeps of an object (client-go's SetTransform): not the metadata nothing here reads.
+ * managedFields is cut to who owns `spec.cancel` (decide-cancel names that field manager in cancelledBy), and
+ * kubectl's last-applied-configuration goes. Together they are most of a small run's size.
+ */
+export function trimForCache<T extends KubernetesObject>(obj: T): T {
+  const metadata = obj.metadata;
+  if (!metadata) return obj;
+  const managedFields = metadata.managedFields
+    ?.filter((entry) => (entry.fieldsV1 as { 'f:spec'?: { 'f:cancel'?: unknown } } | undefined)?.['f:spec']?.['f:cancel'] !== undefined)
+    .map((entry): V1ManagedFieldsEntry => ({ manager: entry.manager, operation: entry.operation, time: entry.time, fieldsV1: { 'f:spec': { 'f:cancel': {} } } }));
+  const annotations = metadata.annotations && LAST_APPLIED in metadata.annotations ? Object.fromEntries(Object.entries(metadata.annotations).filter(([key]) => key !== LAST_APPLIED)) : metadata.annotations;
+  const kept = { ...metadata, managedFields, annotations };
+  if (!managedFields?.length) delete kept.managedFields;
+  if (!annotations || Object.keys(annotations).length === 0) delete kept.annotations;
+  return { ...obj, metadata: kept };
+}
+
+/** A Watch whose objects are trimmed for the cache before the informer stores them. */
+class TrimmingWatch extends Watch {
+  override watch(...[path, queryParams, callback, done]: Parameters<Watch['watch']>): ReturnType<Watch['watch']> {
+    return super.watch(path, queryParams, (phase, obj, watchObj) => callback(phase, phase === 'ERROR' ? obj : trimForCache(obj as KubernetesObject), watchObj), done);
+  }
+}
 
 export interface WatchedKind {
   plural: string;
@@ -21,7 +49,11 @@ function watchKind(kc: KubeConfig, plural: string, namespaces: string[]): Watche
       (namespace
         ? api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural })
         : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as Promise<KubernetesListObject<KubernetesObject>>;
-    return makeInformer<KubernetesObject>(kc, path, list);
+    const trimmed = async () => {
+      const got = await list();
+      return { ...got, items: got.items.map(trimForCache) };
+    };
+    return new ListWatch<KubernetesObject>(path, new TrimmingWatch(kc), trimmed, false);
   });
   const forNamespace = (namespace: string) => (namespaces.length > 0 ? informers[namespaces.indexOf(namespace)] : informers[0]);
   return {

@@ -70,6 +70,20 @@ async function workflowStatus(workflowId: string): Promise<string> {
   return (JSON.parse(out.stdout) as { workflowExecutionInfo: { status: string } }).workflowExecutionInfo.status;
 }
 
+/**
+ * How the workflow closed: the run's final status is the workflow's last write, so the CR can show it a
+ * moment before the workflow's close is recorded; waited for (RUNNING until then).
+ */
+async function workflowClosedAs(workflowId: string): Promise<string> {
+  return waitFor(
+    async () => {
+      const status = await workflowStatus(workflowId);
+      return status === 'WORKFLOW_EXECUTION_STATUS_RUNNING' ? undefined : status;
+    },
+    { what: `workflow ${workflowId} closed`, timeoutMs: 15_000 },
+  );
+}
+
 async function jobsAndPodsGone(namespace: string, uid: string): Promise<void> {
   await waitFor(
     async () => {
@@ -103,7 +117,7 @@ describe('cancellation through the bridge', () => {
     expect(done.message).toContain('spec:kubectl-patch');
     expect(done.steps?.map((s) => [s.name, s.phase])).toEqual([['wait', 'Cancelled'], ['job', 'Cancelled'], ['later', 'Cancelled']]);
     await jobsAndPodsGone(h.ns, before.uid);
-    expect(await workflowStatus(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
+    expect(await workflowClosedAs(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
     expect(watch.cancelledTooEarly(name)).toEqual([]);
     const reasons = (await h.events(name)).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['CancelRequested', 'SpecCancel']));
@@ -155,7 +169,7 @@ describe('cancellation through the bridge', () => {
     expect(done.cancelledBy).toMatch(/^temporal:temporal-cli/);
     expect(done.steps?.map((s) => s.phase)).toEqual(['Cancelled']);
     await jobsAndPodsGone(h.ns, before.uid);
-    expect(await workflowStatus(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
+    expect(await workflowClosedAs(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
     expect(watch.cancelledTooEarly(name)).toEqual([]);
   });
 
@@ -176,7 +190,7 @@ describe('cancellation through the bridge', () => {
     expect((await kubectl(['delete', 'orchrun', name, '-n', h.ns, '--wait=false'])).code).toBe(0);
     await waitFor(async () => ((await kubectl(['get', 'orchrun', name, '-n', h.ns])).code !== 0 ? true : undefined), { what: `run ${name} gone`, timeoutMs: 60_000 });
     await jobsAndPodsGone(h.ns, before.uid);
-    expect(await workflowStatus(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
+    expect(await workflowClosedAs(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
   });
 
   it('onRetrigger: Cancel — a new run with the same triggerKey cancels the older active one before it starts', async () => {
@@ -193,7 +207,7 @@ describe('cancellation through the bridge', () => {
     const cancelled = await h.phaseOf(older, 'Cancelled');
     expect(cancelled.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'True', reason: 'Retrigger' }));
     expect(cancelled.cancelledBy).toBe(`retrigger:${newer}`);
-    expect(await workflowStatus(cancelled.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
+    expect(await workflowClosedAs(cancelled.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
     await running(h, newer);
     expect((await h.status(other)).phase).toBe('Running');
     expect(watch.cancelledTooEarly(older)).toEqual([]);
@@ -210,7 +224,7 @@ describe('cancellation through the bridge', () => {
     const cancelled = await h.phaseOf(name, 'Cancelled');
     expect(cancelled.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'True', reason: 'SourceRemoved' }));
     expect(cancelled.cancelledBy).toBe(`source-removed:${template}`);
-    expect(await workflowStatus(cancelled.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
+    expect(await workflowClosedAs(cancelled.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_CANCELED');
     expect(watch.cancelledTooEarly(name)).toEqual([]);
   });
 });
@@ -233,7 +247,7 @@ describe('cancellation with other bridge settings', () => {
       expect(done.cancelledBy).toBe('spec:kubectl-patch');
       expect(done.steps?.map((s) => s.phase)).toEqual(['Cancelled', 'Cancelled']);
       await jobsAndPodsGone(forced.ns, before.uid);
-      expect(await workflowStatus(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
+      expect(await workflowClosedAs(before.temporal!.workflowId)).toBe('WORKFLOW_EXECUTION_STATUS_TERMINATED');
       expect((await forced.metrics.cancelsForced.get()).values[0]?.value).toBe(1);
     } finally {
       releaseStubborn(); // the worker's shutdown waits for its activities

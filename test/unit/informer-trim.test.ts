@@ -1,0 +1,50 @@
+// What the bridge's informer cache keeps of an object: everything reconcile reads, without the metadata it
+// never reads (managedFields beyond spec.cancel's owner, kubectl's last-applied-configuration).
+import { describe, expect, it } from 'vitest';
+import { trimForCache } from '../../bridge/informers.js';
+import { cancelFieldManager } from '../../core/index.js';
+
+const run = {
+  apiVersion: 'orchestration.proompteng.ai/v1alpha1',
+  kind: 'OrchestrationRun',
+  metadata: {
+    name: 'r',
+    namespace: 'ns',
+    uid: 'u',
+    resourceVersion: '7',
+    generation: 2,
+    finalizers: ['orchestration.proompteng.ai/runtime-cleanup'],
+    labels: { team: 'a' },
+    annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"spec":{"steps":[]}}', note: 'kept' },
+    managedFields: [
+      { manager: 'kubectl-client-side-apply', operation: 'Update', time: '2026-11-30T10:00:00Z', fieldsV1: { 'f:spec': { 'f:steps': {} } } },
+      { manager: 'kubectl-patch', operation: 'Update', time: '2026-11-30T10:01:00Z', fieldsV1: { 'f:spec': { 'f:cancel': {} } } },
+      { manager: 'orchestration-workflow', operation: 'Apply', subresource: 'status', fieldsV1: { 'f:status': { 'f:steps': {}, 'f:phase': {} } } },
+    ],
+  },
+  spec: { cancel: true, steps: [{ name: 'a', activity: { name: 'sleep', input: { seconds: 0 } } }] },
+  status: { phase: 'Running' },
+};
+
+describe('trimForCache', () => {
+  it('keeps spec, status and the metadata reconcile reads; cuts managedFields to the owner of spec.cancel and drops last-applied', () => {
+    const trimmed = trimForCache(run);
+    expect(trimmed.spec).toEqual(run.spec);
+    expect(trimmed.status).toEqual(run.status);
+    const { managedFields, annotations, ...rest } = trimmed.metadata;
+    expect(rest).toEqual({ name: 'r', namespace: 'ns', uid: 'u', resourceVersion: '7', generation: 2, finalizers: ['orchestration.proompteng.ai/runtime-cleanup'], labels: { team: 'a' } });
+    expect(annotations).toEqual({ note: 'kept' });
+    expect(managedFields).toEqual([{ manager: 'kubectl-patch', operation: 'Update', time: '2026-11-30T10:01:00Z', fieldsV1: { 'f:spec': { 'f:cancel': {} } } }]);
+    // Who cancelled is still read from it.
+    expect(cancelFieldManager(managedFields)).toBe(cancelFieldManager(run.metadata.managedFields));
+    expect(cancelFieldManager(managedFields)).toBe('kubectl-patch');
+  });
+
+  it('leaves no empty managedFields or annotations behind, and does not change the object it was given', () => {
+    const plain = { ...run, metadata: { ...run.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, managedFields: [run.metadata.managedFields[0]!] } };
+    const trimmed = trimForCache(plain);
+    expect(trimmed.metadata).not.toHaveProperty('managedFields');
+    expect(trimmed.metadata).not.toHaveProperty('annotations');
+    expect(plain.metadata.managedFields).toHaveLength(1);
+  });
+});

@@ -21,6 +21,8 @@ export interface BenchContext {
   native: NativeConnection;
   /** Path of the sandbox's kubeconfig, for kubectl. */
   kubeconfig: string;
+  /** host:port of the sandbox's Temporal, for processes the bench starts. */
+  temporalAddress: string;
   /** The default fence of http steps around this sandbox's Temporal and Kubernetes. */
   httpFence: FencePolicy;
 }
@@ -35,7 +37,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
     const native = await NativeConnection.connect({ address });
     const connection = await connectTemporal({ address });
     try {
-      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
+      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig, temporalAddress: address, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
     } finally {
       await connection.close();
       await native.close();

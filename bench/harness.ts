@@ -123,8 +123,14 @@ export async function startHarness(ctx: BenchContext) {
     /** Runs a workflow of raw-workflows.ts to its end; ms from the start call to its result. */
     async runRaw(workflow: string, args: unknown[], workflowId: string): Promise<number> {
       const at = performance.now();
-      await client.workflow.execute(workflow, { taskQueue: RAW_TASK_QUEUE, workflowId: `${workflowId}-${Date.now()}`, args });
+      await client.workflow.execute(workflow, { taskQueue: RAW_TASK_QUEUE, workflowId, args });
       return performance.now() - at;
+    },
+    /** History events of a workflow, over every run of its continue-as-new chain. */
+    async historyEvents(workflowId: string): Promise<number> {
+      let events = 0;
+      for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) events += wf.historyLength;
+      return events;
     },
     /**
      * Measures `body` as one block of `row`. A bridge block also counts apiserver requests, waits until the

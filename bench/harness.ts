@@ -148,7 +148,13 @@ export async function startHarness(ctx: BenchContext) {
       if (failure) throw failure;
       queueProbe.take();
       const end = await meterBlock({ kubeconfig, countRequests: side === 'bridge' });
-      const result = await body();
+      let result: T;
+      try {
+        result = await body();
+      } catch (err) {
+        await end().catch(() => undefined); // stops its sampler, or the process would never exit
+        throw err;
+      }
       if (side === 'bridge') {
         let last = -1;
         await waitFor(

@@ -80,21 +80,22 @@ export async function burstRow(h: Harness, sizes: Sizes): Promise<Row> {
   const steps = sleepChain(STEPS);
   const { client } = h.ctx;
   // Raw: n workflows started at once; start call sent → its first activity began (seen in the activity).
-  const { result: rawMs } = await h.block('burst', 'raw', `${n} started at once`, n, async () => {
+  const { result: raw } = await h.block('burst', 'raw', `${n} started at once`, n, async () => {
     const tag = Date.now().toString(36);
     const started = await Promise.all(
       Array.from({ length: n }, async (_, i) => {
         const workflowId = `${FIRST_ACTIVITY_PREFIX}${tag}-${i}`;
         const at = Date.now();
         const handle = await client.workflow.start('rawChain', { taskQueue: RAW_TASK_QUEUE, workflowId, args: [STEPS] });
-        return { handle, at };
+        return { handle, at, startCallMs: Date.now() - at };
       }),
     );
     await Promise.all(started.map(({ handle }) => handle.result()));
     const latencies = started.map(({ handle, at }) => h.firstActivity.get(handle.workflowId)! - at);
     h.firstActivity.clear();
-    return latencies;
+    return { latencies, startCallMs: started.map((s) => s.startCallMs) };
   });
+  const rawMs = raw.latencies;
   // Bridge: n CRs created at once; create sent → phase Running (or a later one, if the first status write
   // came after the run ended) seen through the watch.
   const { result: bridgeMs } = await h.block('burst', 'bridge', `${n} created at once`, n, async () => {
@@ -119,7 +120,8 @@ export async function burstRow(h: Harness, sizes: Sizes): Promise<Row> {
     unit: 's',
     goal: '≤ 5 s, and ≤ 3 × raw start p99',
     met: p99 <= 5000 && p99 <= 3 * rawP99,
-    method: `${n} runs of a ${STEPS}-step chain of sleep 0 on each side, all sent at once. Bridge: create request sent → phase Running (or Succeeded, when the run ended before its first status write) seen through a watch. Raw counterpart: client.workflow.start sent → the workflow's first activity began (noted inside the activity), the closest raw event to "the workflow runs and did its first piece of work"`,
-    detail: { p99RatioToRaw: round(p99 / rawP99), rawMs: { p50: percentile(rawMs, 50), p99: rawP99 }, bridgeMs: { p50: percentile(bridgeMs, 50), p99 } },
+    method: `${n} runs of a ${STEPS}-step chain of sleep 0 on each side, all sent at once. Bridge: create request sent → phase Running (or Succeeded, when the run ended before its first status write) seen through a watch. Raw counterpart: client.workflow.start sent → the workflow's first activity began (noted inside the activity), the closest raw event to "the workflow runs and did its first piece of work"; the start call alone (sent → answered) is in the detail`,
+    // The start call alone (sent → answered: the workflow exists) is the other raw counterpart one could pick.
+    detail: { p99RatioToRaw: round(p99 / rawP99), rawMs: { p50: percentile(rawMs, 50), p99: rawP99 }, rawStartCallMs: { p50: percentile(raw.startCallMs, 50), p99: percentile(raw.startCallMs, 99) }, bridgeMs: { p50: percentile(bridgeMs, 50), p99 } },
   };
 }

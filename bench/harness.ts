@@ -11,7 +11,8 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL, type Step } from '../core/index.js';
 import { waitFor } from '../sandbox/wait.js';
-import { apiserverRequestCounts, benchBridge, type BenchContext } from './bench-sandbox.js';
+import { apiserverRequestCounts, benchBridge, countsSince, percentile, type BenchContext } from './bench-sandbox.js';
+import { round } from './report.js';
 import { meterBlock, type BlockCost } from './block-meter.js';
 import { probeQueue } from './queue-probe.js';
 import { watchRunPhases } from './run-phase-watch.js';
@@ -81,6 +82,18 @@ export async function startHarness(ctx: BenchContext) {
   const phases = await watchRunPhases(kc, NAMESPACE);
   const blocks: BlockRecord[] = [];
 
+  /** The in-process bridge's counters (reconciles, Temporal reads, API writes by kind), by name{labels}. */
+  const bridgeCounters = async () => {
+    const out = new Map<string, number>();
+    for (const metric of await metrics.registry.getMetricsAsJSON()) {
+      if (!metric.name.endsWith('_total')) continue;
+      for (const v of metric.values) out.set(`${metric.name}${Object.keys(v.labels).length > 0 ? JSON.stringify(v.labels) : ''}`, v.value);
+    }
+    return out;
+  };
+  const pct = (xs: number[], p: number) => (xs.length > 0 ? round(percentile(xs, p)) : null);
+  const countsGrown = (before: Map<string, number>, after: Map<string, number>) => Object.fromEntries(countsSince(before, after).sort());
+
   /** Creates an OrchestrationRun; `at` is the moment (epoch ms) the create was sent. */
   async function createRun(name: string, steps: Step[], namespace = NAMESPACE): Promise<{ at: number; uid: string }> {
     const at = Date.now();
@@ -147,6 +160,7 @@ export async function startHarness(ctx: BenchContext) {
     ): Promise<{ result: T; record: BlockRecord }> {
       if (failure) throw failure;
       queueProbe.take();
+      const countersBefore = await bridgeCounters();
       const end = await meterBlock({ kubeconfig, countRequests: side === 'bridge' });
       let result: T;
       try {
@@ -170,7 +184,15 @@ export async function startHarness(ctx: BenchContext) {
       }
       const cost = await end();
       const queue = queueProbe.take();
-      const figures = { ...(side === 'bridge' ? { reconciles: queue.handles.length, queueMaxLength: queue.maxLength } : {}), ...(await extra?.(result, cost)) };
+      const bridgeFigures =
+        side === 'bridge' && queue.handles.length > 0
+          ? {
+              reconciles: queue.handles.length,
+              queue: { maxLength: queue.maxLength, waitMsP50: pct(queue.waits, 50), waitMsP99: pct(queue.waits, 99), reconcileMsP50: pct(queue.handles, 50), reconcileMsP99: pct(queue.handles, 99) },
+              bridgeCounters: countsGrown(countersBefore, await bridgeCounters()),
+            }
+          : {};
+      const figures = { ...bridgeFigures, ...(await extra?.(result, cost)) };
       const record: BlockRecord = { row, side, label, runs, ...cost, ...(Object.keys(figures).length > 0 ? { extra: figures } : {}) };
       blocks.push(record);
       console.log(JSON.stringify(record));

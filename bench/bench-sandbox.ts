@@ -7,6 +7,8 @@ import pino from 'pino';
 import { createController } from '../bridge/controller.js';
 import { createMetrics } from '../bridge/metrics.js';
 import { startSandbox } from '../sandbox/index.js';
+import { guardChildren } from '../sandbox/process.js';
+import { startReaper } from '../sandbox/reaper.js';
 import type { FencePolicy } from '../activities/builtins/http-destinations.js';
 import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../worker/config.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
@@ -28,7 +30,13 @@ export interface BenchContext {
 }
 
 export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void>): Promise<void> {
-  const sandbox = await startSandbox({ log: () => undefined });
+  // A bench killed half-way (Ctrl-C, a test's timeout) leaves no servers behind: the reaper stops their groups.
+  const reaper = startReaper(pino({ name: 'bench' }, pino.destination({ dest: 2, sync: true })));
+  guardChildren(reaper);
+  const sandbox = await startSandbox({ log: () => undefined }).catch(async (err: unknown) => {
+    await reaper.close();
+    throw err;
+  });
   try {
     const { TEMPORAL_ADDRESS: address, KUBECONFIG: kubeconfig } = sandbox.env;
     await installCrds(kubeconfig);
@@ -44,6 +52,7 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
     }
   } finally {
     await sandbox.stop();
+    await reaper.close();
   }
 }
 

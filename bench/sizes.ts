@@ -21,6 +21,8 @@ export interface Sizes {
   /** Steps of the largest chain and fan-out tried, and how long each may take. */
   largestSteps: number;
   largestTimeoutMs: number;
+  /** Given up on once status.progress has not moved for this long (its status writes fail, say). */
+  largestStallMs: number;
   /** Finished runs in the cache of a bridge process of its own. */
   cachedRuns: number;
 }
@@ -39,6 +41,7 @@ export const FULL: Sizes = {
   cancelRuns: 20,
   largestSteps: 5000,
   largestTimeoutMs: 30 * 60_000,
+  largestStallMs: 5 * 60_000,
   cachedRuns: 10_000,
 };
 
@@ -57,5 +60,6 @@ export const QUICK: Sizes = {
   cancelRuns: 1,
   largestSteps: 10,
   largestTimeoutMs: 120_000,
+  largestStallMs: 60_000,
   cachedRuns: 50,
 };

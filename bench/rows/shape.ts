@@ -1,5 +1,6 @@
 /** Rows about the DAG's shape: per-step overhead of a long chain, a wide fan-out, and the largest DAG that completes. */
 import { API_GROUP, API_VERSION, ORCHESTRATION_RUN_PLURAL, workflowIdFor, type Step } from '../../core/index.js';
+import { waitFor } from '../../sandbox/wait.js';
 import { sleepChain } from '../bench-sandbox.js';
 import { NAMESPACE, type Harness } from '../harness.js';
 import { mean, ms, round, type Row } from '../report.js';
@@ -68,15 +69,31 @@ export async function largestDagRows(h: Harness, sizes: Sizes): Promise<Row[]> {
   const rows: Row[] = [];
   for (const [shape, steps] of [['chain', sleepChain(n)], ['fan-out', fanOutSteps(n)]] as const) {
     const name = `largest-${shape}`;
+    const getRun = async () =>
+      (await h.ctx.api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_RUN_PLURAL, namespace: NAMESPACE, name })) as { metadata?: { managedFields?: unknown }; spec?: unknown; status?: { phase?: string; progress?: string } };
     const { result } = await h.block('largest-dag', 'bridge', `${shape} of ${n} steps`, 1, async () => {
       const { at, uid } = await h.createRun(name, steps);
-      let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([
-        h.phases.seenIn(name, 'Succeeded').then((done) => `Succeeded after ${((done - at) / 1000).toFixed(1)} s`, (err: unknown) => (err instanceof Error ? err.message : String(err))),
-        new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`not done after ${sizes.largestTimeoutMs / 1000} s`), sizes.largestTimeoutMs))),
-      ]);
-      clearTimeout(timer);
-      const run = (await h.ctx.api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_RUN_PLURAL, namespace: NAMESPACE, name })) as { metadata?: { managedFields?: unknown }; spec?: unknown; status?: { phase?: string } };
+      let done = false;
+      const succeeded = h.phases.seenIn(name, 'Succeeded').then(
+        (seen) => `Succeeded after ${((seen - at) / 1000).toFixed(1)} s`,
+        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+      );
+      // A run whose status writes fail stops showing progress: given up on after largestStallMs, not the whole timeout.
+      let progress = '';
+      let movedAt = Date.now();
+      const stalled = waitFor(
+        async () => {
+          if (done) return 'done';
+          const now = (await getRun()).status?.progress ?? '';
+          if (now !== progress) [progress, movedAt] = [now, Date.now()];
+          return Date.now() - movedAt >= sizes.largestStallMs ? `stalled at ${progress || 'no progress'}: unchanged for ${sizes.largestStallMs / 1000} s` : undefined;
+        },
+        { what: `${name} Succeeded`, timeoutMs: sizes.largestTimeoutMs, intervalMs: 5000 },
+      ).catch(() => `not done after ${sizes.largestTimeoutMs / 1000} s`);
+      const outcome = await Promise.race([succeeded, stalled]);
+      done = true;
+      await stalled;
+      const run = await getRun();
       const historyEvents = await h.historyEvents(workflowIdFor({ namespace: NAMESPACE, name, uid }));
       const bytes = (x: unknown) => Buffer.byteLength(JSON.stringify(x ?? {}));
       // etcd refuses a write over its request limit (1.5 MiB by default): spec, status and managedFields share it.
@@ -92,7 +109,7 @@ export async function largestDagRows(h: Harness, sizes: Sizes): Promise<Row[]> {
       unit: 'steps',
       goal: '≥ 5,000 steps',
       met: fits && n >= 5000,
-      method: `one run of ${n} steps of sleep 0 through the bridge, waited for up to ${sizes.largestTimeoutMs / 1000} s; the status's bytes as JSON on the CR read after it ended; value = ${n} when it completed with status < 1 MiB, else 0`,
+      method: `one run of ${n} steps of sleep 0 through the bridge, waited for up to ${sizes.largestTimeoutMs / 1000} s (given up on once status.progress has not moved for ${sizes.largestStallMs / 1000} s); the status's bytes as JSON on the CR read after it ended; value = ${n} when it completed with status < 1 MiB, else 0`,
       detail: { ...result, statusKiB: round(result.statusBytes / 1024, 1) },
     });
   }

@@ -72,12 +72,15 @@ export async function startHarness(ctx: BenchContext) {
       },
     },
   });
-  // Both workers poll until stop(); a worker that fails ends the bench through `failed`.
+  // Both workers poll until stop(); a worker that fails ends the block that is running (its runs would never end).
   let stopWorkers!: () => void;
   const workersStop = new Promise<void>((resolve) => (stopWorkers = resolve));
   const running = Promise.all([ours.runUntil(workersStop), raw.runUntil(workersStop)]);
-  let failure: Error | undefined;
-  running.catch((err: unknown) => (failure = err instanceof Error ? err : new Error(String(err))));
+  const workerFailed = running.then(
+    () => new Promise<never>(() => undefined),
+    (err: unknown) => Promise.reject(new Error(`a worker of the bench failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err })),
+  );
+  workerFailed.catch(() => undefined); // reported by the block it ends
   await controller.start();
   const phases = await watchRunPhases(kc, NAMESPACE);
   const blocks: BlockRecord[] = [];
@@ -158,13 +161,12 @@ export async function startHarness(ctx: BenchContext) {
       /** Figures of the block read once it settled, before its runs are deleted. */
       extra?: (result: T, cost: BlockCost) => Promise<Record<string, unknown>> | Record<string, unknown>,
     ): Promise<{ result: T; record: BlockRecord }> {
-      if (failure) throw failure;
       queueProbe.take();
       const countersBefore = await bridgeCounters();
       const end = await meterBlock({ kubeconfig, countRequests: side === 'bridge' });
       let result: T;
       try {
-        result = await body();
+        result = await Promise.race([body(), workerFailed]);
       } catch (err) {
         await end().catch(() => undefined); // stops its sampler, or the process would never exit
         throw err;

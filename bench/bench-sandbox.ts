@@ -8,6 +8,8 @@ import pino from 'pino';
 import { createController } from '../bridge/controller.js';
 import { createMetrics } from '../bridge/metrics.js';
 import { startSandbox } from '../sandbox/index.js';
+import { guardChildren } from '../sandbox/process.js';
+import { startReaper } from '../sandbox/reaper.js';
 import type { FencePolicy } from '../activities/builtins/http-destinations.js';
 import { DEFAULT_HTTP_FENCE_SETTINGS, httpFencePolicy } from '../worker/config.js';
 import { createOrchestrationWorker } from '../worker/create-worker.js';
@@ -23,12 +25,20 @@ export interface BenchContext {
   native: NativeConnection;
   /** Path of the sandbox's kubeconfig, for kubectl. */
   kubeconfig: string;
+  /** host:port of the sandbox's Temporal, for processes the bench starts. */
+  temporalAddress: string;
   /** The default fence of http steps around this sandbox's Temporal and Kubernetes. */
   httpFence: FencePolicy;
 }
 
 export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void>): Promise<void> {
-  const sandbox = await startSandbox({ log: () => undefined });
+  // A bench killed half-way (Ctrl-C, a test's timeout) leaves no servers behind: the reaper stops their groups.
+  const reaper = startReaper(pino({ name: 'bench' }, pino.destination({ dest: 2, sync: true })));
+  guardChildren(reaper);
+  const sandbox = await startSandbox({ log: () => undefined }).catch(async (err: unknown) => {
+    await reaper.close();
+    throw err;
+  });
   try {
     const { TEMPORAL_ADDRESS: address, KUBECONFIG: kubeconfig } = sandbox.env;
     await installCrds(kubeconfig);
@@ -36,13 +46,14 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
     const native = await NativeConnection.connect({ address });
     const connection = await connectTemporal({ address });
     try {
-      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
+      await body({ kc, api: kc.makeApiClient(CustomObjectsApi), client: new Client({ connection }), native, kubeconfig, temporalAddress: address, httpFence: httpFencePolicy(DEFAULT_HTTP_FENCE_SETTINGS, { temporalAddress: address, kubeConfig: kc }) });
     } finally {
       await connection.close();
       await native.close();
     }
   } finally {
     await sandbox.stop();
+    await reaper.close();
   }
 }
 

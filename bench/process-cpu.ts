@@ -1,12 +1,22 @@
 /**
- * CPU seconds of this process's descendants (the sandbox's temporal, kube-apiserver, etcd, ...) by command
- * name, read from /proc: at saturation the machine's cores are shared, so their cost per run counts too.
+ * CPU seconds and resident memory of this process's descendants (the sandbox's temporal, kube-apiserver,
+ * etcd, ...; a bridge started as a process of its own) by command name, read from /proc: at saturation the
+ * machine's cores are shared, so their cost per run counts too.
  */
 import { readdir, readFile } from 'node:fs/promises';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+const PAGE_BYTES = 4096; // the page size of x86-64 and arm64 Linux as built by distributions
 
-async function processTable(): Promise<{ pid: number; ppid: number; comm: string; cpuSeconds: number }[]> {
+interface ProcessRow {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+async function processTable(): Promise<ProcessRow[]> {
   const rows = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -15,13 +25,19 @@ async function processTable(): Promise<{ pid: number; ppid: number; comm: string
     // comm may hold spaces and parentheses: the fields after it start at the last ')'.
     const close = stat.lastIndexOf(')');
     const fields = stat.slice(close + 2).split(' ');
-    rows.push({ pid: Number(entry), ppid: Number(fields[1]), comm: stat.slice(stat.indexOf('(') + 1, close), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND });
+    rows.push({
+      pid: Number(entry),
+      ppid: Number(fields[1]),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+      rssBytes: Number(fields[21]) * PAGE_BYTES,
+    });
   }
   return rows;
 }
 
-/** CPU seconds so far of every descendant of this process, summed by command name; none on other systems. */
-export async function descendantCpu(): Promise<Map<string, number>> {
+/** Every descendant of this process (not itself); none on systems without /proc. */
+async function descendants(): Promise<ProcessRow[]> {
   const table = await processTable().catch(() => []);
   const mine = new Set([process.pid]);
   for (let grew = true; grew; ) {
@@ -32,7 +48,21 @@ export async function descendantCpu(): Promise<Map<string, number>> {
       grew = true;
     }
   }
-  const byName = new Map<string, number>();
-  for (const row of table) if (row.pid !== process.pid && mine.has(row.pid)) byName.set(row.comm, (byName.get(row.comm) ?? 0) + row.cpuSeconds);
-  return byName;
+  return table.filter((row) => row.pid !== process.pid && mine.has(row.pid));
+}
+
+const byName = (rows: ProcessRow[], value: (row: ProcessRow) => number) => {
+  const out = new Map<string, number>();
+  for (const row of rows) out.set(row.comm, (out.get(row.comm) ?? 0) + value(row));
+  return out;
+};
+
+/** CPU seconds so far of every descendant of this process, summed by command name. */
+export async function descendantCpu(): Promise<Map<string, number>> {
+  return byName(await descendants(), (row) => row.cpuSeconds);
+}
+
+/** Resident bytes now of every descendant of this process, summed by command name. */
+export async function descendantRss(): Promise<Map<string, number>> {
+  return byName(await descendants(), (row) => row.rssBytes);
 }

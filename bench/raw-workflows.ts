@@ -1,5 +1,5 @@
-// Baseline for bench/dag-scale.ts: the same number of no-op activities, sequential or parallel, in a
-// plain Temporal workflow with no DAG, status or details. Ratios against it show our overhead.
+// The raw side of bench/bench.ts: the same activities as a run's steps, sequential or parallel, in a plain
+// Temporal workflow with no DAG, status or details. Ratios against it show our overhead.
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 
 const { sleep } = proxyActivities<{ sleep: (input: unknown) => Promise<unknown> }>({ startToCloseTimeout: '1 minute', heartbeatTimeout: 2000 });
@@ -18,7 +18,7 @@ const { waitForCancel } = proxyActivities<{ waitForCancel: () => Promise<void> }
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
-/** Baseline for bench/cancel-latency.ts: one activity that runs until the workflow is cancelled. */
+/** The raw side of the cancel row: one activity that runs until the workflow is cancelled. */
 export async function rawCancellable(): Promise<void> {
   await waitForCancel();
 }

@@ -1,10 +1,13 @@
 // What the bridge's informer cache keeps of an object: everything reconcile reads, without the metadata it
 // never reads (managedFields beyond spec.cancel's owner, kubectl's last-applied-configuration).
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { trimForCache } from '../../bridge/informers.js';
 import { cancelFieldManager } from '../../core/index.js';
 
-const run = {
+// As the wire has it (times are strings there, Dates in client-node's types).
+type Run = KubernetesObject & { metadata: V1ObjectMeta; spec: unknown; status: unknown };
+const wire = {
   apiVersion: 'orchestration.proompteng.ai/v1alpha1',
   kind: 'OrchestrationRun',
   metadata: {
@@ -25,6 +28,7 @@ const run = {
   spec: { cancel: true, steps: [{ name: 'a', activity: { name: 'sleep', input: { seconds: 0 } } }] },
   status: { phase: 'Running' },
 };
+const run = wire as unknown as Run;
 
 describe('trimForCache', () => {
   it('keeps spec, status and the metadata reconcile reads; cuts managedFields to the owner of spec.cancel and drops last-applied', () => {
@@ -41,7 +45,7 @@ describe('trimForCache', () => {
   });
 
   it('leaves no empty managedFields or annotations behind, and does not change the object it was given', () => {
-    const plain = { ...run, metadata: { ...run.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, managedFields: [run.metadata.managedFields[0]!] } };
+    const plain: Run = { ...run, metadata: { ...run.metadata, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' }, managedFields: [run.metadata.managedFields![0]!] } };
     const trimmed = trimForCache(plain);
     expect(trimmed.metadata).not.toHaveProperty('managedFields');
     expect(trimmed.metadata).not.toHaveProperty('annotations');

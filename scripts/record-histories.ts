@@ -79,11 +79,6 @@ const scenarios: Record<string, Scenario> = {
   'final-status-until-written': {
     steps: [act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('second', 'sleep', { seconds: 1 }, { dependsOn: ['first'] })],
   },
-  // Patch first-status-write-after-interval: the first write waits out the interval (a timer the final
-  // flush may cut short); this run outlasts it, so a progress write and the final one.
-  'first-status-write-after-interval': {
-    steps: [act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('second', 'sleep', { seconds: 2 }, { dependsOn: ['first'] })],
-  },
 };
 
 await worker.runUntil(async () => {

@@ -24,10 +24,3 @@ export const WORKFLOW_OWNS_STEP_ATTEMPTS = 'workflow-owns-step-attempts';
  * after about a minute: an apiserver outage at the end of a run no longer leaves its steps shown Running.
  */
 export const FINAL_STATUS_UNTIL_WRITTEN = 'final-status-until-written';
-
-/**
- * A run's first status write waits out the status interval, as every later one does: a run that ends within
- * it writes its status once, at the end (the bridge already shows it Running). Before it, the first write
- * went out at once, and a sub-second run wrote its status two or three times.
- */
-export const FIRST_STATUS_WRITE_AFTER_INTERVAL = 'first-status-write-after-interval';

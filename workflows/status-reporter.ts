@@ -1,13 +1,13 @@
 /**
  * Coalesced status writes: at most one write in flight, the latest state wins, and writes are at least
- * `intervalMs` apart, the first one too, so writes grow with run time, not with step transitions (a run
- * that ends within the interval writes once). `flush()` writes the final state at once, even after the run
- * was cancelled.
+ * `intervalMs` apart, so writes grow with run time, not with step transitions. `flush()` writes the
+ * final state at once, even after the run was cancelled. The first write goes out at once: phase is the
+ * workflow's (the bridge writes only the workflow reference beside it), so it shows the run Running.
  */
 import { CancellationScope, condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/workflow-safe.js';
 import type { StatusActivities } from '../activities/index.js';
-import { FINAL_STATUS_UNTIL_WRITTEN, FIRST_STATUS_WRITE_AFTER_INTERVAL } from './patches.js';
+import { FINAL_STATUS_UNTIL_WRITTEN } from './patches.js';
 
 const { writeRunStatus } = proxyActivities<StatusActivities>({
   startToCloseTimeout: '30 seconds',
@@ -56,10 +56,6 @@ export class StatusReporter {
 
   private async drain(): Promise<void> {
     try {
-      // The run's first write waits out the interval too: the bridge shows the run Running meanwhile.
-      if (this.writes === 0 && !this.urgent && patched(FIRST_STATUS_WRITE_AFTER_INTERVAL)) {
-        await CancellationScope.nonCancellable(() => condition(() => this.urgent, this.intervalMs));
-      }
       while (this.dirty) {
         this.dirty = false;
         const update = this.build();

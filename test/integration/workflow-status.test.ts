@@ -81,22 +81,6 @@ describe('status on the CR', () => {
     expect(writes).toBeLessThan(steps.length);
   });
 
-  it('writes a run that ends within the status interval once, at its end', async () => {
-    const steps: Step[] = [
-      { name: 'a', activity: { name: 'sleep', input: { seconds: 0 } } },
-      { name: 'b', dependsOn: ['a'], activity: { name: 'sleep', input: { seconds: 0 } } },
-      { name: 'c', dependsOn: ['b'], activity: { name: 'sleep', input: { seconds: 0 } } },
-    ];
-    const { name, uid } = await createRun(steps);
-    // An interval no run of three `sleep 0` steps outlasts, on any machine.
-    const handle = await startRun(tw, snapshotOf(steps, { run: { namespace: 'default', name, uid }, writeStatus: true, statusIntervalMs: 600_000 }));
-    const { result } = await outcome(handle);
-    expect(result).toMatchObject({ phase: 'Succeeded', statusWrites: 1 });
-    const got = (await api.getNamespacedCustomObject(target(name))) as { status: OrchestrationRunStatus };
-    expect(got.status).toMatchObject({ phase: 'Succeeded', progress: '3/3', message: '3 of 3 steps succeeded' });
-    expect(got.status.steps?.map((step) => step.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded']);
-  });
-
   it('shows a failed run with the failed and skipped steps', async () => {
     const steps: Step[] = [
       { name: 'build', activity: { name: 'fail', input: { message: 'compiler crashed' } } },

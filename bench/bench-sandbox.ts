@@ -6,7 +6,7 @@ import { connectTemporal } from '../common/temporal-connection.js';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createController } from '../bridge/controller.js';
-import { createMetrics } from '../bridge/metrics.js';
+import { createMetrics, type BridgeMetrics } from '../bridge/metrics.js';
 import { startSandbox } from '../sandbox/index.js';
 import { guardChildren } from '../sandbox/process.js';
 import { startReaper } from '../sandbox/reaper.js';
@@ -58,20 +58,25 @@ export async function withBenchSandbox(body: (ctx: BenchContext) => Promise<void
 }
 
 /** The bridge and a worker of this project on task queue `bench`, watching namespace `bench` (created here). */
-export async function benchBridge({ kc, client, native, httpFence }: Pick<BenchContext, 'kc' | 'client' | 'native' | 'httpFence'>) {
+export async function benchBridge(ctx: Pick<BenchContext, 'kc' | 'client' | 'native' | 'httpFence'>) {
+  const { kc, native, httpFence } = ctx;
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'bench' } } });
   const worker = await createOrchestrationWorker({ connection: native, namespace: 'default', taskQueue: 'bench', kubeConfig: kc, httpFence });
   const metrics = createMetrics();
-  const controller = createController({
+  return { worker, controller: benchController(ctx, ['bench'], metrics), metrics };
+}
+
+/** An in-process bridge controller (not started) for task queue `bench`, watching `namespaces`. */
+export function benchController({ kc, client }: Pick<BenchContext, 'kc' | 'client'>, namespaces: string[], metrics: BridgeMetrics) {
+  return createController({
     kubeConfig: kc,
     client,
     settings: { temporalNamespace: 'default', taskQueue: 'bench', uiBaseUrl: '' },
-    namespaces: ['bench'],
+    namespaces,
     identity: 'bench',
     logger: pino({ level: 'silent' }),
     metrics,
   });
-  return { worker, controller, metrics };
 }
 
 /** The p-th percentile (nearest rank) of xs. */

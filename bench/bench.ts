@@ -3,7 +3,8 @@
  * interleaved; one table printed and written to bench/results/latest.json (or --out=<file>).
  * Usage: npx tsx bench/bench.ts [--quick] [--only=<row>[,<row>...]] [--out=<file>]
  *   --quick  smoke mode: every row at tiny sizes, one round; its numbers mean nothing (npm test runs it)
- *   rows: throughput, idle, burst, step-overhead, fan-out, api-writes, cancel, largest-dag, cache-rss, conflicts
+ *   rows: throughput, idle, burst, step-overhead, fan-out, api-writes, cancel, largest-dag, scale-workers,
+ *   scale-namespaces, cache-rss, conflicts
  *   (conflicts is counted over whatever bridge blocks ran; alone, it runs the burst)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { apiWritesRows, conflictsRow } from './rows/api-writes.js';
 import { cacheRssRow } from './rows/cache-rss.js';
 import { cancelRow } from './rows/cancel.js';
 import { burstRow, idleRow, throughputRow } from './rows/latency.js';
+import { scaleNamespacesRow, scaleWorkersRow } from './rows/scale.js';
 import { fanOutRow, largestDagRows, stepOverheadRow } from './rows/shape.js';
 import { FULL, QUICK, type Sizes } from './sizes.js';
 
@@ -34,6 +36,8 @@ export const ROWS: Record<string, (h: Harness, sizes: Sizes) => Promise<Row | Ro
   'api-writes': apiWritesRows,
   cancel: cancelRow,
   'largest-dag': largestDagRows,
+  'scale-workers': scaleWorkersRow,
+  'scale-namespaces': scaleNamespacesRow,
   'cache-rss': cacheRssRow,
 };
 export const ROW_IDS = [...Object.keys(ROWS), 'conflicts'];
@@ -49,8 +53,8 @@ const selected = Object.keys(ROWS).filter((id) => !only || only.includes(id) || 
 
 // The workers' state changes and bundle listings would bury the table.
 Runtime.install({ logger: new DefaultLogger('WARN') });
-// The cache row starts the built bridge: never an older build than the source.
-if (selected.includes('cache-rss')) await buildEntryPoints();
+// The cache row starts the built bridge, the scale row a built worker: never an older build than the source.
+if (selected.includes('cache-rss') || selected.includes('scale-workers')) await buildEntryPoints();
 const started = Date.now();
 await withBenchSandbox(async (ctx) => {
   const h = await startHarness(ctx);

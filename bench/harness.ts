@@ -11,7 +11,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { API_GROUP, API_GROUP_VERSION, API_VERSION, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL, type Step } from '../core/index.js';
 import { waitFor } from '../sandbox/wait.js';
-import { apiserverRequestCounts, benchBridge, countsSince, percentile, type BenchContext } from './bench-sandbox.js';
+import { apiserverRequestCounts, benchBridge, benchController, countsSince, percentile, type BenchContext } from './bench-sandbox.js';
 import { round } from './report.js';
 import { meterBlock, type BlockCost } from './block-meter.js';
 import { probeQueue } from './queue-probe.js';
@@ -40,8 +40,11 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 /** Starts the bridge, our worker and the raw worker; `stop()` ends them. */
 export async function startHarness(ctx: BenchContext) {
   const { kc, api, client, native, httpFence, kubeconfig } = ctx;
-  const { worker: ours, controller, metrics } = await benchBridge(ctx);
-  const queueProbe = probeQueue(controller.queue);
+  const bridge = await benchBridge(ctx);
+  const { worker: ours, metrics } = bridge;
+  // The bridge may be swapped for one watching other namespaces (watchNamespaces): blocks read the current one.
+  let controller = bridge.controller;
+  let queueProbe = probeQueue(controller.queue);
   const firstActivity = new Map<string, number>();
   const sawCancel = new Map<string, number>();
   const activities = createActivities({ kubeConfig: kc, httpFence }) as Record<string, (input: unknown) => Promise<unknown>>;
@@ -124,7 +127,10 @@ export async function startHarness(ctx: BenchContext) {
 
   return {
     ctx,
-    controller,
+    /** The in-process bridge running now. */
+    get controller() {
+      return controller;
+    },
     metrics,
     phases,
     blocks,
@@ -200,6 +206,17 @@ export async function startHarness(ctx: BenchContext) {
       console.log(JSON.stringify(record));
       if (side === 'bridge') await deleteRuns();
       return { result, record };
+    },
+    /**
+     * Stops the in-process bridge and starts another on the same metrics, watching `namespaces` (which must
+     * include the bench namespace); resolves once its caches are filled. Call between blocks, no run alive.
+     */
+    async watchNamespaces(namespaces: string[]): Promise<void> {
+      if (!namespaces.includes(NAMESPACE)) throw new Error(`watchNamespaces: ${namespaces.join(', ')} lacks the bench namespace ${NAMESPACE}`);
+      await controller.stop();
+      controller = benchController(ctx, namespaces, metrics);
+      queueProbe = probeQueue(controller.queue);
+      await controller.start();
     },
     async stop(): Promise<void> {
       phases.stop();

@@ -25,6 +25,14 @@ export interface Sizes {
   largestStallMs: number;
   /** Finished runs in the cache of a bridge process of its own. */
   cachedRuns: number;
+  /** Scale out: runs per block and runs in flight, with one worker and with two (rounds as throughput). */
+  scaleRuns: number;
+  scaleInFlight: number;
+  /** Namespaces the bridge watches in the many-namespaces blocks (the bench's and empty ones). */
+  scaleNamespaces: number;
+  /** Start latency: runs created one after the other, and at once, per namespace setting and round. */
+  scaleStartRuns: number;
+  scaleBurstRuns: number;
 }
 
 export const FULL: Sizes = {
@@ -43,6 +51,11 @@ export const FULL: Sizes = {
   largestTimeoutMs: 30 * 60_000,
   largestStallMs: 5 * 60_000,
   cachedRuns: 10_000,
+  scaleRuns: 200,
+  scaleInFlight: 40,
+  scaleNamespaces: 50,
+  scaleStartRuns: 20,
+  scaleBurstRuns: 20,
 };
 
 // Every row runs, at sizes that only show the harness works: no number of a quick run means anything.
@@ -62,4 +75,9 @@ export const QUICK: Sizes = {
   largestTimeoutMs: 120_000,
   largestStallMs: 60_000,
   cachedRuns: 50,
+  scaleRuns: 6,
+  scaleInFlight: 3,
+  scaleNamespaces: 3,
+  scaleStartRuns: 2,
+  scaleBurstRuns: 3,
 };

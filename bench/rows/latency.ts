@@ -7,7 +7,7 @@ import type { Sizes } from '../sizes.js';
 const STEPS = 3;
 
 /** Runs `one(i)` for i < n with `width` in flight; returns runs per second from the first start to the last end. */
-async function saturate(n: number, width: number, one: (i: number) => Promise<unknown>): Promise<number> {
+export async function saturate(n: number, width: number, one: (i: number) => Promise<unknown>): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(

@@ -3,6 +3,7 @@
  * etcd, ...; a bridge started as a process of its own) by command name, read from /proc: at saturation the
  * machine's cores are shared, so their cost per run counts too.
  */
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -22,18 +23,27 @@ async function processTable(): Promise<ProcessRow[]> {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => undefined);
     if (!stat) continue; // exited meanwhile
-    // comm may hold spaces and parentheses: the fields after it start at the last ')'.
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    rows.push({
-      pid: Number(entry),
-      ppid: Number(fields[1]),
-      comm: stat.slice(stat.indexOf('(') + 1, close),
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
-      rssBytes: Number(fields[21]) * PAGE_BYTES,
-    });
+    rows.push({ pid: Number(entry), ...parseStat(stat) });
   }
   return rows;
+}
+
+/** The fields of a /proc/<pid>/stat line this module reads. */
+function parseStat(stat: string): Omit<ProcessRow, 'pid'> {
+  // comm may hold spaces and parentheses: the fields after it start at the last ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return {
+    ppid: Number(fields[1]),
+    comm: stat.slice(stat.indexOf('(') + 1, close),
+    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND,
+    rssBytes: Number(fields[21]) * PAGE_BYTES,
+  };
+}
+
+/** CPU seconds (user + system) one process has used so far. */
+export function processCpuSeconds(pid: number): number {
+  return parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).cpuSeconds;
 }
 
 /** Every descendant of this process (not itself); none on systems without /proc. */

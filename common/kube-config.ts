@@ -15,8 +15,8 @@
  * concurrency (the work queue, the worker's activity slots).
  */
 import { createHash } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 
 const MAX_AGENTS = 4;
@@ -46,10 +46,9 @@ export function withConnectionReuse(kubeConfig: KubeConfig): KubeConfig {
     const key = agentKey(cluster, options);
     const existing = agents.get(key);
     if (existing) return existing;
-    // client-node's checks (plain http only with skipTLSVerify) stay its own.
-    const plain = libraryAgent(cluster, options) instanceof https.Agent ? undefined : true;
-    const kept = { ...options, keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' as const };
-    const agent = plain ? new http.Agent(kept) : new https.Agent(kept);
+    // client-node makes the agent (http or https, with its checks: plain http only with skipTLSVerify) from
+    // these options as they are; ours keeps its connections.
+    const agent = libraryAgent(cluster, { ...options, keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS, scheduling: 'lifo' });
     if (agents.size >= MAX_AGENTS) {
       const [oldestKey, oldest] = agents.entries().next().value as [string, http.Agent];
       agents.delete(oldestKey);

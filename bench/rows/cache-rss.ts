@@ -20,6 +20,7 @@ import { NAMESPACE, type Harness } from '../harness.js';
 import { round, type Row } from '../report.js';
 import type { Sizes } from '../sizes.js';
 import { sortWrites } from './api-writes.js';
+import { processCpuSeconds } from '../process-cpu.js';
 
 const CACHE_NAMESPACE = 'bench-cache';
 const FILL_IN_FLIGHT = 8;
@@ -74,12 +75,6 @@ async function bridgeCounters(port: number): Promise<Map<string, number>> {
   return out;
 }
 
-/** CPU seconds the process has used so far (utime + stime of /proc/<pid>/stat, USER_HZ 100). */
-const procCpuSeconds = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 
 const procStatusKb = (pid: number, field: string) => {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -131,7 +126,7 @@ async function measureBridge(h: Harness, n: number) {
     const rss = procStatusKb(bridge.pid!, 'VmRSS');
     const peakRss = procStatusKb(bridge.pid!, 'VmHWM');
     process.kill(bridge.pid!, 'SIGUSR2');
-    const cpuSeconds = procCpuSeconds(bridge.pid!);
+    const cpuSeconds = processCpuSeconds(bridge.pid!);
     const memory = await waitFor(async () => JSON.parse(await readFile(report, 'utf8')) as { before: NodeJS.MemoryUsage; afterGc: NodeJS.MemoryUsage }, { what: 'the cache bridge memory report', timeoutMs: 30_000 });
     return { syncedMs, syncedRss, rss, peakRss, cpuSeconds, memory, counters: Object.fromEntries(counters) };
   } finally {

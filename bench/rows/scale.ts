@@ -3,7 +3,7 @@
  * second a process of its own, the built entry point as operators run it), and the bridge's start latency
  * when it watches one namespace and when it watches many.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -15,17 +15,12 @@ import { NAMESPACE, type Harness } from '../harness.js';
 import { mean, ms, round, type Row } from '../report.js';
 import type { Sizes } from '../sizes.js';
 import { saturate } from './latency.js';
+import { processCpuSeconds } from '../process-cpu.js';
 
 const STEPS = 3;
 /** The task queue the harness's bridge starts workflows on and its in-process worker polls. */
 const TASK_QUEUE = 'bench';
 
-/** CPU seconds a process has used so far (utime + stime of /proc/<pid>/stat, USER_HZ 100). */
-const procCpuSeconds = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
 
 /** The built worker in a process of its own on the bench's task queue; resolves once it polls. */
 async function startSecondWorker(h: Harness): Promise<ManagedProcess> {
@@ -63,7 +58,7 @@ export async function scaleWorkersRow(h: Harness, sizes: Sizes): Promise<Row> {
       // Started before the block and stopped after it: its start-up is not measured, and it is gone for the one-worker blocks.
       const second = workers === '2' ? await startSecondWorker(h) : undefined;
       try {
-        const cpuBefore = second ? procCpuSeconds(second.pid!) : 0;
+        const cpuBefore = second ? processCpuSeconds(second.pid!) : 0;
         let workerCpu = 0;
         const { result, record } = await h.block(
           'scale-workers',
@@ -72,7 +67,7 @@ export async function scaleWorkersRow(h: Harness, sizes: Sizes): Promise<Row> {
           n,
           async () => {
             const got = await saturate(n, sizes.scaleInFlight, (i) => h.runBridge(`scale-w${workers}-${r}-${i}`, steps));
-            if (second) workerCpu = procCpuSeconds(second.pid!) - cpuBefore;
+            if (second) workerCpu = processCpuSeconds(second.pid!) - cpuBefore;
             return got;
           },
           (got) => ({ runsPerSecond: round(got), workers: Number(workers), ...(second ? { secondWorkerCpuSeconds: round(workerCpu) } : {}) }),

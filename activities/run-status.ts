@@ -8,6 +8,7 @@ import {
   STATUS_FIELD_MANAGERS,
   cancelledConditions,
   cancelledMessage,
+  fitObjectLimit,
   isTerminalPhase,
   pendingCancel,
   Reasons,
@@ -102,6 +103,17 @@ function withPrecondition<T extends { metadata: object }>(apply: T, status: RunS
   return { ...apply, metadata: { ...apply.metadata, resourceVersion: current.metadata.resourceVersion } };
 }
 
+/**
+ * The status write with its steps fitted to the room the stored object leaves (spec and managedFields
+ * included): a write over etcd's limit would fail the same way on every retry.
+ */
+export function fitToObject(status: RunStatusUpdate, current: RunObject): RunStatusUpdate & { stepsOmitted?: number } {
+  const otherBytes = JSON.stringify(current).length - JSON.stringify(current.status?.steps ?? []).length;
+  const { steps, omitted } = fitObjectLimit(status.steps, otherBytes);
+  if (steps === status.steps) return status;
+  return { ...status, steps, ...(omitted > 0 ? { stepsOmitted: omitted } : {}) };
+}
+
 export function createStatusActivities(kubeConfig: KubeConfig) {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -124,15 +136,20 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
         return;
       }
       const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
+      const fitted = fitToObject(status, current);
+      if (fitted.stepsOmitted) {
+        Context.current().log.warn('status.steps cut to fit the object size limit', { run: `${run.namespace}/${run.name}`, omitted: fitted.stepsOmitted });
+      }
       try {
         await api.patchNamespacedCustomObjectStatus(
-          { ...runObjectRef(run), body: withPrecondition(workflowStatusApply(run, status, cancel, runId && current.status?.temporal ? runId : undefined), status, current), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
+          { ...runObjectRef(run), body: withPrecondition(workflowStatusApply(run, fitted, cancel, runId && current.status?.temporal ? runId : undefined), status, current), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
           setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
         );
       } catch (err) {
         // The apiserver refused this status for good (400, 403, 422): retrying the same write cannot help.
         const code = apiStatus(err);
-        if (code !== undefined && code >= 400 && code < 500 && ![408, 409, 429].includes(code)) {
+        const tooLarge = /request is too large|too long|Request entity too large/i.test(apiErrorMessage(err));
+        if (tooLarge || (code !== undefined && code >= 400 && code < 500 && ![408, 409, 429].includes(code))) {
           throw ApplicationFailure.nonRetryable(`status of ${run.namespace}/${run.name} refused (${code}): ${apiErrorMessage(err)}`, 'StatusRejected');
         }
         throw err;

@@ -68,6 +68,37 @@ export function compactSteps(dag: Dag, state: DagState): StepStatus[] {
   return state.steps.map((record, i) => ({ name: dag.names[i]!, phase: record.phase }));
 }
 
+/**
+ * etcd refuses a write over 1.5 MiB (its default --max-request-bytes, 1,572,864): the whole object, spec and
+ * managedFields included, must fit. The step budget above keeps the status itself small; a large spec
+ * (5,000 steps with long commands) can still leave less room than that. Kept well under the limit for the
+ * key, the bridge's own fields and what the apiserver adds.
+ */
+export const OBJECT_BYTES_LIMIT = 1_400_000;
+
+/**
+ * The steps of a status write that fit the room its object leaves: `otherBytes` is the size of the stored
+ * object without its status steps. First each entry shrinks to name, phase and reason; if even that does not
+ * fit, the list keeps the steps that did not succeed first (what a user looks for), in DAG order, as many
+ * as fit. stepCounts and progress always count every step; `omitted` says how many entries were left out.
+ */
+export function fitObjectLimit(steps: StepStatus[], otherBytes: number, limit = OBJECT_BYTES_LIMIT): { steps: StepStatus[]; omitted: number } {
+  const room = limit - otherBytes;
+  if (JSON.stringify(steps).length <= room) return { steps, omitted: 0 };
+  const bare = steps.map((s) => (s.reason ? { name: s.name, phase: s.phase, reason: s.reason } : { name: s.name, phase: s.phase }));
+  if (JSON.stringify(bare).length <= room) return { steps: bare, omitted: 0 };
+  const order = [...bare.keys()].sort((a, b) => Number(bare[a]!.phase === 'Succeeded') - Number(bare[b]!.phase === 'Succeeded') || a - b);
+  const keep = new Set<number>();
+  let used = 2;
+  for (const i of order) {
+    const bytes = JSON.stringify(bare[i]).length + 1;
+    if (used + bytes > room) break;
+    keep.add(i);
+    used += bytes;
+  }
+  return { steps: bare.filter((_, i) => keep.has(i)), omitted: bare.length - keep.size };
+}
+
 export function progressOf(counts: StepCounts): string {
   return `${counts.total - counts.pending - counts.running}/${counts.total}`;
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Client } from '@temporalio/client';
 import { connectTemporal } from '../common/temporal-connection.js';
@@ -36,6 +37,8 @@ interface Scenario {
   cancelGraceSeconds?: number;
   /** Cancel the workflow once this many steps run. */
   cancelWhenRunning?: number;
+  /** Store the history gzipped (name.json.gz): for the large ones. */
+  gzip?: boolean;
 }
 const scenarios: Record<string, Scenario> = {
   'diamond-with-status': {
@@ -79,11 +82,18 @@ const scenarios: Record<string, Scenario> = {
   'final-status-until-written': {
     steps: [act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('second', 'sleep', { seconds: 1 }, { dependsOn: ['first'] })],
   },
+  // Patch bounded-inflight-steps: 1,001 ready steps, one more than run at once; the last starts when one ends.
+  // Stored gzipped (about 3,000 activity events).
+  'bounded-inflight-steps': {
+    steps: Array.from({ length: 1001 }, (_, i) => act(`s${i}`, 'sleep', { seconds: 0 }, { dependsOn: [] })),
+    gzip: true,
+  },
 };
 
 await worker.runUntil(async () => {
   for (const [name, scenario] of Object.entries(scenarios)) {
-    if (existsSync(join(dir, `${name}.json`))) continue;
+    const file = join(dir, scenario.gzip ? `${name}.json.gz` : `${name}.json`);
+    if (existsSync(file)) continue;
     const runName = `replay-${name}-${Date.now()}`;
     const created = (await api.createNamespacedCustomObject({
       group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'default',
@@ -109,7 +119,8 @@ await worker.runUntil(async () => {
     }
     await handle.result().catch(() => undefined);
     const history = await handle.fetchHistory();
-    writeFileSync(join(dir, `${name}.json`), historyToJSON(history));
+    const json = historyToJSON(history);
+    writeFileSync(file, scenario.gzip ? gzipSync(json) : json);
     console.log(`recorded ${name}: ${history.events?.length} events`);
   }
 });

@@ -36,7 +36,7 @@ import {
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';
-import { STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
+import { BOUNDED_INFLIGHT_STEPS, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
 
 /** Continue as new well before the 51,200-event limit, also when the server does not suggest it. */
@@ -48,6 +48,12 @@ export interface OrchestrationRunResult {
   statusWrites: number;
   generations: number;
 }
+
+/**
+ * Steps running at once, at most: half of the 2,000 pending activities Temporal allows a workflow by
+ * default, leaving room for status writes and for a job step's own activities.
+ */
+export const MAX_INFLIGHT_STEPS = 1000;
 
 /** Beyond the grace period, time a cancelled step's worker gets to report that it stopped. */
 const STOP_REPORT_SLACK_SECONDS = 15;
@@ -160,7 +166,9 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     if (cancelled()) cancelPending(new Date().toISOString());
     continuing ||= timeToContinue();
     if (!continuing && !cancelled()) {
-      for (const i of stepsToStart(state, policy)) {
+      let starting = stepsToStart(state, policy);
+      if (inflight + starting.length > MAX_INFLIGHT_STEPS && patched(BOUNDED_INFLIGHT_STEPS)) starting = starting.slice(0, Math.max(0, MAX_INFLIGHT_STEPS - inflight));
+      for (const i of starting) {
         const step = snapshot.steps[i]!;
         // A job step shows Pending until its Job exists; the runner reports it running then.
         apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });

@@ -24,3 +24,11 @@ export const WORKFLOW_OWNS_STEP_ATTEMPTS = 'workflow-owns-step-attempts';
  * after about a minute: an apiserver outage at the end of a run no longer leaves its steps shown Running.
  */
 export const FINAL_STATUS_UNTIL_WRITTEN = 'final-status-until-written';
+
+/**
+ * At most MAX_INFLIGHT_STEPS steps run at once, whatever the run's parallelism: Temporal fails a workflow
+ * task that leaves more than 2,000 activities pending (limit.numPendingActivities), so before it a fan-out
+ * wider than that never started a step and never left Pending. Checked only when the cap bites, so runs
+ * below it record no marker.
+ */
+export const BOUNDED_INFLIGHT_STEPS = 'bounded-inflight-steps';

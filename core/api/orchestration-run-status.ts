@@ -79,6 +79,12 @@ export const OrchestrationRunStatusSchema = z.object({
   cancellationPolicy: CancellationPolicySchema.optional().describe('The cancellation policy in force, fixed when the run started (run over Orchestration).'),
   stepCounts: StepCountsSchema.optional(),
   steps: z.array(StepStatusSchema).max(MAX_STEPS).optional(),
+  stepsOmitted: z
+    .int()
+    .min(1)
+    .max(MAX_STEPS)
+    .optional()
+    .describe('Step entries left out of steps so the object fits etcd\'s size limit (steps that did not succeed are kept first); stepCounts counts every step.'),
   conditions: ConditionListSchema.optional(),
 });
 export type OrchestrationRunStatus = z.infer<typeof OrchestrationRunStatusSchema>;

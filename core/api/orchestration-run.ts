@@ -4,7 +4,7 @@ import { ObjectMetaSchema } from './meta.js';
 import { API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './names.js';
 import { OrchestrationRunStatusSchema } from './orchestration-run-status.js';
 import { RetentionFields, SchedulingFields } from './policy.js';
-import { DEPENDS_ON_KNOWN_RULE, StepListSchema } from './step.js';
+import { DEPENDS_ON_KNOWN_RULE, STEP_NAMES_UNIQUE_RULE, StepListSchema } from './step.js';
 
 /** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -79,6 +79,7 @@ export const OrchestrationRunSpecSchema = z
         rule: 'has(self.orchestrationRef) != has(self.steps)',
         message: 'exactly one of orchestrationRef or steps must be set',
       },
+      STEP_NAMES_UNIQUE_RULE,
       DEPENDS_ON_KNOWN_RULE,
       ...presenceRules,
     ],

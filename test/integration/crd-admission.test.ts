@@ -51,7 +51,9 @@ describe('OrchestrationRun admission', () => {
   it.each([
     ['a wrong type', { parallelism: 'many', steps: [{ name: 'a', ...sleep(1) }] }, /spec\.parallelism.*must be of type integer/],
     ['a bad step name', { steps: [{ name: 'Build_1', ...sleep(1) }] }, /spec\.steps\[0\]\.name.*should match/],
-    ['duplicate step names', { steps: [{ name: 'a', ...sleep(1) }, { name: 'a', ...sleep(2) }] }, /spec\.steps\[1\]: Duplicate value/],
+    // The list is atomic (one managedFields entry, not one per step); a CEL rule keeps names unique and its
+    // failure names the repeated one.
+    ['duplicate step names', { steps: [{ name: 'a', ...sleep(1) }, { name: 'a', ...sleep(2) }] }, /spec: Invalid value.*key a already exists evaluating rule: step names must be unique/],
     [
       'a dependsOn naming no step',
       { steps: [{ name: 'a', ...sleep(1) }, { name: 'b', dependsOn: ['nope'], ...sleep(1) }] },

@@ -1,6 +1,7 @@
 // The status written to the CR stays compact: 5,000 steps with long messages and outputs fit in 1 MiB.
 import { describe, expect, it } from 'vitest';
-import { applyStepEvent, buildDag, buildStatusUpdate, initialState, STEP_STATUS_BUDGET } from '../../core/index.js';
+import { applyStepEvent, buildDag, buildStatusUpdate, initialState, OBJECT_BYTES_LIMIT, STEP_STATUS_BUDGET } from '../../core/index.js';
+import { fitToObject } from '../../activities/run-status.js';
 
 const policy = { parallelism: 0, failFast: false };
 
@@ -47,5 +48,52 @@ describe('buildStatusUpdate', () => {
     expect(status.steps.every((s) => s.output === undefined && (s.message ?? '').length <= 64)).toBe(true);
     expect(status.steps[1]).toMatchObject({ name: 'step-number-1', phase: 'Failed', attempts: 3, startTime: '2026-01-01T00:00:00Z', completionTime: '2026-01-01T00:00:01Z' });
     expect(status.stepCounts).toMatchObject({ total: 5000, succeeded: 2500, failed: 2500 });
+  });
+});
+
+describe('fitToObject: a status write fits the room its stored object leaves', () => {
+  const steps = (n: number, failedEvery = 0) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `step-${i}`,
+      phase: (failedEvery && i % failedEvery === 0 ? 'Failed' : 'Succeeded') as 'Failed' | 'Succeeded',
+      ...(failedEvery && i % failedEvery === 0 ? { reason: 'ActivityFailed', message: 'exit 1' } : {}),
+      startTime: '2026-01-01T00:00:00Z',
+      completionTime: '2026-01-01T00:00:01Z',
+    }));
+  const update = (list: ReturnType<typeof steps>) => ({
+    phase: 'Failed' as const,
+    startTime: '2026-01-01T00:00:00Z',
+    stepCounts: { total: list.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 },
+    progress: `${list.length}/${list.length}`,
+    steps: list,
+  });
+  const stored = (specBytes: number) => ({ metadata: { uid: 'u' }, spec: { blob: 'x'.repeat(specBytes) } });
+
+  it('leaves a status that fits untouched', () => {
+    const status = update(steps(100));
+    expect(fitToObject(status, stored(1000))).toBe(status);
+  });
+
+  it('cuts entries to name, phase and reason when the spec leaves too little room for times and messages', () => {
+    const list = steps(5000, 10);
+    const full = JSON.stringify(list).length;
+    const room = full - 1000;
+    const fitted = fitToObject(update(list), stored(OBJECT_BYTES_LIMIT - room));
+    expect(fitted.stepsOmitted).toBeUndefined();
+    expect(fitted.steps).toHaveLength(5000);
+    expect(fitted.steps[0]).toEqual({ name: 'step-0', phase: 'Failed', reason: 'ActivityFailed' });
+    expect(fitted.steps[1]).toEqual({ name: 'step-1', phase: 'Succeeded' });
+  });
+
+  it('keeps the steps that did not succeed first and says how many entries it left out', () => {
+    const list = steps(5000, 100);
+    const fitted = fitToObject(update(list), stored(OBJECT_BYTES_LIMIT - 20_000));
+    expect(JSON.stringify(fitted.steps).length).toBeLessThanOrEqual(20_000);
+    expect(fitted.steps.filter((s) => s.phase === 'Failed')).toHaveLength(50);
+    expect(fitted.stepsOmitted).toBe(5000 - fitted.steps.length);
+    expect(fitted.stepsOmitted).toBeGreaterThan(0);
+    // DAG order within what is kept; every count still counts all 5,000.
+    expect(fitted.steps.map((s) => s.name).slice(0, 2)).toEqual(['step-0', 'step-1']);
+    expect(fitted.stepCounts.total).toBe(5000);
   });
 });

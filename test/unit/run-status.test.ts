@@ -55,7 +55,7 @@ describe('fitToObject: a status write fits the room its stored object leaves', (
   const steps = (n: number, failedEvery = 0) =>
     Array.from({ length: n }, (_, i) => ({
       name: `step-${i}`,
-      phase: (failedEvery && i % failedEvery === 0 ? 'Failed' : 'Succeeded') as 'Failed' | 'Succeeded',
+      phase: (failedEvery && i % failedEvery === 0 ? 'Failed' : 'Succeeded'),
       ...(failedEvery && i % failedEvery === 0 ? { reason: 'ActivityFailed', message: 'exit 1' } : {}),
       startTime: '2026-01-01T00:00:00Z',
       completionTime: '2026-01-01T00:00:01Z',

@@ -33,6 +33,9 @@ export interface OrchestrationWorkerOptions {
   workflows?: WorkflowSource;
 }
 
+/** How long one workflow activation may run before the SDK stops it as a deadlock. */
+export const ISOLATE_EXECUTION_TIMEOUT = '60 seconds';
+
 export function createOrchestrationWorker(options: OrchestrationWorkerOptions): Promise<Worker> {
   const grace = options.shutdownGraceSeconds ?? DEFAULT_SHUTDOWN_GRACE_SECONDS;
   return Worker.create({
@@ -53,6 +56,13 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     // to another worker, and the step's retries are not spent.
     shutdownGraceTime: `${grace} seconds`,
     shutdownForceTime: `${grace + SHUTDOWN_FORCE_MARGIN_SECONDS} seconds`,
+    // The SDK's deadlock detector stops an activation after this much wall time by terminating V8 inside a
+    // workflow thread, which Node 20 can turn into a process abort ("Assertion failed:
+    // (env_->execution_async_id()) == (0)", as in temporalio/sdk-typescript#939): seen when a 5,000-step run's
+    // activation was starved of CPU past the default 5 s. Our workflow code has no unbounded loop (every
+    // loop is over the run's steps, at most 5,000); a starved activation should finish, not kill the worker.
+    // Typed as not exposed in 1.24, but the SDK's option compiler takes it from the options like any other.
+    ...({ isolateExecutionTimeout: ISOLATE_EXECUTION_TIMEOUT } as object),
     ...(options.identity ? { identity: options.identity } : {}),
   });
 }

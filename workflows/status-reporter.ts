@@ -4,24 +4,31 @@
  * final state at once, even after the run was cancelled. The first write goes out at once: phase is the
  * workflow's (the bridge writes only the workflow reference beside it), so it shows the run Running.
  */
-import { CancellationScope, condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { type ActivityOptions, CancellationScope, condition, log, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/workflow-safe.js';
 import type { StatusActivities } from '../activities/index.js';
-import { FINAL_STATUS_UNTIL_WRITTEN } from './patches.js';
+import { FINAL_STATUS_UNTIL_WRITTEN, STATUS_WRITES_LOCAL } from './patches.js';
 
-const { writeRunStatus } = proxyActivities<StatusActivities>({
+const PROGRESS_WRITE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
   summary: 'status → CR',
-});
+};
 /** The last write of a run: what users read once it ended, so it outlasts an apiserver outage. */
-const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities>({
+const FINAL_WRITE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 day',
   // No maximumAttempts: unlimited within the day.
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RunNotFound', 'StatusRejected'] },
   summary: 'final status → CR',
-});
+};
+const { writeRunStatus } = proxyActivities<StatusActivities>(PROGRESS_WRITE);
+const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities>(FINAL_WRITE);
+// Local activities (STATUS_WRITES_LOCAL): run by the worker holding the workflow task, with no activity
+// task to schedule, dispatch and complete through the server, and only a marker in the history (not the
+// whole status as input). A retry past a minute waits on a timer, so the day-long final write still works.
+const { writeRunStatus: writeRunStatusLocal } = proxyLocalActivities<StatusActivities>(PROGRESS_WRITE);
+const { writeRunStatus: writeFinalRunStatusLocal } = proxyLocalActivities<StatusActivities>(FINAL_WRITE);
 
 export class StatusReporter {
   writes: number;
@@ -60,7 +67,9 @@ export class StatusReporter {
         this.dirty = false;
         const update = this.build();
         try {
-          const write = isTerminalPhase(update.phase) && patched(FINAL_STATUS_UNTIL_WRITTEN) ? writeFinalRunStatus : writeRunStatus;
+          const final = isTerminalPhase(update.phase) && patched(FINAL_STATUS_UNTIL_WRITTEN);
+          const local = patched(STATUS_WRITES_LOCAL);
+          const write = final ? (local ? writeFinalRunStatusLocal : writeFinalRunStatus) : local ? writeRunStatusLocal : writeRunStatus;
           // Non-cancellable: the final status of a cancelled run must still reach the CR.
           await CancellationScope.nonCancellable(() => write({ run: this.run, status: update, runId: workflowInfo().runId }));
           this.writes += 1;

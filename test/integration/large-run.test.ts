@@ -20,6 +20,11 @@ afterAll(async () => {
 const ETCD_REQUEST_LIMIT = 1.5 * 1024 * 1024;
 
 describe('the largest run', () => {
+  it('runs on a worker whose deadlock detector gives a starved activation a minute, not 5 s', () => {
+    // Past it the SDK terminates V8 in the workflow thread, which can abort the whole process on Node 20.
+    expect(h.tw.worker.options.isolateExecutionTimeoutMs).toBe(60_000);
+  });
+
   it(`runs a ${MAX_STEPS}-step fan-out with no parallelism cap to Succeeded, every step listed, the object within etcd's limit`, { timeout: 900_000 }, async () => {
     expect(MAX_STEPS - 1).toBeGreaterThan(2000); // wider than Temporal's pending-activity limit
     const name = uniqueName('fan');

@@ -1,6 +1,6 @@
 // The status written to the CR stays compact: 5,000 steps with long messages and outputs fit in 1 MiB.
 import { describe, expect, it } from 'vitest';
-import { applyStepEvent, buildDag, buildStatusUpdate, initialState, OBJECT_BYTES_LIMIT, STEP_STATUS_BUDGET } from '../../core/index.js';
+import { applyStepEvent, buildDag, buildStatusUpdate, initialState, OBJECT_BYTES_LIMIT, STEP_STATUS_BUDGET, type StepStatus } from '../../core/index.js';
 import { fitToObject } from '../../activities/run-status.js';
 
 const policy = { parallelism: 0, failFast: false };
@@ -52,15 +52,15 @@ describe('buildStatusUpdate', () => {
 });
 
 describe('fitToObject: a status write fits the room its stored object leaves', () => {
-  const steps = (n: number, failedEvery = 0) =>
+  const steps = (n: number, failedEvery = 0): StepStatus[] =>
     Array.from({ length: n }, (_, i) => ({
       name: `step-${i}`,
-      phase: (failedEvery && i % failedEvery === 0 ? 'Failed' : 'Succeeded'),
+      phase: failedEvery && i % failedEvery === 0 ? 'Failed' : 'Succeeded',
       ...(failedEvery && i % failedEvery === 0 ? { reason: 'ActivityFailed', message: 'exit 1' } : {}),
       startTime: '2026-01-01T00:00:00Z',
       completionTime: '2026-01-01T00:00:01Z',
     }));
-  const update = (list: ReturnType<typeof steps>) => ({
+  const update = (list: StepStatus[]) => ({
     phase: 'Failed' as const,
     startTime: '2026-01-01T00:00:00Z',
     stepCounts: { total: list.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 },

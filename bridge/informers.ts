@@ -2,6 +2,10 @@
 import { CustomObjectsApi, ListWatch, Watch, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache, type V1ManagedFieldsEntry } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL } from '../core/index.js';
 
+/** Objects per list page, and a bound on pages (2,000 pages = a million objects). */
+const LIST_PAGE_SIZE = 500;
+const MAX_LIST_PAGES = 2000;
+
 export type Cache = Informer<KubernetesObject> & ObjectCache<KubernetesObject>;
 
 /** The annotation `kubectl apply` keeps: the whole object once more, as a string. */
@@ -40,18 +44,29 @@ export interface WatchedKind {
   list(namespace: string): KubernetesObject[];
 }
 
-function watchKind(kc: KubeConfig, plural: string, namespaces: string[]): WatchedKind {
+function watchKind(kc: KubeConfig, plural: string, namespaces: string[], pageSize: number): WatchedKind {
   const api = kc.makeApiClient(CustomObjectsApi);
   const scopes = namespaces.length > 0 ? namespaces : [undefined];
   const informers = scopes.map((namespace) => {
     const path = namespace ? `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${plural}` : `/apis/${API_GROUP}/${API_VERSION}/${plural}`;
-    const list = () =>
+    const page = (_continue: string | undefined) =>
       (namespace
-        ? api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural })
-        : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural })) as Promise<KubernetesListObject<KubernetesObject>>;
-    const trimmed = async () => {
-      const got = await list();
-      return { ...got, items: got.items.map(trimForCache) };
+        ? api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural, limit: pageSize, _continue })
+        : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural, limit: pageSize, _continue })) as Promise<KubernetesListObject<KubernetesObject>>;
+    // Listed in pages (as client-go's reflector does), each page trimmed before the next is read: the
+    // whole list in one response is held as text and as objects at once, and V8 keeps the heap it grew.
+    // A continue token expired between pages (410) fails the list; the informer lists again.
+    const trimmed = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      const items: KubernetesObject[] = [];
+      let got = await page(undefined);
+      for (let pages = 1; ; pages += 1) {
+        for (const item of got.items) items.push(trimForCache(item));
+        // Custom objects come back as the apiserver's JSON, not client-node's models: `continue`, not `_continue`.
+        const next = (got.metadata as { continue?: string } | undefined)?.continue;
+        if (!next) return { ...got, items };
+        if (pages >= MAX_LIST_PAGES) throw new Error(`listing ${plural}: more than ${MAX_LIST_PAGES * pageSize} objects`);
+        got = await page(next);
+      }
     };
     return new ListWatch<KubernetesObject>(path, new TrimmingWatch(kc), trimmed, false);
   });
@@ -64,6 +79,6 @@ function watchKind(kc: KubeConfig, plural: string, namespaces: string[]): Watche
   };
 }
 
-export function watchRunsAndOrchestrations(kc: KubeConfig, namespaces: string[]) {
-  return { runs: watchKind(kc, ORCHESTRATION_RUN_PLURAL, namespaces), orchestrations: watchKind(kc, ORCHESTRATION_PLURAL, namespaces) };
+export function watchRunsAndOrchestrations(kc: KubeConfig, namespaces: string[], pageSize = LIST_PAGE_SIZE) {
+  return { runs: watchKind(kc, ORCHESTRATION_RUN_PLURAL, namespaces, pageSize), orchestrations: watchKind(kc, ORCHESTRATION_PLURAL, namespaces, pageSize) };
 }

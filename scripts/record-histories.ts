@@ -82,6 +82,14 @@ const scenarios: Record<string, Scenario> = {
   'final-status-until-written': {
     steps: [act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('second', 'sleep', { seconds: 1 }, { dependsOn: ['first'] })],
   },
+  // Patch status-writes-local: the status writes (the first, one a second, the final) as local activities.
+  'status-writes-local': {
+    steps: [
+      act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+      act('second', 'sleep', { seconds: 2 }, { dependsOn: ['first'] }),
+      act('side', 'fail', { message: 'side failed' }, { dependsOn: [], continueOnFailure: true }),
+    ],
+  },
   // Patch bounded-inflight-steps: 1,001 ready steps, one more than run at once; the last starts when one ends.
   // Stored gzipped (about 3,000 activity events).
   'bounded-inflight-steps': {

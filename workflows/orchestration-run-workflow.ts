@@ -18,6 +18,7 @@ import {
   applyStepEvent,
   referencedOutputs,
   buildStatusUpdate,
+  concurrencyBound,
   deriveRunPhase,
   describeProblems,
   initialState,
@@ -35,7 +36,7 @@ import {
 } from '../core/workflow-safe.js';
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
-import { StatusReporter } from './status-reporter.js';
+import { LOCAL_WRITES_MAX_WIDTH, StatusReporter } from './status-reporter.js';
 import { BOUNDED_INFLIGHT_STEPS, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
 
@@ -117,6 +118,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     snapshot.statusIntervalMs ?? 1000,
     snapshot.writeStatus,
     continuation?.statusWrites ?? 0,
+    Math.min(concurrencyBound(dag), policy.parallelism > 0 ? policy.parallelism : Infinity) <= LOCAL_WRITES_MAX_WIDTH,
   );
   setHandler(getRunState, () => ({
     phase: phase(),

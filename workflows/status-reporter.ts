@@ -30,6 +30,16 @@ const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities
 const { writeRunStatus: writeRunStatusLocal } = proxyLocalActivities<StatusActivities>(PROGRESS_WRITE);
 const { writeRunStatus: writeFinalRunStatusLocal } = proxyLocalActivities<StatusActivities>(FINAL_WRITE);
 
+/**
+ * Local status writes only for runs with at most this many steps running at once. A local activity holds
+ * its workflow task open while it runs, and the server buffers the events that arrive meanwhile; past 100
+ * of them (history.maximumBufferedEventsBatch) it force-fails the task (FORCE_CLOSE_COMMAND) to deliver
+ * them, and the worker's work on it is lost. A wide fan-out of quick steps completes hundreds of steps
+ * during one write, so its writes stay regular activities.
+ */
+export const LOCAL_WRITES_MAX_WIDTH = 50;
+
+
 export class StatusReporter {
   writes: number;
   private dirty = false;
@@ -42,6 +52,8 @@ export class StatusReporter {
     private readonly intervalMs: number,
     private readonly enabled: boolean,
     writesSoFar: number,
+    /** Whether writes may be local activities: see LOCAL_WRITES_MAX_WIDTH. */
+    private readonly localWrites = false,
   ) {
     this.writes = writesSoFar;
   }
@@ -68,7 +80,7 @@ export class StatusReporter {
         const update = this.build();
         try {
           const final = isTerminalPhase(update.phase) && patched(FINAL_STATUS_UNTIL_WRITTEN);
-          const local = patched(STATUS_WRITES_LOCAL);
+          const local = this.localWrites && patched(STATUS_WRITES_LOCAL);
           const write = final ? (local ? writeFinalRunStatusLocal : writeFinalRunStatus) : local ? writeRunStatusLocal : writeRunStatus;
           // Non-cancellable: the final status of a cancelled run must still reach the CR.
           await CancellationScope.nonCancellable(() => write({ run: this.run, status: update, runId: workflowInfo().runId }));

@@ -1,6 +1,6 @@
 // The graph rules of the pure core: sequential fallback, names, cycles with their path, template references.
 import { describe, expect, it } from 'vitest';
-import { buildDag, describeProblems, normalizeSteps, validateSteps, type ValidatableStep } from '../../core/index.js';
+import { buildDag, concurrencyBound, describeProblems, normalizeSteps, validateSteps, type ValidatableStep } from '../../core/index.js';
 
 const act = (input: Record<string, unknown> = {}) => ({ activity: { name: 'sleep', input } });
 const step = (name: string, dependsOn?: string[], extra: Partial<ValidatableStep> = {}): ValidatableStep => ({
@@ -72,5 +72,20 @@ describe('validateSteps', () => {
     expect(built.ok).toBe(false);
     if (!built.ok) expect(built.problems[0]).toMatchObject({ kind: 'cycle' });
     if (!built.ok && built.problems[0]?.kind === 'cycle') expect(built.problems[0].cycle).toHaveLength(5001);
+  });
+});
+
+describe('concurrencyBound', () => {
+  const dagOf = (steps: { name: string; dependsOn: string[] }[]) => {
+    const built = buildDag(steps);
+    if (!built.ok) throw new Error('invalid');
+    return built.dag;
+  };
+  it('is 1 for a chain, the width for a root with a fan-out, and n − longest + 1 in general', () => {
+    expect(concurrencyBound(dagOf(Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, dependsOn: i ? [`s${i - 1}`] : [] }))))).toBe(1);
+    expect(concurrencyBound(dagOf([{ name: 'r', dependsOn: [] }, ...Array.from({ length: 1000 }, (_, i) => ({ name: `f${i}`, dependsOn: ['r'] }))]))).toBe(1000);
+    // A diamond: a → (b, c) → d.
+    expect(concurrencyBound(dagOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }, { name: 'd', dependsOn: ['b', 'c'] }]))).toBe(2);
+    expect(concurrencyBound(dagOf([{ name: 'x', dependsOn: [] }, { name: 'y', dependsOn: [] }]))).toBe(2);
   });
 });

@@ -108,7 +108,7 @@ function withPrecondition<T extends { metadata: object }>(apply: T, status: RunS
  * included): a write over etcd's limit would fail the same way on every retry.
  */
 export function fitToObject(status: RunStatusUpdate, current: RunObject): RunStatusUpdate & { stepsOmitted?: number } {
-  const otherBytes = JSON.stringify(current).length - JSON.stringify(current.status?.steps ?? []).length;
+  const otherBytes = Buffer.byteLength(JSON.stringify(current)) - Buffer.byteLength(JSON.stringify(current.status?.steps ?? []));
   const { steps, omitted } = fitObjectLimit(status.steps, otherBytes);
   if (steps === status.steps) return status;
   return { ...status, steps, ...(omitted > 0 ? { stepsOmitted: omitted } : {}) };
@@ -148,7 +148,8 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       } catch (err) {
         // The apiserver refused this status for good (400, 403, 422): retrying the same write cannot help.
         const code = apiStatus(err);
-        const tooLarge = /request is too large|too long|Request entity too large/i.test(apiErrorMessage(err));
+        // etcd's refusal comes back as a 500; it would be the same on every retry.
+        const tooLarge = code === 413 || /etcdserver: request is too large/i.test(apiErrorMessage(err));
         if (tooLarge || (code !== undefined && code >= 400 && code < 500 && ![408, 409, 429].includes(code))) {
           throw ApplicationFailure.nonRetryable(`status of ${run.namespace}/${run.name} refused (${code}): ${apiErrorMessage(err)}`, 'StatusRejected');
         }

@@ -11,6 +11,7 @@
 import type { RunPhase, StepStatus, StepCounts } from './api/index.js';
 import type { Dag } from './dag/graph.js';
 import { stepCounts, type DagState, type StepRecord } from './dag/state.js';
+import { utf8Bytes } from './messages.js';
 
 export const STEP_STATUS_BUDGET = 900 * 1024;
 
@@ -77,24 +78,25 @@ export function compactSteps(dag: Dag, state: DagState): StepStatus[] {
 export const OBJECT_BYTES_LIMIT = 1_400_000;
 
 /**
- * The steps of a status write that fit the room its object leaves: `otherBytes` is the size of the stored
- * object without its status steps. First each entry shrinks to name, phase and reason; if even that does not
+ * The steps of a status write that fit the room its object leaves: `otherBytes` is the size (UTF-8 bytes
+ * of its JSON, as etcd stores it) of the stored object without its status steps. First each entry shrinks to name, phase and reason; if even that does not
  * fit, the list keeps the steps that did not succeed first (what a user looks for), in DAG order, as many
  * as fit. stepCounts and progress always count every step; `omitted` says how many entries were left out.
  */
 export function fitObjectLimit(steps: StepStatus[], otherBytes: number, limit = OBJECT_BYTES_LIMIT): { steps: StepStatus[]; omitted: number } {
   const room = limit - otherBytes;
-  if (JSON.stringify(steps).length <= room) return { steps, omitted: 0 };
+  const bytes = (value: unknown) => utf8Bytes(JSON.stringify(value));
+  if (bytes(steps) <= room) return { steps, omitted: 0 };
   const bare = steps.map((s) => (s.reason ? { name: s.name, phase: s.phase, reason: s.reason } : { name: s.name, phase: s.phase }));
-  if (JSON.stringify(bare).length <= room) return { steps: bare, omitted: 0 };
+  if (bytes(bare) <= room) return { steps: bare, omitted: 0 };
   const order = [...bare.keys()].sort((a, b) => Number(bare[a]!.phase === 'Succeeded') - Number(bare[b]!.phase === 'Succeeded') || a - b);
   const keep = new Set<number>();
   let used = 2;
   for (const i of order) {
-    const bytes = JSON.stringify(bare[i]).length + 1;
-    if (used + bytes > room) break;
+    const size = bytes(bare[i]) + 1;
+    if (used + size > room) break;
     keep.add(i);
-    used += bytes;
+    used += size;
   }
   return { steps: bare.filter((_, i) => keep.has(i)), omitted: bare.length - keep.size };
 }

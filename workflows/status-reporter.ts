@@ -4,9 +4,11 @@
  * final state at once, even after the run was cancelled. The first write goes out at once: phase is the
  * workflow's (the bridge writes only the workflow reference beside it), so it shows the run Running.
  */
-import { type ActivityOptions, CancellationScope, condition, log, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, type ActivityOptions, CancellationScope, type LocalActivityOptions, condition, log, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/workflow-safe.js';
 import type { StatusActivities } from '../activities/index.js';
+
+type WriteRunStatusInput = Parameters<StatusActivities['writeRunStatus']>[0];
 import { FINAL_STATUS_UNTIL_WRITTEN, STATUS_WRITES_LOCAL } from './patches.js';
 
 const PROGRESS_WRITE: ActivityOptions = {
@@ -24,21 +26,31 @@ const FINAL_WRITE: ActivityOptions = {
 };
 const { writeRunStatus } = proxyActivities<StatusActivities>(PROGRESS_WRITE);
 const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities>(FINAL_WRITE);
-// Local activities (STATUS_WRITES_LOCAL): run by the worker holding the workflow task, with no activity
-// task to schedule, dispatch and complete through the server, and only a marker in the history (not the
-// whole status as input). A retry past a minute waits on a timer, so the day-long final write still works.
-const { writeRunStatus: writeRunStatusLocal } = proxyLocalActivities<StatusActivities>(PROGRESS_WRITE);
-const { writeRunStatus: writeFinalRunStatusLocal } = proxyLocalActivities<StatusActivities>(FINAL_WRITE);
+/**
+ * Local activities (STATUS_WRITES_LOCAL): run by the worker holding the workflow task, with no activity
+ * task to schedule, dispatch and complete through the server, and only a marker in the history (not the
+ * whole status as input). They retry for a few seconds only: a local activity holds its workflow task open
+ * (heartbeating it, three events each time) for as long as it retries. One that still fails (an apiserver
+ * outage) falls back to the regular write above, which retries as long as it did before, adding no events.
+ */
+const LOCAL_WRITE: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 4, initialInterval: '500 milliseconds', maximumInterval: '2 seconds' },
+  summary: 'status → CR',
+};
+const { writeRunStatus: writeRunStatusLocal } = proxyLocalActivities<StatusActivities>(LOCAL_WRITE);
+/** Refusals no retry or fallback can change (the activity throws them non-retryable). */
+const FINAL_REFUSALS = ['RunNotFound', 'StatusRejected'];
 
 /**
  * Local status writes only for runs with at most this many steps running at once. A local activity holds
- * its workflow task open while it runs, and the server buffers the events that arrive meanwhile; past 100
- * of them (history.maximumBufferedEventsBatch) it force-fails the task (FORCE_CLOSE_COMMAND) to deliver
- * them, and the worker's work on it is lost. A wide fan-out of quick steps completes hundreds of steps
- * during one write, so its writes stay regular activities.
+ * its workflow task open while it runs, and the server buffers the events that arrive meanwhile (a step's
+ * activity adds two as it ends); past 100 of them (history.maximumBufferedEventsBatch) it force-fails the
+ * task (FORCE_CLOSE_COMMAND) to deliver them, and the worker's work on it is lost. A wide fan-out of quick
+ * steps ends hundreds of steps during one write, so its writes stay regular activities. Part of the
+ * STATUS_WRITES_LOCAL decision: changing it, or concurrencyBound, needs a new patch id.
  */
-export const LOCAL_WRITES_MAX_WIDTH = 50;
-
+export const LOCAL_WRITES_MAX_WIDTH = 25;
 
 export class StatusReporter {
   writes: number;
@@ -56,6 +68,17 @@ export class StatusReporter {
     private readonly localWrites = false,
   ) {
     this.writes = writesSoFar;
+  }
+
+  /** A local write; one that still fails after its few retries (not a refusal) goes through `fallback`. */
+  private async writeLocally(input: WriteRunStatusInput, fallback: (input: WriteRunStatusInput) => Promise<void>): Promise<void> {
+    try {
+      await writeRunStatusLocal(input);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || (err.cause instanceof ApplicationFailure && FINAL_REFUSALS.includes(err.cause.type ?? ''))) throw err;
+      log.warn('local status write failed; writing through a regular activity', { run: `${this.run.namespace}/${this.run.name}`, error: String(err.cause ?? err) });
+      await fallback(input);
+    }
   }
 
   /** Marks the status stale; it is written when the previous write and the interval have passed. */
@@ -81,9 +104,13 @@ export class StatusReporter {
         try {
           const final = isTerminalPhase(update.phase) && patched(FINAL_STATUS_UNTIL_WRITTEN);
           const local = this.localWrites && patched(STATUS_WRITES_LOCAL);
-          const write = final ? (local ? writeFinalRunStatusLocal : writeFinalRunStatus) : local ? writeRunStatusLocal : writeRunStatus;
-          // Non-cancellable: the final status of a cancelled run must still reach the CR.
-          await CancellationScope.nonCancellable(() => write({ run: this.run, status: update, runId: workflowInfo().runId }));
+          const write = final ? writeFinalRunStatus : writeRunStatus;
+          const input = { run: this.run, status: update, runId: workflowInfo().runId };
+          // Non-cancellable: the final status of a cancelled run must still reach the CR. The regular path
+          // keeps its exact shape (no extra promise around it): the order of commands within an activation
+          // depends on it, and histories recorded before STATUS_WRITES_LOCAL replay through it.
+          if (!local) await CancellationScope.nonCancellable(() => write(input));
+          else await CancellationScope.nonCancellable(() => this.writeLocally(input, write));
           this.writes += 1;
         } catch (err) {
           log.warn('could not write run status', { run: `${this.run.namespace}/${this.run.name}`, error: String(err) });

@@ -81,8 +81,10 @@ const NAMES = '[self.steps.transformMapEntry(i, s, {s.name: true})]';
 
 /**
  * CEL: step names are unique. Building the name map fails on a repeated name, and the apiserver reports
- * that failure with the name ("insert failed: key a already exists evaluating rule: step names must be
- * unique"); the size comparison keeps the rule right should a CEL version ever overwrite instead.
+ * that failure with the name, on `spec` ("spec: Invalid value: "object": insert failed: key a already exists
+ * evaluating rule: step names must be unique"; fieldPath and reason apply only to a rule that evaluates to
+ * false, and the dependsOn rule, which builds the same map, reports the same key beside it); the size
+ * comparison keeps the rule right should a CEL version ever overwrite instead.
  */
 export const STEP_NAMES_UNIQUE_RULE = {
   rule: `!has(self.steps) || ${NAMES}.all(names, names.size() == self.steps.size())`,

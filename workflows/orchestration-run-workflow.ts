@@ -18,7 +18,6 @@ import {
   applyStepEvent,
   referencedOutputs,
   buildStatusUpdate,
-  concurrencyBound,
   deriveRunPhase,
   describeProblems,
   initialState,
@@ -36,7 +35,7 @@ import {
 } from '../core/workflow-safe.js';
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
-import { LOCAL_WRITES_MAX_WIDTH, StatusReporter } from './status-reporter.js';
+import { StatusReporter } from './status-reporter.js';
 import { BOUNDED_INFLIGHT_STEPS, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
 
@@ -118,7 +117,6 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     snapshot.statusIntervalMs ?? 1000,
     snapshot.writeStatus,
     continuation?.statusWrites ?? 0,
-    Math.min(concurrencyBound(dag), policy.parallelism > 0 ? policy.parallelism : Infinity) <= LOCAL_WRITES_MAX_WIDTH,
   );
   setHandler(getRunState, () => ({
     phase: phase(),

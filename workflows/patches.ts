@@ -34,10 +34,8 @@ export const FINAL_STATUS_UNTIL_WRITTEN = 'final-status-until-written';
 export const BOUNDED_INFLIGHT_STEPS = 'bounded-inflight-steps';
 
 /**
- * Status writes are local activities for runs that run at most LOCAL_WRITES_MAX_WIDTH steps at once (by
- * concurrencyBound and parallelism): no activity task through the server per write (three fewer history
- * events and a workflow task fewer), and the history records a marker instead of the whole status as input.
- * A local write that still fails after a few seconds of retries goes through the regular activity. Which
- * runs qualify is part of this patch: changing the rule needs a new id.
+ * The final status write is a local activity: no activity task through the server for it (three fewer
+ * history events and a workflow task fewer), and the history records a marker instead of the whole status
+ * as input. A local write that still fails after a few seconds of retries goes through the regular one.
  */
 export const STATUS_WRITES_LOCAL = 'status-writes-local';

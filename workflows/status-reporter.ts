@@ -27,11 +27,11 @@ const FINAL_WRITE: ActivityOptions = {
 const { writeRunStatus } = proxyActivities<StatusActivities>(PROGRESS_WRITE);
 const { writeRunStatus: writeFinalRunStatus } = proxyActivities<StatusActivities>(FINAL_WRITE);
 /**
- * Local activities (STATUS_WRITES_LOCAL): run by the worker holding the workflow task, with no activity
- * task to schedule, dispatch and complete through the server, and only a marker in the history (not the
- * whole status as input). They retry for a few seconds only: a local activity holds its workflow task open
- * (heartbeating it, three events each time) for as long as it retries. One that still fails (an apiserver
- * outage) falls back to the regular write above, which retries as long as it did before, adding no events.
+ * The final write as a local activity (STATUS_WRITES_LOCAL): run by the worker holding the workflow task,
+ * with no activity task to schedule, dispatch and complete through the server, and only a marker in the
+ * history (not the whole status as input). It retries for a few seconds only, as a local activity holds its
+ * workflow task open (heartbeating it, three events each time) while it retries; one that still fails (an
+ * apiserver outage) falls back to the regular final write, which retries for a day, adding no events.
  */
 const LOCAL_WRITE: LocalActivityOptions = {
   startToCloseTimeout: '10 seconds',
@@ -41,16 +41,6 @@ const LOCAL_WRITE: LocalActivityOptions = {
 const { writeRunStatus: writeRunStatusLocal } = proxyLocalActivities<StatusActivities>(LOCAL_WRITE);
 /** Refusals no retry or fallback can change (the activity throws them non-retryable). */
 const FINAL_REFUSALS = ['RunNotFound', 'StatusRejected'];
-
-/**
- * Local status writes only for runs with at most this many steps running at once. A local activity holds
- * its workflow task open while it runs, and the server buffers the events that arrive meanwhile (a step's
- * activity adds two as it ends); past 100 of them (history.maximumBufferedEventsBatch) it force-fails the
- * task (FORCE_CLOSE_COMMAND) to deliver them, and the worker's work on it is lost. A wide fan-out of quick
- * steps ends hundreds of steps during one write, so its writes stay regular activities. Part of the
- * STATUS_WRITES_LOCAL decision: changing it, or concurrencyBound, needs a new patch id.
- */
-export const LOCAL_WRITES_MAX_WIDTH = 25;
 
 export class StatusReporter {
   writes: number;
@@ -64,8 +54,6 @@ export class StatusReporter {
     private readonly intervalMs: number,
     private readonly enabled: boolean,
     writesSoFar: number,
-    /** Whether writes may be local activities: see LOCAL_WRITES_MAX_WIDTH. */
-    private readonly localWrites = false,
   ) {
     this.writes = writesSoFar;
   }
@@ -103,7 +91,11 @@ export class StatusReporter {
         const update = this.build();
         try {
           const final = isTerminalPhase(update.phase) && patched(FINAL_STATUS_UNTIL_WRITTEN);
-          const local = this.localWrites && patched(STATUS_WRITES_LOCAL);
+          // Only the final write is local: a local activity holds its workflow task open, so a progress write
+          // would hold back the steps the same task starts (a 100-step chain's overhead per step went from
+          // 1.2 to 1.8 × raw with every write local), and the steps of a wide run ending meanwhile pass the
+          // 100 events the server buffers, which fails the task. Once the run has ended, nothing waits on it.
+          const local = final && patched(STATUS_WRITES_LOCAL);
           const write = final ? writeFinalRunStatus : writeRunStatus;
           const input = { run: this.run, status: update, runId: workflowInfo().runId };
           // Non-cancellable: the final status of a cancelled run must still reach the CR. The regular path

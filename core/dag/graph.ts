@@ -106,25 +106,3 @@ export function ancestors(dag: Dag, step: number): Set<number> {
   }
   return seen;
 }
-
-/**
- * An upper bound on how many steps can run at once: a set of steps that can all run together holds at most
- * one step of any dependency chain, so it is at most n − (longest chain) + 1 (exact for chains and for a
- * root with a fan-out). Iterative, in O(steps + dependencies).
- */
-export function concurrencyBound(dag: Dag): number {
-  const n = dag.names.length;
-  if (n === 0) return 0;
-  const depth = new Array<number>(n).fill(0);
-  const waiting = dag.deps.map((d) => d.length);
-  const ready: number[] = [];
-  waiting.forEach((w, i) => (w === 0 ? ready.push(i) : undefined));
-  let longest = 0;
-  while (ready.length > 0) {
-    const i = ready.pop()!;
-    depth[i] = 1 + dag.deps[i]!.reduce((most, d) => Math.max(most, depth[d]!), 0);
-    longest = Math.max(longest, depth[i]);
-    for (const next of dag.dependents[i]!) if (--waiting[next]! === 0) ready.push(next);
-  }
-  return n - longest + 1;
-}

@@ -1,7 +1,6 @@
 // The graph rules of the pure core: sequential fallback, names, cycles with their path, template references.
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyStepEvent, buildDag, concurrencyBound, describeProblems, initialState, stepsToStart, normalizeSteps, validateSteps, type ValidatableStep } from '../../core/index.js';
+import { buildDag, describeProblems, normalizeSteps, validateSteps, type ValidatableStep } from '../../core/index.js';
 
 const act = (input: Record<string, unknown> = {}) => ({ activity: { name: 'sleep', input } });
 const step = (name: string, dependsOn?: string[], extra: Partial<ValidatableStep> = {}): ValidatableStep => ({
@@ -73,47 +72,5 @@ describe('validateSteps', () => {
     expect(built.ok).toBe(false);
     if (!built.ok) expect(built.problems[0]).toMatchObject({ kind: 'cycle' });
     if (!built.ok && built.problems[0]?.kind === 'cycle') expect(built.problems[0].cycle).toHaveLength(5001);
-  });
-});
-
-describe('concurrencyBound', () => {
-  const dagOf = (steps: { name: string; dependsOn: string[] }[]) => {
-    const built = buildDag(steps);
-    if (!built.ok) throw new Error('invalid');
-    return built.dag;
-  };
-  it('is 1 for a chain, the width for a root with a fan-out, and n − longest + 1 in general', () => {
-    expect(concurrencyBound(dagOf(Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, dependsOn: i ? [`s${i - 1}`] : [] }))))).toBe(1);
-    expect(concurrencyBound(dagOf([{ name: 'r', dependsOn: [] }, ...Array.from({ length: 1000 }, (_, i) => ({ name: `f${i}`, dependsOn: ['r'] }))]))).toBe(1000);
-    // A diamond: a → (b, c) → d.
-    expect(concurrencyBound(dagOf([{ name: 'a', dependsOn: [] }, { name: 'b', dependsOn: ['a'] }, { name: 'c', dependsOn: ['a'] }, { name: 'd', dependsOn: ['b', 'c'] }]))).toBe(2);
-    expect(concurrencyBound(dagOf([{ name: 'x', dependsOn: [] }, { name: 'y', dependsOn: [] }]))).toBe(2);
-  });
-
-  it('is never below the steps running at once, whatever order they end in', () => {
-    const at = '2026-01-01T00:00:00Z';
-    const policy = { parallelism: 0, failFast: false };
-    fc.assert(
-      fc.property(
-        fc.array(fc.uniqueArray(fc.nat(40), { maxLength: 4 }), { minLength: 1, maxLength: 40 }),
-        fc.array(fc.nat(), { minLength: 1, maxLength: 80 }),
-        (depLists, picks) => {
-          const dag = dagOf(depLists.map((deps, i) => ({ name: `s${i}`, dependsOn: deps.filter((d) => d < i).map((d) => `s${d}`) })));
-          const bound = concurrencyBound(dag);
-          const state = initialState(dag);
-          const running: number[] = [];
-          for (let turn = 0; ; turn += 1) {
-            for (const i of stepsToStart(state, policy)) {
-              applyStepEvent(dag, state, { type: 'started', step: i, at }, policy);
-              running.push(i);
-            }
-            expect(running.length).toBeLessThanOrEqual(bound);
-            if (running.length === 0) break;
-            const [ended] = running.splice(picks[turn % picks.length]! % running.length, 1);
-            applyStepEvent(dag, state, { type: 'succeeded', step: ended!, at }, policy);
-          }
-        },
-      ),
-    );
   });
 });

@@ -44,6 +44,27 @@ export interface WatchedKind {
   list(namespace: string): KubernetesObject[];
 }
 
+type ListPage = KubernetesListObject<KubernetesObject>;
+
+/**
+ * A list read in pages (as client-go's reflector does), each page trimmed before the next is read: the whole
+ * list in one response is held as text and as objects at once, and V8 keeps the heap it grew. The result
+ * carries the pages' resourceVersion (one snapshot for all of them), from which the watch starts. A
+ * continue token expired between pages (410) fails the list, and the informer lists again.
+ */
+export async function listInPages(page: (token: string | undefined) => Promise<ListPage>, what: string, maxPages = MAX_LIST_PAGES): Promise<ListPage> {
+  const items: KubernetesObject[] = [];
+  let got = await page(undefined);
+  for (let pages = 1; ; pages += 1) {
+    for (const item of got.items) items.push(trimForCache(item));
+    // Custom objects come back as the apiserver's JSON, not client-node's models: `continue`, not `_continue`.
+    const next = (got.metadata as { continue?: string } | undefined)?.continue;
+    if (!next) return { ...got, items };
+    if (pages >= maxPages) throw new Error(`listing ${what}: more than ${maxPages} pages`);
+    got = await page(next);
+  }
+}
+
 function watchKind(kc: KubeConfig, plural: string, namespaces: string[], pageSize: number): WatchedKind {
   const api = kc.makeApiClient(CustomObjectsApi);
   const scopes = namespaces.length > 0 ? namespaces : [undefined];
@@ -53,21 +74,7 @@ function watchKind(kc: KubeConfig, plural: string, namespaces: string[], pageSiz
       (namespace
         ? api.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural, limit: pageSize, _continue })
         : api.listClusterCustomObject({ group: API_GROUP, version: API_VERSION, plural, limit: pageSize, _continue })) as Promise<KubernetesListObject<KubernetesObject>>;
-    // Listed in pages (as client-go's reflector does), each page trimmed before the next is read: the
-    // whole list in one response is held as text and as objects at once, and V8 keeps the heap it grew.
-    // A continue token expired between pages (410) fails the list; the informer lists again.
-    const trimmed = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const items: KubernetesObject[] = [];
-      let got = await page(undefined);
-      for (let pages = 1; ; pages += 1) {
-        for (const item of got.items) items.push(trimForCache(item));
-        // Custom objects come back as the apiserver's JSON, not client-node's models: `continue`, not `_continue`.
-        const next = (got.metadata as { continue?: string } | undefined)?.continue;
-        if (!next) return { ...got, items };
-        if (pages >= MAX_LIST_PAGES) throw new Error(`listing ${plural}: more than ${MAX_LIST_PAGES * pageSize} objects`);
-        got = await page(next);
-      }
-    };
+    const trimmed = () => listInPages(page, plural);
     return new ListWatch<KubernetesObject>(path, new TrimmingWatch(kc), trimmed, false);
   });
   const forNamespace = (namespace: string) => (namespaces.length > 0 ? informers[namespaces.indexOf(namespace)] : informers[0]);

@@ -1,4 +1,5 @@
-// The bridge's informers list in pages (bridge/informers.ts): every object of every page reaches the cache,
+// The bridge's informers list in pages (bridge/informers.ts listInPages, whose page loop test/unit/informer-trim.test.ts
+// covers): against the real apiserver every object of every page reaches the cache,
 // trimmed, and the cache then follows the watch. Pages of 2 here, so 5 Orchestrations take 3 pages.
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@
 // never reads (managedFields beyond spec.cancel's owner, kubectl's last-applied-configuration).
 import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { trimForCache } from '../../bridge/informers.js';
+import { listInPages, trimForCache } from '../../bridge/informers.js';
 import { cancelFieldManager } from '../../core/index.js';
 
 // As the wire has it (times are strings there, Dates in client-node's types).
@@ -50,5 +50,36 @@ describe('trimForCache', () => {
     expect(trimmed.metadata).not.toHaveProperty('managedFields');
     expect(trimmed.metadata).not.toHaveProperty('annotations');
     expect(plain.metadata.managedFields).toHaveLength(1);
+  });
+});
+
+describe('listInPages', () => {
+  const object = (name: string) => ({ metadata: { name, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } } });
+  /** A list of `n` objects served `size` at a time, as the apiserver pages it; records each token asked for. */
+  function pagedList(n: number, size: number) {
+    const asked: (string | undefined)[] = [];
+    const page = (token: string | undefined) => {
+      asked.push(token);
+      const from = token ? Number(token.slice(1)) : 0;
+      const items = Array.from({ length: Math.min(size, n - from) }, (_, i) => object(`o${from + i}`));
+      const next = from + size < n ? `c${from + size}` : undefined;
+      return Promise.resolve({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '42', ...(next ? { continue: next } : {}) }, items });
+    };
+    return { page, asked };
+  }
+
+  it('reads every page with the token of the one before and keeps every object, trimmed, under the snapshot resourceVersion', async () => {
+    const { page, asked } = pagedList(5, 2);
+    const list = await listInPages(page, 'things');
+    expect(asked).toEqual([undefined, 'c2', 'c4']);
+    expect(list.items.map((o) => o.metadata?.name)).toEqual(['o0', 'o1', 'o2', 'o3', 'o4']);
+    expect(list.items.every((o) => o.metadata?.annotations === undefined)).toBe(true);
+    expect(list.metadata).toEqual({ resourceVersion: '42' });
+  });
+
+  it('stops with an error naming the kind past its bound on pages, rather than listing forever', async () => {
+    const { page, asked } = pagedList(100, 2);
+    await expect(listInPages(page, 'things', 3)).rejects.toThrow('listing things: more than 3 pages');
+    expect(asked).toHaveLength(3);
   });
 });

@@ -28,7 +28,7 @@ export interface WriteRunStatusInput {
   runId?: string;
 }
 
-interface RunObject {
+export interface RunObject {
   metadata: { uid: string; resourceVersion?: string; generation?: number };
   status?: OrchestrationRunStatus;
 }
@@ -97,9 +97,12 @@ export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, c
  * retries it, and the retry sees the end and skips. Writes before the bridge's one apply at start (which
  * would race them into 409s) and the final write carry none: they cannot reopen anything.
  */
-function withPrecondition<T extends { metadata: object }>(apply: T, status: RunStatusUpdate, current: RunObject): T {
+export function withPrecondition<T extends { metadata: object }>(apply: T, status: RunStatusUpdate, current: RunObject, runId?: string): T {
   const beforeBridge = current.status?.temporal === undefined || current.status.phase === undefined || current.status.phase === 'Pending';
-  if (beforeBridge || isTerminalPhase(status.phase) || !current.metadata.resourceVersion) return apply;
+  // The first write of a workflow run after continue-as-new: the bridge names the new run on the CR about
+  // now (one apply), and a write carrying the version read before it would meet a 409.
+  const newRun = runId !== undefined && current.status?.temporal?.runId !== undefined && current.status.temporal.runId !== runId;
+  if (beforeBridge || newRun || isTerminalPhase(status.phase) || !current.metadata.resourceVersion) return apply;
   return { ...apply, metadata: { ...apply.metadata, resourceVersion: current.metadata.resourceVersion } };
 }
 
@@ -142,7 +145,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       }
       try {
         await api.patchNamespacedCustomObjectStatus(
-          { ...runObjectRef(run), body: withPrecondition(workflowStatusApply(run, fitted, cancel, runId && current.status?.temporal ? runId : undefined), status, current), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
+          { ...runObjectRef(run), body: withPrecondition(workflowStatusApply(run, fitted, cancel, runId && current.status?.temporal ? runId : undefined), status, current, runId), fieldManager: STATUS_FIELD_MANAGERS.workflow, force: true },
           setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
         );
       } catch (err) {

@@ -1,7 +1,7 @@
 // The status written to the CR stays compact: 5,000 steps with long messages and outputs fit in 1 MiB.
 import { describe, expect, it } from 'vitest';
 import { applyStepEvent, buildDag, buildStatusUpdate, initialState, OBJECT_BYTES_LIMIT, STEP_STATUS_BUDGET, type StepStatus } from '../../core/index.js';
-import { fitToObject } from '../../activities/run-status.js';
+import { fitToObject, withPrecondition } from '../../activities/run-status.js';
 
 const policy = { parallelism: 0, failFast: false };
 
@@ -95,5 +95,19 @@ describe('fitToObject: a status write fits the room its stored object leaves', (
     // DAG order within what is kept; every count still counts all 5,000.
     expect(fitted.steps.map((s) => s.name).slice(0, 2)).toEqual(['step-0', 'step-1']);
     expect(fitted.stepCounts.total).toBe(5000);
+  });
+});
+
+describe('withPrecondition: which status writes carry the resourceVersion they read', () => {
+  const apply = { metadata: { name: 'r', namespace: 'ns' } };
+  const running = { phase: 'Running' as const, startTime: '2026-01-01T00:00:00Z', stepCounts: { total: 1, pending: 0, running: 1, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 }, progress: '0/1', steps: [] };
+  const stored = (runId: string) => ({ metadata: { uid: 'u', resourceVersion: '7' }, status: { phase: 'Running' as const, temporal: { namespace: 'default', workflowId: 'w', runId, taskQueue: 'q' } } });
+
+  it('a progress write of the run the CR names carries it: a late one cannot reopen an ended run', () => {
+    expect(withPrecondition(apply, running, stored('run-1'), 'run-1').metadata).toEqual({ name: 'r', namespace: 'ns', resourceVersion: '7' });
+  });
+
+  it('the first write of a new run after continue-as-new does not: the bridge names that run on the CR about then', () => {
+    expect(withPrecondition(apply, running, stored('run-1'), 'run-2').metadata).toEqual({ name: 'r', namespace: 'ns' });
   });
 });

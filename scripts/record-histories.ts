@@ -82,7 +82,7 @@ const scenarios: Record<string, Scenario> = {
   'final-status-until-written': {
     steps: [act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('second', 'sleep', { seconds: 1 }, { dependsOn: ['first'] })],
   },
-  // Patch status-writes-local: the status writes (the first, one a second, the final) as local activities.
+  // Patch status-writes-local: two progress writes as regular activities, the final one as a local activity.
   'status-writes-local': {
     steps: [
       act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }),

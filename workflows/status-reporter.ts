@@ -7,9 +7,12 @@
 import { ActivityFailure, ApplicationFailure, type ActivityOptions, CancellationScope, type LocalActivityOptions, condition, log, patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { isTerminalPhase, type RunIdentity, type RunStatusUpdate } from '../core/workflow-safe.js';
 import type { StatusActivities } from '../activities/index.js';
+import { FINAL_STATUS_UNTIL_WRITTEN, STATUS_WRITES_LOCAL } from './patches.js';
 
 type WriteRunStatusInput = Parameters<StatusActivities['writeRunStatus']>[0];
-import { FINAL_STATUS_UNTIL_WRITTEN, STATUS_WRITES_LOCAL } from './patches.js';
+
+/** Refusals no retry or fallback can change (the activity throws them non-retryable). */
+const FINAL_REFUSALS = ['RunNotFound', 'StatusRejected'];
 
 const PROGRESS_WRITE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -21,7 +24,7 @@ const FINAL_WRITE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '1 day',
   // No maximumAttempts: unlimited within the day.
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: ['RunNotFound', 'StatusRejected'] },
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: FINAL_REFUSALS },
   summary: 'final status → CR',
 };
 const { writeRunStatus } = proxyActivities<StatusActivities>(PROGRESS_WRITE);
@@ -39,8 +42,6 @@ const LOCAL_WRITE: LocalActivityOptions = {
   summary: 'status → CR',
 };
 const { writeRunStatus: writeRunStatusLocal } = proxyLocalActivities<StatusActivities>(LOCAL_WRITE);
-/** Refusals no retry or fallback can change (the activity throws them non-retryable). */
-const FINAL_REFUSALS = ['RunNotFound', 'StatusRejected'];
 
 export class StatusReporter {
   writes: number;

@@ -75,7 +75,6 @@ async function bridgeCounters(port: number): Promise<Map<string, number>> {
   return out;
 }
 
-
 const procStatusKb = (pid: number, field: string) => {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no ${field} in /proc/${pid}/status`);

@@ -21,7 +21,6 @@ const STEPS = 3;
 /** The task queue the harness's bridge starts workflows on and its in-process worker polls. */
 const TASK_QUEUE = 'bench';
 
-
 /** The built worker in a process of its own on the bench's task queue; resolves once it polls. */
 async function startSecondWorker(h: Harness): Promise<ManagedProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-scale-worker-'));

@@ -44,7 +44,7 @@ export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] |
     {
       type: 'Succeeded',
       status: update.phase === 'Succeeded' ? 'True' : 'False',
-      reason: update.phase,
+      reason: update.reason ?? update.phase,
       ...(update.message ? { message: update.message } : {}),
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     },
@@ -78,12 +78,15 @@ export function completeCancel(
  */
 export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, cancel: { conditions: Condition[]; message?: string }, runId: string | undefined) {
   const own = isTerminalPhase(status.phase) ? cancel.conditions.filter((c) => c.type === 'Succeeded' || (status.phase === 'Cancelled' && c.type === 'Cancelled')) : [];
+  // The reason goes on the Succeeded condition, not into the status as a field of its own.
+  const fields: Partial<RunStatusUpdate> = { ...status };
+  delete fields.reason;
   return {
     apiVersion: API_GROUP_VERSION,
     kind: ORCHESTRATION_RUN_KIND,
     metadata: { name: run.name, namespace: run.namespace },
     status: {
-      ...status,
+      ...fields,
       ...(cancel.message ? { message: cancel.message } : {}),
       ...(own.length > 0 ? { conditions: own } : {}),
       ...(runId ? { temporal: { runId } } : {}),
@@ -160,7 +163,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
       }
       if (isTerminalPhase(status.phase)) {
         const type = status.phase === 'Succeeded' ? 'Normal' : 'Warning';
-        await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');
+        await recordRunEvent(core, run, { type, reason: cancel.reason ?? status.reason ?? status.phase, message: cancel.message ?? status.message ?? status.phase }, 'orchestration-worker');
       }
     },
   };

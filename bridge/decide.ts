@@ -2,7 +2,7 @@
  * decide: the pure heart of reconcile. Given the run, its Orchestration and its workflow as they are now,
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
-import { boundText, Reasons, RUN_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
+import { boundText, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
 import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
@@ -38,6 +38,8 @@ export function closedStatus(
       return { phase: view.resultPhase ?? 'Succeeded', reason: view.resultPhase ?? 'Succeeded', message: said ?? 'workflow completed', at };
     case 'FAILED':
       if (view.failureType === INVALID_SPEC) return { phase: 'Failed', reason: Reasons.InvalidSpec, message: said ?? 'invalid spec', at };
+      if (view.failureType === RUN_DEADLINE_EXCEEDED) return { phase: 'Failed', reason: Reasons.DeadlineExceeded, message: said ?? 'the run passed its deadline', at };
+      if (view.failureType === RUN_FINALLY_FAILED) return { phase: 'Failed', reason: Reasons.FinallyFailed, message: said ?? 'a finally step failed', at };
       return { phase: 'Failed', reason: view.failureType === RUN_FAILED ? 'Failed' : 'WorkflowFailed', message: said ?? 'workflow failed', at };
     case 'CANCELLED': {
       // The history says who asked; once the run records it, the history is no longer read.

@@ -27,7 +27,10 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
   const template = ref ? orchestration?.spec : undefined;
   const steps = run.spec.steps ?? template?.steps ?? [];
   const parameters = run.spec.parameters ?? {};
-  const problems = stepProblems(steps, parameters);
+  // A run's own finally steps replace its Orchestration's, as its own steps would.
+  const finallySteps = run.spec.finally ?? template?.finally;
+  const deadline = run.spec.activeDeadlineSeconds ?? template?.activeDeadlineSeconds;
+  const problems = stepProblems(steps, parameters, finallySteps);
   const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds;
   if (problems.length > 0) return { kind: 'invalid', problems };
   return {
@@ -46,6 +49,8 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
         failFast: run.spec.failFast ?? template?.failFast ?? false,
       },
       writeStatus: true,
+      ...(finallySteps ? { finally: finallySteps } : {}),
+      ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),
       // Unset stays unset: a Job's Pods then keep Kubernetes' own termination grace period.
       ...(grace !== undefined ? { cancelGraceSeconds: grace } : {}),
     },

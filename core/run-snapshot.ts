@@ -24,6 +24,10 @@ export interface RunSnapshot {
   statusIntervalMs?: number;
   /** cancellationPolicy.gracePeriodSeconds: how long running steps get to stop after a cancel. Default 0. */
   cancelGraceSeconds?: number;
+  /** Steps run after the DAG ended, however it ended, shielded from the run's cancellation. */
+  finally?: Step[];
+  /** The run's deadline in seconds from its start (the first generation's start time). */
+  activeDeadlineSeconds?: number;
 }
 
 /** Carried across continue-as-new: the snapshot plus everything the run has done so far. */

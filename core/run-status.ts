@@ -20,9 +20,17 @@ export interface RunStatusUpdate {
   startTime: string;
   completionTime?: string;
   message?: string;
+  /** The reason of the Succeeded condition of a finished run when not its phase (DeadlineExceeded, FinallyFailed). */
+  reason?: string;
   stepCounts: StepCounts;
   progress: string;
   steps: StepStatus[];
+}
+
+/** The finally steps of a run beside its DAG: shown after its steps, marked `finally`, counted with them. */
+export interface FinallyPart {
+  dag: Dag;
+  state: DagState;
 }
 
 /** An RFC 3339 time in whole seconds, the form every time in the status has: "2026-01-01T00:00:00Z". */
@@ -105,20 +113,33 @@ export function progressOf(counts: StepCounts): string {
   return `${counts.total - counts.pending - counts.running}/${counts.total}`;
 }
 
+/** Step counts of the DAG and its finally steps together. */
+export function allStepCounts(state: DagState, fin?: FinallyPart): StepCounts {
+  const counts = stepCounts(state);
+  if (!fin) return counts;
+  const more = stepCounts(fin.state);
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v + more[k as keyof StepCounts]])) as unknown as StepCounts;
+}
+
 export function buildStatusUpdate(
   dag: Dag,
   state: DagState,
-  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string },
+  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string; reason?: string },
+  fin?: FinallyPart,
 ): RunStatusUpdate {
-  const counts = stepCounts(state);
+  const counts = allStepCounts(state, fin);
+  const steps = compactSteps(dag, state);
+  // At most MAX_FINALLY_STEPS entries: they fit beside the budget of the steps.
+  if (fin) steps.push(...compactSteps(fin.dag, fin.state).map((s) => ({ ...s, finally: true })));
   return {
     phase: run.phase,
     startTime: seconds(run.startTime)!,
     ...(run.completionTime ? { completionTime: seconds(run.completionTime) } : {}),
     ...(run.message ? { message: run.message } : {}),
+    ...(run.reason ? { reason: run.reason } : {}),
     stepCounts: counts,
     progress: progressOf(counts),
-    steps: compactSteps(dag, state),
+    steps,
   };
 }
 

@@ -5,7 +5,7 @@
 import { describeIssues } from './api/issues.js';
 import { OrchestrationSchema, type Orchestration } from './api/orchestration.js';
 import { OrchestrationRunSchema, type OrchestrationRun } from './api/orchestration-run.js';
-import { describeProblem, validateSteps, type ValidatableStep } from './dag/validate.js';
+import { describeProblem, validateFinally, validateSteps, type SpecProblem, type ValidatableStep } from './dag/validate.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
@@ -30,10 +30,20 @@ export function parseOrchestration(raw: unknown): Checked<Orchestration> {
  * The DAG rules on a step list. A template's parameters come from its runs, so an Orchestration is not
  * faulted for a {{params.NAME}}; each run using it is checked with its own parameters when it starts.
  */
-export function stepProblems(steps: readonly ValidatableStep[], parameters: Readonly<Record<string, string>> | 'template'): string[] {
-  const result = validateSteps(steps, parameters === 'template' ? {} : parameters);
-  if (result.ok) return [];
-  const problems = parameters === 'template' ? result.problems.filter((p) => p.kind !== 'unknownParameter') : result.problems;
+export function stepProblems(
+  steps: readonly ValidatableStep[],
+  parameters: Readonly<Record<string, string>> | 'template',
+  finallySteps: readonly ValidatableStep[] = [],
+): string[] {
+  const params = parameters === 'template' ? {} : parameters;
+  const result = validateSteps(steps, params);
+  const found: SpecProblem[] = result.ok ? [] : [...result.problems];
+  if (finallySteps.length > 0) {
+    const fin = validateFinally(finallySteps, steps.map((s) => s.name), params);
+    if (!fin.ok) found.push(...fin.problems);
+  }
+  const unknownParameter = (p: SpecProblem): boolean => p.kind === 'unknownParameter' || (p.kind === 'inFinally' && unknownParameter(p.problem));
+  const problems = parameters === 'template' ? found.filter((p) => !unknownParameter(p)) : found;
   return problems.map(describeProblem);
 }
 
@@ -41,7 +51,7 @@ export function stepProblems(steps: readonly ValidatableStep[], parameters: Read
 export function checkOrchestration(raw: unknown): Checked<Orchestration> {
   const schema = parseOrchestration(raw);
   if (!schema.ok) return schema;
-  const problems = stepProblems(schema.value.spec.steps, 'template');
+  const problems = stepProblems(schema.value.spec.steps, 'template', schema.value.spec.finally);
   return problems.length > 0 ? { ok: false, problems } : schema;
 }
 
@@ -49,6 +59,6 @@ export function checkOrchestration(raw: unknown): Checked<Orchestration> {
 export function checkRun(raw: unknown): Checked<OrchestrationRun> {
   const schema = parseRun(raw);
   if (!schema.ok || !schema.value.spec.steps) return schema;
-  const problems = stepProblems(schema.value.spec.steps, schema.value.spec.parameters ?? {});
+  const problems = stepProblems(schema.value.spec.steps, schema.value.spec.parameters ?? {}, schema.value.spec.finally);
   return problems.length > 0 ? { ok: false, problems } : schema;
 }

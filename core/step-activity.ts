@@ -66,6 +66,9 @@ export const RESERVED_ACTIVITY_NAMES: readonly string[] = [WRITE_STATUS_ACTIVITY
 export const UNKNOWN_ACTIVITY = 'UnknownActivity';
 /** Failure type of a run that failed, so the workflow closes Failed in Temporal too. */
 export const RUN_FAILED = 'OrchestrationRunFailed';
+/** Failure types of a run that failed for a reason other than its steps: the bridge reads the reason back from them. */
+export const RUN_DEADLINE_EXCEEDED = 'OrchestrationRunDeadlineExceeded';
+export const RUN_FINALLY_FAILED = 'OrchestrationRunFinallyFailed';
 export const INVALID_SPEC = 'InvalidSpec';
 /** The heartbeat timeout of step activities: cancellation reaches a heartbeating activity within it. */
 export const STEP_HEARTBEAT_TIMEOUT_MS = 2000;

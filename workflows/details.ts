@@ -3,7 +3,7 @@
  * the steps worth looking at. Plain lines and a list, not tables: the UI's renderer draws table cells without
  * spacing, so "total pending running" ran together into one word.
  */
-import { stepCounts, type Dag, type DagState, type RunPhase } from '../core/workflow-safe.js';
+import { allStepCounts, type Dag, type DagState, type FinallyPart, type RunPhase } from '../core/workflow-safe.js';
 
 const SHOWN = 15;
 const MESSAGE_CHARS = 120;
@@ -13,13 +13,14 @@ function literal(text: string): string {
   return text.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);
 }
 
-export function runDetails(dag: Dag, state: DagState, phase: RunPhase): string {
-  const c = stepCounts(state);
+export function runDetails(dag: Dag, state: DagState, phase: RunPhase, fin?: FinallyPart): string {
+  const c = allStepCounts(state, fin);
   const counts = (['succeeded', 'running', 'pending', 'failed', 'skipped', 'cancelled'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
   const lines = [`**${phase}** · ${c.total} ${c.total === 1 ? 'step' : 'steps'}${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`];
-  const notable = state.steps
-    .map((s, i) => ({ ...s, name: dag.names[i]! }))
-    .filter((s) => s.phase === 'Running' || s.phase === 'Failed');
+  const notable = [
+    ...state.steps.map((s, i) => ({ ...s, name: dag.names[i]! })),
+    ...(fin?.state.steps.map((s, i) => ({ ...s, name: `${fin.dag.names[i]!} (finally)` })) ?? []),
+  ].filter((s) => s.phase === 'Running' || s.phase === 'Failed');
   if (notable.length > 0) lines.push('');
   for (const s of notable.slice(0, SHOWN)) {
     const attempts = s.attempts ? (s.phase === 'Running' ? `, attempt ${s.attempts}` : ` after ${s.attempts} ${s.attempts === 1 ? 'attempt' : 'attempts'}`) : '';

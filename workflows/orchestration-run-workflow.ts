@@ -9,12 +9,14 @@ import {
   condition,
   continueAsNew,
   patched,
+  sleep,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  allStepCounts,
   applyStepEvent,
   referencedOutputs,
   buildStatusUpdate,
@@ -23,11 +25,15 @@ import {
   initialState,
   INVALID_SPEC,
   isFinished,
+  Reasons,
+  RUN_DEADLINE_EXCEEDED,
   RUN_FAILED,
-  stepCounts,
+  RUN_FINALLY_FAILED,
   stepsToStart,
+  validateFinally,
   validateSteps,
   type Dag,
+  type FinallyPart,
   type DagState,
   type OrchestrationRunInput,
   type RunPhase,
@@ -36,7 +42,8 @@ import {
 import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';
-import { BOUNDED_INFLIGHT_STEPS, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
+import { runFinallySteps } from './finally-steps.js';
+import { BOUNDED_INFLIGHT_STEPS, FINALLY_STEPS, RUN_DEADLINE, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
 
 /** Continue as new well before the 51,200-event limit, also when the server does not suggest it. */
@@ -44,7 +51,7 @@ const MAX_EVENTS_PER_GENERATION = 10_000;
 
 export interface OrchestrationRunResult {
   phase: RunPhase;
-  stepCounts: ReturnType<typeof stepCounts>;
+  stepCounts: ReturnType<typeof allStepCounts>;
   statusWrites: number;
   generations: number;
 }
@@ -91,10 +98,23 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   const { dag } = validated;
   const { policy } = snapshot;
   const state = continuation?.state ?? initialState(dag);
+  // Finally steps wait in the status, marked, until the DAG ended; they never run before, so none is carried.
+  let fin: FinallyPart | undefined;
+  const finallySteps = snapshot.finally ?? [];
+  if (finallySteps.length > 0 && patched(FINALLY_STEPS)) {
+    const checked = validateFinally(finallySteps, dag.names, snapshot.parameters);
+    if (!checked.ok) throw ApplicationFailure.nonRetryable(`invalid spec: ${describeProblems(checked.problems)}`, INVALID_SPEC);
+    fin = { dag: checked.dag, state: initialState(checked.dag) };
+  }
   const startTime = continuation?.startTime ?? new Date().toISOString();
   const generation = continuation?.generation ?? 1;
   let completionTime: string | undefined = undefined; // set once the run ends; the status builder reads it
   let message: string | undefined;
+  let reason: string | undefined;
+  // Set once the DAG ended (finally steps may still run), and once the whole run did.
+  let dagEnded = false;
+  let finallyEnded = false;
+  let deadlineHit = false;
 
   if (!continuation) {
     upsertSearchAttributes([
@@ -105,14 +125,28 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     ]);
   }
 
+  // The run's own scope, read from wherever the check runs (a step's report runs in the steps' scope).
+  const rootScope = CancellationScope.current();
+  const cancelled = () => rootScope.consideredCancelled;
+  // The cancel of the run or its deadline: either stops the DAG, and the cancel wins.
+  const stopping = () => cancelled() || deadlineHit;
+  /** How the DAG ended: a deadline fails it; a cancel shows in its steps. */
+  const dagPhase = (): RunPhase => (deadlineHit && !cancelled() ? 'Failed' : deriveRunPhase(dag, state));
+  /** How the run ended, its finally steps included: a cancel at any time before its end makes it Cancelled. */
+  const endPhase = (): RunPhase => {
+    if (!fin) return dagPhase();
+    if (cancelled()) return 'Cancelled';
+    const ran = dagPhase();
+    return ran === 'Succeeded' && deriveRunPhase(fin.dag, fin.state) !== 'Succeeded' ? 'Failed' : ran;
+  };
   // While the workflow runs, so does the run: it is never shown Pending once its workflow started.
-  const phase = (): RunPhase => (isFinished(state) ? deriveRunPhase(dag, state) : 'Running');
+  const phase = (): RunPhase => (isFinished(state) && (!fin || finallyEnded) ? endPhase() : 'Running');
   // The UI's current details are rebuilt with each status write, not with each event: O(steps) per write.
   const reporter = new StatusReporter(
     snapshot.run,
     () => {
-      setCurrentDetails(runDetails(dag, state, phase()));
-      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message });
+      setCurrentDetails(runDetails(dag, state, phase(), fin));
+      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message, reason }, fin);
     },
     snapshot.statusIntervalMs ?? 1000,
     snapshot.writeStatus,
@@ -123,7 +157,10 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     generation,
     statusWrites: reporter.writes,
     halted: state.halted,
-    steps: state.steps.map((record, i) => ({ name: dag.names[i]!, ...record })),
+    steps: [
+      ...state.steps.map((record, i) => ({ name: dag.names[i]!, ...record })),
+      ...(fin?.state.steps.map((record, i) => ({ name: fin.dag.names[i]!, finally: true, ...record })) ?? []),
+    ],
   }));
 
   // Outputs by step name, kept up to date as steps succeed, for {{steps.NAME.output}}.
@@ -133,13 +170,34 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   let inflight = 0;
   let continuing = false;
   const apply = (event: StepEvent) => {
+    // A step stopped by the deadline says so.
+    if (event.type === 'cancelled' && deadlineHit && !cancelled()) event = { ...event, reason: Reasons.DeadlineExceeded };
     applyStepEvent(dag, state, event, policy);
     const output = state.steps[event.step]!.output;
     if (output !== undefined) outputs[dag.names[event.step]!] = output;
     // While draining for continue-as-new, status is written once at the end, not per interval.
     if (!continuing) reporter.request();
   };
-  const cancelled = () => CancellationScope.current().consideredCancelled;
+
+  // The deadline: a timer from the run's start (carried across continue-as-new). Steps run in a scope of
+  // their own, which the timer cancels as a cancel of the run would; the run itself is not cancelled.
+  let dagScope: CancellationScope | undefined;
+  const deadlineSeconds = snapshot.activeDeadlineSeconds;
+  if (deadlineSeconds !== undefined && patched(RUN_DEADLINE)) {
+    const scope = new CancellationScope();
+    dagScope = scope;
+    const onDeadline = () => {
+      if (dagEnded || cancelled()) return;
+      deadlineHit = true;
+      reason = Reasons.DeadlineExceeded;
+      message = `the run passed its deadline (activeDeadlineSeconds: ${deadlineSeconds}) at ${new Date().toISOString()}: running steps were stopped, unstarted ones skipped`;
+      scope.cancel();
+    };
+    const left = Date.parse(startTime) + deadlineSeconds * 1000 - Date.now();
+    if (left <= 0) onDeadline();
+    // A cancel of the run cancels the timer too; that rejection is expected.
+    else void sleep(left).then(onDeadline, () => undefined);
+  }
 
   const grace = snapshot.cancelGraceSeconds ?? 0;
   let stopDeadline: number | undefined;
@@ -153,9 +211,12 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   };
 
   const cancelPending = (at: string) => {
+    const byDeadline = deadlineHit && !cancelled();
     for (let i = 0; i < state.steps.length; i++) {
       // A launching step is already dispatched: its runner reports how it ends.
-      if (state.steps[i]!.phase === 'Pending' && !state.steps[i]!.launching) apply({ type: 'cancelled', step: i, at, message: 'run cancelled before the step started' });
+      if (state.steps[i]!.phase !== 'Pending' || state.steps[i]!.launching) continue;
+      if (byDeadline) apply({ type: 'skipped', step: i, at, reason: Reasons.DeadlineExceeded, message: 'the run passed its deadline before the step started' });
+      else apply({ type: 'cancelled', step: i, at, message: 'run cancelled before the step started' });
     }
   };
 
@@ -163,9 +224,9 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   for (;;) {
     // Once the run is cancelled nothing new starts: unstarted steps end Cancelled at once, running ones
     // when their activities have stopped.
-    if (cancelled()) cancelPending(new Date().toISOString());
+    if (stopping()) cancelPending(new Date().toISOString());
     continuing ||= timeToContinue();
-    if (!continuing && !cancelled()) {
+    if (!continuing && !stopping()) {
       let starting = stepsToStart(state, policy);
       if (inflight + starting.length > MAX_INFLIGHT_STEPS && patched(BOUNDED_INFLIGHT_STEPS)) starting = starting.slice(0, Math.max(0, MAX_INFLIGHT_STEPS - inflight));
       for (const i of starting) {
@@ -173,7 +234,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
         // A job step shows Pending until its Job exists; the runner reports it running then.
         apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });
         inflight += 1;
-        void runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply })
+        const launch = () => runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply });
+        void (dagScope ? dagScope.run(launch) : launch())
           // runStep is meant never to reject; should it, the step fails instead of the workflow task.
           .catch((err: unknown): StepEvent => ({ type: 'failed', step: i, at: new Date().toISOString(), reason: 'StepError', message: String(err) }))
           .then((event) => ended.push(event));
@@ -183,31 +245,43 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     // Non-cancellable wait: a cancel request cancels the running activities (they are in the root scope),
     // and the loop must still collect how each one ended before the run can say Cancelled. Once
     // cancelled, steps get their grace period (and time to report) to stop; then the run stops waiting.
-    if (cancelled() && stopDeadline === undefined && patched(STEPS_STOP_BEFORE_CANCELLED)) stopDeadline = Date.now() + (grace + STOP_REPORT_SLACK_SECONDS) * 1000;
+    if (stopping() && stopDeadline === undefined && patched(STEPS_STOP_BEFORE_CANCELLED)) stopDeadline = Date.now() + (grace + STOP_REPORT_SLACK_SECONDS) * 1000;
     if (stopDeadline === undefined) {
       // A cancel request wakes the loop too, to cancel the unstarted steps and start the grace period.
-      const stopping = patched(STEPS_STOP_BEFORE_CANCELLED);
-      await CancellationScope.nonCancellable(() => condition(() => ended.length > 0 || (stopping && cancelled())));
+      const wakeOnStop = patched(STEPS_STOP_BEFORE_CANCELLED);
+      await CancellationScope.nonCancellable(() => condition(() => ended.length > 0 || (wakeOnStop && stopping())));
     } else if (!(await CancellationScope.nonCancellable(() => condition(() => ended.length > 0, Math.max(1, stopDeadline! - Date.now()))))) {
       abandonRunning(new Date().toISOString());
       break;
     }
-    if (cancelled()) cancelPending(new Date().toISOString()); // before the ends, so dependents say Cancelled
+    if (stopping()) cancelPending(new Date().toISOString()); // before the ends, so dependents say Cancelled
     for (const event of ended.splice(0)) {
       inflight -= 1;
       apply(event);
     }
   }
 
-  if (continuing && !cancelled() && state.steps.some((s) => s.phase === 'Pending')) {
+  if (continuing && !stopping() && state.steps.some((s) => s.phase === 'Pending')) {
     await reporter.flush();
     // A cancel that arrived during the flush must not be lost to the next generation.
-    if (!cancelled()) {
+    if (!stopping()) {
       return continueAsNew<typeof orchestrationRunWorkflow>({
         snapshot,
-        continuation: { state: carriedState(dag, state, referencedOutputs(snapshot.steps)), startTime, statusWrites: reporter.writes, generation: generation + 1 },
+        continuation: {
+          state: carriedState(dag, state, referencedOutputs([...snapshot.steps, ...(fin ? finallySteps : [])])),
+          startTime,
+          statusWrites: reporter.writes,
+          generation: generation + 1,
+        },
       });
     }
+  }
+
+  if (fin) {
+    if (stopping()) cancelPending(new Date().toISOString());
+    dagEnded = true;
+    await runFinally(fin, dagPhase());
+    finallyEnded = true;
   }
 
   completionTime = new Date().toISOString();
@@ -216,10 +290,43 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     message = 'run cancelled';
   }
   const final = phase();
-  const counts = stepCounts(state);
+  const counts = allStepCounts(state, fin);
+  if (final === 'Failed' && !deadlineHit && fin && dagPhase() === 'Succeeded') {
+    reason = Reasons.FinallyFailed;
+    const failed = fin.state.steps.findIndex((s, i) => s.phase !== 'Succeeded' && !(s.phase === 'Failed' && fin.dag.continueOnFailure[i]));
+    message = `the steps succeeded, but finally step "${fin.dag.names[failed] ?? '?'}" failed${fin.state.steps[failed]?.message ? `: ${fin.state.steps[failed].message}` : ''}`;
+  }
   message ??= final === 'Succeeded' ? `${counts.succeeded} of ${counts.total} steps succeeded` : `${counts.failed} of ${counts.total} steps failed`;
   await reporter.flush();
   if (final === 'Cancelled') throw new CancelledFailure(message);
-  if (final === 'Failed') throw ApplicationFailure.nonRetryable(message, RUN_FAILED, { stepCounts: counts });
+  if (final === 'Failed') {
+    const type = reason === Reasons.DeadlineExceeded ? RUN_DEADLINE_EXCEEDED : reason === Reasons.FinallyFailed ? RUN_FINALLY_FAILED : RUN_FAILED;
+    throw ApplicationFailure.nonRetryable(message, type, { stepCounts: counts });
+  }
   return { phase: final, stepCounts: counts, statusWrites: reporter.writes, generations: generation };
+
+  /** The finally steps, shielded from the run's cancellation, reading how the DAG ended. */
+  async function runFinally(part: FinallyPart, ran: RunPhase): Promise<void> {
+    const phases = (): Record<string, string> => {
+      const out: Record<string, string> = {};
+      state.steps.forEach((s, i) => (out[dag.names[i]!] = s.phase));
+      part.state.steps.forEach((s, i) => (out[part.dag.names[i]!] = s.phase));
+      return out;
+    };
+    const report = (event: StepEvent) => {
+      applyStepEvent(part.dag, part.state, event, { parallelism: 0, failFast: false });
+      const output = part.state.steps[event.step]!.output;
+      if (output !== undefined) outputs[part.dag.names[event.step]!] = output;
+      reporter.request();
+    };
+    reporter.request();
+    await CancellationScope.nonCancellable(() =>
+      runFinallySteps(finallySteps, part, {
+        run: snapshot.run,
+        cancelGraceSeconds: snapshot.cancelGraceSeconds,
+        report,
+        values: () => ({ params: snapshot.parameters, outputs, phases: phases(), runPhase: ran }),
+      }),
+    );
+  }
 }

@@ -39,3 +39,9 @@ export const BOUNDED_INFLIGHT_STEPS = 'bounded-inflight-steps';
  * as input. A local write that still fails after a few seconds of retries goes through the regular one.
  */
 export const STATUS_WRITES_LOCAL = 'status-writes-local';
+
+/** finally steps: after the DAG ends, however it ends, the run's finally steps run shielded from its cancellation. */
+export const FINALLY_STEPS = 'finally-steps';
+
+/** activeDeadlineSeconds: a timer from the run's start; at it, the DAG is stopped as a cancel would, and the run fails. */
+export const RUN_DEADLINE = 'run-deadline';

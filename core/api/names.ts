@@ -44,6 +44,10 @@ export const Reasons = {
   CancelTimeout: 'CancelTimeout',
   AlreadyTerminal: 'AlreadyTerminal',
   CancelDisabled: 'CancelDisabled',
+  /** A run that passed its activeDeadlineSeconds; its unstarted steps, Skipped for it. */
+  DeadlineExceeded: 'DeadlineExceeded',
+  /** A run whose steps succeeded but a finally step failed. */
+  FinallyFailed: 'FinallyFailed',
 } as const;
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 

@@ -32,6 +32,7 @@ export const StepStatusSchema = z.object({
   completionTime: Timestamp.optional(),
   jobName: z.string().max(63).optional(),
   output: z.string().max(4096).optional(),
+  finally: z.boolean().optional().describe('A finally step: it ran (or waits to run) after the DAG ended.'),
 });
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 

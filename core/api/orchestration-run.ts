@@ -4,7 +4,7 @@ import { ObjectMetaSchema } from './meta.js';
 import { API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './names.js';
 import { OrchestrationRunStatusSchema } from './orchestration-run-status.js';
 import { RetentionFields, SchedulingFields } from './policy.js';
-import { DEPENDS_ON_KNOWN_RULE, STEP_NAMES_UNIQUE_RULE, StepListSchema } from './step.js';
+import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNIQUE_RULE, StepListSchema } from './step.js';
 
 /** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -19,6 +19,8 @@ export const IMMUTABLE_RUN_SPEC_FIELDS = [
   'parallelism',
   'failFast',
   'cancellationPolicy',
+  'finally',
+  'activeDeadlineSeconds',
 ] as const;
 
 const immutableMessage = (field: string) =>
@@ -43,6 +45,7 @@ export const OrchestrationRunSpecSchema = z
       .meta(unchanged('orchestrationRef'))
       .optional(),
     steps: StepListSchema.meta(unchanged('steps')).optional(),
+    finally: FinallyListSchema.meta(unchanged('finally')).optional(),
     parameters: z
       .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
       .refine((parameters) => Object.keys(parameters).length <= MAX_PARAMETERS, `at most ${MAX_PARAMETERS} parameters`)
@@ -67,6 +70,7 @@ export const OrchestrationRunSpecSchema = z
     parallelism: SchedulingFields.parallelism.meta(unchanged('parallelism')),
     failFast: SchedulingFields.failFast.meta(unchanged('failFast')),
     cancellationPolicy: SchedulingFields.cancellationPolicy.meta(unchanged('cancellationPolicy')),
+    activeDeadlineSeconds: SchedulingFields.activeDeadlineSeconds.meta(unchanged('activeDeadlineSeconds')),
     cancel: z.boolean().optional().describe('true requests cancellation of the run (seed 000).'),
     ...RetentionFields,
   })
@@ -81,6 +85,7 @@ export const OrchestrationRunSpecSchema = z
       },
       STEP_NAMES_UNIQUE_RULE,
       DEPENDS_ON_KNOWN_RULE,
+      ...FINALLY_RULES,
       ...presenceRules,
     ],
   });

@@ -1,7 +1,7 @@
 /** Orchestration: a reusable DAG template that OrchestrationRuns reference by name. */
 import { z } from 'zod';
 import { RetentionFields, SchedulingFields } from './policy.js';
-import { DEPENDS_ON_KNOWN_RULE, STEP_NAMES_UNIQUE_RULE, StepListSchema } from './step.js';
+import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNIQUE_RULE, StepListSchema } from './step.js';
 import { ObjectMetaSchema } from './meta.js';
 import { API_GROUP_VERSION, ORCHESTRATION_KIND } from './names.js';
 import { ConditionListSchema } from './orchestration-run-status.js';
@@ -9,12 +9,13 @@ import { ConditionListSchema } from './orchestration-run-status.js';
 export const OrchestrationSpecSchema = z
   .object({
     steps: StepListSchema,
+    finally: FinallyListSchema.optional(),
     ...SchedulingFields,
     ttlSecondsAfterFinished: RetentionFields.ttlSecondsAfterFinished.describe(
       'Default retention of its runs, in seconds after they finish.',
     ),
   })
-  .meta({ 'x-kubernetes-validations': [STEP_NAMES_UNIQUE_RULE, DEPENDS_ON_KNOWN_RULE] });
+  .meta({ 'x-kubernetes-validations': [STEP_NAMES_UNIQUE_RULE, DEPENDS_ON_KNOWN_RULE, ...FINALLY_RULES] });
 export type OrchestrationSpec = z.infer<typeof OrchestrationSpecSchema>;
 
 /** Written only by the bridge: whether the template is valid (Ready), checked before any run uses it. */

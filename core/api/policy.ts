@@ -37,4 +37,12 @@ export const SchedulingFields = {
   parallelism: z.int().min(0).max(5000).optional().describe('Max steps running at once; 0 = unlimited. Default 0.'),
   failFast: z.boolean().optional().describe('After a failure start no new steps; running ones finish. Default false.'),
   cancellationPolicy: CancellationPolicySchema.optional(),
+  activeDeadlineSeconds: z
+    .int()
+    .min(1)
+    .max(31536000)
+    .optional()
+    .describe(
+      'Seconds the run may take from its start, suspended time included. At the deadline running steps are cancelled (with the grace period), unstarted ones Skipped/DeadlineExceeded, finally steps run, and the run ends Failed/DeadlineExceeded. Unset: no limit.',
+    ),
 };

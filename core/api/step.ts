@@ -75,30 +75,53 @@ export const StepListSchema = z
   .max(MAX_STEPS)
   .meta({ 'x-kubernetes-list-type': 'atomic' });
 
-// CEL has no let in CRD rules; wrapping a value in a one-element list and using .all()/.map() binds it
-// to a name, so the name → true map is built once instead of once per dependency.
-const NAMES = '[self.steps.transformMapEntry(i, s, {s.name: true})]';
+/** Finally steps per list, at most: cleanup and notification, not a second DAG. */
+export const MAX_FINALLY_STEPS = 50;
 
 /**
- * CEL: step names are unique. Building the name map fails on a repeated name, and the apiserver reports
- * that failure with the name, on `spec` ("spec: Invalid value: "object": insert failed: key a already exists
- * evaluating rule: step names must be unique"; fieldPath and reason apply only to a rule that evaluates to
- * false, and the dependsOn rule, which builds the same map, reports the same key beside it); the size
- * comparison keeps the rule right should a CEL version ever overwrite instead.
+ * Finally steps: run after the DAG ends, however it ends (Succeeded, Failed, Cancelled, the deadline). They
+ * may depend on each other (the same sequential fallback as steps) but on no step of the DAG: they run after
+ * all of it. Atomic, like the step list.
  */
-export const STEP_NAMES_UNIQUE_RULE = {
-  rule: `!has(self.steps) || ${NAMES}.all(names, names.size() == self.steps.size())`,
-  message: 'step names must be unique',
-  fieldPath: '.steps',
-  reason: 'FieldValueDuplicate',
-} as const;
+export const FinallyListSchema = z
+  .array(StepSchema)
+  .min(1)
+  .max(MAX_FINALLY_STEPS)
+  .meta({ 'x-kubernetes-list-type': 'atomic' })
+  .describe('Steps run after the DAG ends, however it ends; they may read {{run.phase}}, {{steps.NAME.phase}} and {{steps.NAME.output}}.');
 
-/** CEL: every dependsOn entry names a step of the same list. */
-export const DEPENDS_ON_KNOWN_RULE = {
-  rule: `!has(self.steps) || ${NAMES}.all(names, self.steps.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in names)))`,
-  // A messageExpression naming the unknown names is priced far over the apiserver's budget for 5,000
-  // steps; the bridge's own validation names them.
-  message: 'every dependsOn entry must name a step of this list',
-  fieldPath: '.steps',
-  reason: 'FieldValueInvalid',
-} as const;
+// CEL has no let in CRD rules; wrapping a value in a one-element list and using .all()/.map() binds it
+// to a name, so the name → true map is built once instead of once per dependency.
+const names = (list: string) => `[self.${list}.transformMapEntry(i, s, {s.name: true})]`;
+
+/**
+ * CEL: step names of `list` are unique. Building the name map fails on a repeated name, and the apiserver
+ * reports that failure with the name, on `spec` ("spec: Invalid value: "object": insert failed: key a already
+ * exists evaluating rule: step names must be unique"; fieldPath and reason apply only to a rule that
+ * evaluates to false, and the dependsOn rule, which builds the same map, reports the same key beside it);
+ * the size comparison keeps the rule right should a CEL version ever overwrite instead.
+ */
+export function namesUniqueRule(list: 'steps' | 'finally') {
+  return {
+    rule: `!has(self.${list}) || ${names(list)}.all(names, names.size() == self.${list}.size())`,
+    message: `${list === 'steps' ? 'step' : 'finally step'} names must be unique`,
+    fieldPath: `.${list}`,
+    reason: 'FieldValueDuplicate',
+  } as const;
+}
+
+/** CEL: every dependsOn entry of `list` names a step of the same list. */
+export function dependsOnKnownRule(list: 'steps' | 'finally') {
+  return {
+    rule: `!has(self.${list}) || ${names(list)}.all(names, self.${list}.all(s, !has(s.dependsOn) || s.dependsOn.all(d, d in names)))`,
+    // A messageExpression naming the unknown names is priced far over the apiserver's budget for 5,000
+    // steps; the bridge's own validation names them.
+    message: `every dependsOn entry must name a step of this list`,
+    fieldPath: `.${list}`,
+    reason: 'FieldValueInvalid',
+  } as const;
+}
+
+export const STEP_NAMES_UNIQUE_RULE = namesUniqueRule('steps');
+export const DEPENDS_ON_KNOWN_RULE = dependsOnKnownRule('steps');
+export const FINALLY_RULES = [namesUniqueRule('finally'), dependsOnKnownRule('finally')] as const;

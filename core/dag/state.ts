@@ -43,7 +43,9 @@ export type StepEvent =
   | { type: 'running'; step: number; at: string; attempt: number; jobName?: string; message?: string }
   | { type: 'succeeded'; step: number; at: string; attempts?: number; output?: string }
   | { type: 'failed'; step: number; at: string; attempts?: number; reason?: string; message: string; output?: string }
-  | { type: 'cancelled'; step: number; at: string; message?: string };
+  | { type: 'cancelled'; step: number; at: string; reason?: string; message?: string }
+  /** An unstarted step that will not run (the run's deadline passed). */
+  | { type: 'skipped'; step: number; at: string; reason: string; message: string };
 
 export function initialState(dag: Dag): DagState {
   const unmet = dag.deps.map((d) => d.length);
@@ -122,6 +124,12 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
     };
     return;
   }
+  if (event.type === 'skipped') {
+    ensure(record.phase === 'Pending' && !record.launching, `step "${name}" cannot be skipped: it is ${record.launching ? 'launching' : record.phase}`);
+    state.ready = state.ready.filter((r) => r !== i);
+    skip(state, i, event.reason, event.message, event.at);
+    return;
+  }
   const wasRunning = record.phase === 'Running' || record.launching === true;
   ensure(wasRunning || (event.type === 'cancelled' && record.phase === 'Pending'), `step "${name}" cannot end: it is ${record.phase}`);
   if (wasRunning) state.running -= 1;
@@ -151,7 +159,7 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
       }
     }
   } else {
-    state.steps[i] = { ...ended, phase: 'Cancelled', ...(event.message ? { message: event.message } : {}) };
+    state.steps[i] = { ...ended, phase: 'Cancelled', ...(event.reason ? { reason: event.reason } : {}), ...(event.message ? { message: event.message } : {}) };
     // Dependents of a cancelled step can never run; left Pending they would strand the run.
     skipDependents(dag, state, i, event.at, 'was cancelled');
   }

@@ -16,7 +16,15 @@ export type SpecProblem =
   | { kind: 'unknownParameter'; step: string; parameter: string }
   | { kind: 'outputNotAncestor'; step: string; ref: string }
   | { kind: 'invalidReference'; step: string; text: string }
-  | { kind: 'reservedActivity'; step: string; activity: string };
+  | { kind: 'reservedActivity'; step: string; activity: string }
+  /** {{run.phase}} or {{steps.NAME.phase}} outside a finally step. */
+  | { kind: 'finallyOnlyReference'; step: string; text: string }
+  /** A finally step named like a step of the DAG: status.steps lists both. */
+  | { kind: 'finallyNameTaken'; step: string }
+  /** A finally step referring to a step that is neither a step of the DAG nor a finally step it depends on. */
+  | { kind: 'finallyUnknownStep'; step: string; ref: string; field: 'output' | 'phase' }
+  /** A problem of the finally list (its graph, its references). */
+  | { kind: 'inFinally'; problem: SpecProblem };
 
 export type ValidationResult = { ok: true; dag: Dag } | { ok: false; problems: SpecProblem[] };
 
@@ -49,6 +57,17 @@ export function describeProblem(problem: SpecProblem): string {
       return `step "${problem.step}" has an invalid reference ${problem.text}; use {{params.NAME}} or {{steps.NAME.output}}`;
     case 'reservedActivity':
       return `step "${problem.step}" names activity "${problem.activity}", which is internal to the worker and cannot be a step`;
+    case 'finallyOnlyReference':
+      return `step "${problem.step}" uses ${problem.text}, which only finally steps may use (the DAG has not ended while its steps run)`;
+    case 'finallyNameTaken':
+      return `finally step "${problem.step}" has the name of a step; finally steps and steps share one list of names`;
+    case 'finallyUnknownStep':
+      return `finally step "${problem.step}" uses {{steps.${problem.ref}.${problem.field}}}, but "${problem.ref}" is neither a step nor a finally step it depends on`;
+    case 'inFinally':
+      if (problem.problem.kind === 'missing') {
+        return `finally step "${problem.problem.step}" depends on "${problem.problem.dependsOn}", which is not a finally step; finally steps may depend only on each other (they run after every step)`;
+      }
+      return `finally: ${describeProblem(problem.problem)}`;
   }
 }
 
@@ -69,12 +88,48 @@ export function validateSteps(steps: readonly ValidatableStep[], parameters: Rea
     let upstream: Set<number> | undefined;
     for (const ref of refs) {
       if (ref.kind === 'invalid') problems.push({ kind: 'invalidReference', step: step.name, text: ref.text });
+      else if (ref.kind === 'runPhase') problems.push({ kind: 'finallyOnlyReference', step: step.name, text: '{{run.phase}}' });
+      else if (ref.kind === 'stepPhase') problems.push({ kind: 'finallyOnlyReference', step: step.name, text: `{{steps.${ref.step}.phase}}` });
       else if (ref.kind === 'param') {
         if (!Object.hasOwn(parameters, ref.name)) problems.push({ kind: 'unknownParameter', step: step.name, parameter: ref.name });
       } else {
         upstream ??= ancestors(dag, i);
         const at = dag.names.indexOf(ref.step);
         if (at < 0 || !upstream.has(at)) problems.push({ kind: 'outputNotAncestor', step: step.name, ref: ref.step });
+      }
+    }
+  });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, dag };
+}
+
+/**
+ * Validates the finally steps of a run whose steps are `stepNames`: their own graph (dependencies only
+ * among themselves), names apart from the steps', and references: parameters, {{run.phase}}, and the
+ * output and phase of any step or of a finally step they depend on.
+ */
+export function validateFinally(
+  finallySteps: readonly ValidatableStep[],
+  stepNames: readonly string[],
+  parameters: Readonly<Record<string, string>> = {},
+): ValidationResult {
+  const built = buildDag(finallySteps);
+  if (!built.ok) return { ok: false, problems: built.problems.map((problem) => ({ kind: 'inFinally', problem })) };
+  const { dag } = built;
+  const taken = new Set(stepNames);
+  const problems: SpecProblem[] = [];
+  finallySteps.forEach((step, i) => {
+    if (taken.has(step.name)) problems.push({ kind: 'finallyNameTaken', step: step.name });
+    if (step.activity && RESERVED_ACTIVITY_NAMES.includes(step.activity.name)) problems.push({ kind: 'inFinally', problem: { kind: 'reservedActivity', step: step.name, activity: step.activity.name } });
+    let upstream: Set<number> | undefined;
+    for (const ref of stepReferences(step)) {
+      if (ref.kind === 'invalid') problems.push({ kind: 'inFinally', problem: { kind: 'invalidReference', step: step.name, text: ref.text } });
+      else if (ref.kind === 'param') {
+        if (!Object.hasOwn(parameters, ref.name)) problems.push({ kind: 'inFinally', problem: { kind: 'unknownParameter', step: step.name, parameter: ref.name } });
+      } else if (ref.kind === 'output' || ref.kind === 'stepPhase') {
+        if (taken.has(ref.step)) continue;
+        upstream ??= ancestors(dag, i);
+        const at = dag.names.indexOf(ref.step);
+        if (at < 0 || !upstream.has(at)) problems.push({ kind: 'finallyUnknownStep', step: step.name, ref: ref.step, field: ref.kind === 'output' ? 'output' : 'phase' });
       }
     }
   });

@@ -39,6 +39,8 @@ interface Scenario {
   cancelWhenRunning?: number;
   /** Store the history gzipped (name.json.gz): for the large ones. */
   gzip?: boolean;
+  finally?: Step[];
+  activeDeadlineSeconds?: number;
 }
 const scenarios: Record<string, Scenario> = {
   'diamond-with-status': {
@@ -96,6 +98,28 @@ const scenarios: Record<string, Scenario> = {
     steps: Array.from({ length: 1001 }, (_, i) => act(`s${i}`, 'sleep', { seconds: 0 }, { dependsOn: [] })),
     gzip: true,
   },
+  // Patch finally-steps: a failed DAG, then two finally steps in order, reading its phases and an output.
+  'finally-steps': {
+    steps: [act('build', 'sleep', { seconds: 0 }, { dependsOn: [] }), act('test', 'fail', { message: 'red' }, { dependsOn: ['build'] }), act('publish', 'sleep', { seconds: 0 }, { dependsOn: ['test'] })],
+    finally: [act('report', 'sleep', { seconds: 0, run: '{{run.phase}}', test: '{{steps.test.phase}}', build: '{{steps.build.output}}' }), act('cleanup', 'fail', { message: 'cleanup failed' })],
+  },
+  // Patch finally-steps on a cancel: the finally step runs shielded from the cancellation, then the run is Cancelled.
+  'finally-on-cancel': {
+    steps: [act('wait', 'sleep', { seconds: 600 }, { dependsOn: [] }), act('never', 'sleep', { seconds: 0 }, { dependsOn: ['wait'] })],
+    finally: [act('cleanup', 'sleep', { seconds: 1, run: '{{run.phase}}' })],
+    cancelWhenRunning: 1,
+  },
+  // Patch run-deadline: an activity and a Job stopped at the deadline, a dependent skipped, a finally step run.
+  'run-deadline': {
+    steps: [
+      act('wait', 'sleep', { seconds: 600 }, { dependsOn: [] }),
+      { name: 'job', dependsOn: [], job: { image: 'busybox', env: [{ name: 'KWOK_RUN_FOREVER', value: 'true' }] } },
+      act('later', 'sleep', { seconds: 0 }, { dependsOn: ['wait'] }),
+    ],
+    finally: [act('report', 'sleep', { seconds: 0, run: '{{run.phase}}' })],
+    activeDeadlineSeconds: 4,
+    cancelGraceSeconds: 1,
+  },
 };
 
 await worker.runUntil(async () => {
@@ -105,7 +129,7 @@ await worker.runUntil(async () => {
     const runName = `replay-${name}-${Date.now()}`;
     const created = (await api.createNamespacedCustomObject({
       group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'default',
-      body: { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name: runName }, spec: { steps: scenario.steps } },
+      body: { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name: runName }, spec: { steps: scenario.steps, ...(scenario.finally ? { finally: scenario.finally } : {}) } },
     })) as { metadata: { uid: string } };
     const snapshot: RunSnapshot = {
       run: { namespace: 'default', name: runName, uid: created.metadata.uid },
@@ -114,6 +138,8 @@ await worker.runUntil(async () => {
       policy: scenario.policy ?? { parallelism: 0, failFast: false },
       writeStatus: true,
       ...(scenario.cancelGraceSeconds !== undefined ? { cancelGraceSeconds: scenario.cancelGraceSeconds } : {}),
+      ...(scenario.finally ? { finally: scenario.finally } : {}),
+      ...(scenario.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: scenario.activeDeadlineSeconds } : {}),
     };
     const handle = await client.workflow.start('orchestrationRunWorkflow', { taskQueue, workflowId: workflowIdFor(snapshot.run), args: [{ snapshot }] });
     if (scenario.cancelWhenRunning) {

@@ -171,7 +171,10 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   let continuing = false;
   const apply = (event: StepEvent) => {
     // A step stopped by the deadline says so.
-    if (event.type === 'cancelled' && deadlineHit && !cancelled()) event = { ...event, reason: Reasons.DeadlineExceeded };
+    if (event.type === 'cancelled' && deadlineHit && !cancelled()) {
+      const said = event.message && event.message !== 'cancelled' ? `; ${event.message}` : '';
+      event = { ...event, reason: Reasons.DeadlineExceeded, message: `stopped: the run passed its deadline${said}` };
+    }
     applyStepEvent(dag, state, event, policy);
     const output = state.steps[event.step]!.output;
     if (output !== undefined) outputs[dag.names[event.step]!] = output;

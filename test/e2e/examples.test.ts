@@ -19,6 +19,9 @@ interface Expected {
 }
 const EXPECTED: Record<string, Record<string, Expected>> = {
   'diamond.yaml': { diamond: { phase: 'Succeeded' } },
+  'finally-and-deadline.yaml': {
+    'deploy-with-deadline': { phase: 'Failed', steps: { build: 'Succeeded', soak: 'Cancelled', promote: 'Skipped', report: 'Succeeded', cleanup: 'Succeeded' } },
+  },
   'failure-and-retry.yaml': { 'failure-and-retry': { phase: 'Failed', steps: { build: 'Succeeded', lint: 'Failed', docs: 'Succeeded', publish: 'Skipped' } } },
   'job-with-secret.yaml': { 'job-with-secret': { phase: 'Succeeded' } },
   'long-running.yaml': { 'long-running': { phase: 'Cancelled', cancel: true, steps: { snapshot: 'Cancelled', upload: 'Cancelled' } } },

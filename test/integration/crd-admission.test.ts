@@ -91,6 +91,11 @@ describe('OrchestrationRun admission', () => {
     expect(addParallelism.code).not.toBe(0);
     expect(addParallelism.stderr).toMatch(/spec\.parallelism is immutable/);
 
+    const addFinally = await kubectl(['patch', name, '--type=merge', '-p', JSON.stringify({ spec: { finally: [{ name: 'f', ...sleep(1) }] } })]);
+    expect(addFinally.stderr).toMatch(/spec\.finally is immutable/);
+    const addDeadline = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"activeDeadlineSeconds":60}}']);
+    expect(addDeadline.stderr).toMatch(/spec\.activeDeadlineSeconds is immutable/);
+
     const cancel = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"cancel":true,"ttlSecondsAfterFinished":60}}']);
     expect(cancel.stderr).toBe('');
     expect(cancel.code).toBe(0);
@@ -127,6 +132,19 @@ describe('OrchestrationRun admission', () => {
 });
 
 describe('Orchestration admission', () => {
+  it('rejects finally steps with a repeated name or a dependsOn outside their list, and a deadline under 1 s', async () => {
+    const dup = await apply(run({ steps: [{ name: 'a', ...sleep(0) }], finally: [{ name: 'f', ...sleep(0) }, { name: 'f', ...sleep(0) }] }));
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toMatch(/key f already exists/);
+    const outside = await apply(run({ steps: [{ name: 'a', ...sleep(0) }], finally: [{ name: 'f', dependsOn: ['a'], ...sleep(0) }] }));
+    expect(outside.code).not.toBe(0);
+    expect(outside.stderr).toMatch(/spec\.finally: Invalid value.*every dependsOn entry must name a step of this list/);
+    const zero = await apply(run({ steps: [{ name: 'a', ...sleep(0) }], activeDeadlineSeconds: 0 }));
+    expect(zero.stderr).toMatch(/spec\.activeDeadlineSeconds: Invalid value: 0/);
+    const ok = await apply(run({ steps: [{ name: 'a', ...sleep(0) }], activeDeadlineSeconds: 60, finally: [{ name: 'f', ...sleep(0) }, { name: 'g', dependsOn: ['f'], ...sleep(0) }] }));
+    expect(ok.stderr).toBe('');
+  });
+
   it('accepts a template and rejects one whose dependsOn names no step', async () => {
     const template = (steps: unknown[]) => ({
       apiVersion: 'orchestration.proompteng.ai/v1alpha1',

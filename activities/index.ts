@@ -14,6 +14,7 @@ import { createJobActivities } from './jobs/index.js';
 import type { WorkerMetrics } from './metrics.js';
 import { createStatusActivities } from './run-status.js';
 import { asStepActivity, type StepActivity } from './step-wrapper.js';
+import { updateCaller } from './update-caller.js';
 
 /** The built-in step activities; `http` reaches only what the fence allows. */
 export function builtinStepActivities(httpFence: FencePolicy, metrics?: WorkerMetrics): Record<string, StepActivity> {
@@ -32,6 +33,7 @@ export interface ActivityDeps {
 }
 
 export type StatusActivities = ReturnType<typeof createStatusActivities>;
+export type ControlActivities = { updateCaller: typeof updateCaller };
 
 export function createActivities(deps: ActivityDeps) {
   const steps = { ...builtinStepActivities(deps.httpFence, deps.metrics), ...deps.stepActivities };
@@ -40,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...wrapped,
     ...createStatusActivities(deps.kubeConfig),
+    updateCaller,
     ...createJobActivities({ kubeConfig: deps.kubeConfig, jobTtlSeconds: deps.jobTtlSeconds ?? DEFAULT_JOB_TTL_SECONDS, metrics: deps.metrics }),
     /** The worker calls this for any activity type it has no function for. */
     default(): Promise<never> {

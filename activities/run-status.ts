@@ -38,9 +38,10 @@ export interface RunObject {
  * moves only when its status does); while it runs there is none.
  */
 export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] | undefined, generation?: number): Condition[] {
-  if (!isTerminalPhase(update.phase)) return (previous ?? []).filter((c) => c.type !== 'Succeeded');
+  const base = suspendedCondition(update, previous);
+  if (!isTerminalPhase(update.phase)) return base.filter((c) => c.type !== 'Succeeded');
   return setCondition(
-    previous,
+    base,
     {
       type: 'Succeeded',
       status: update.phase === 'Succeeded' ? 'True' : 'False',
@@ -50,6 +51,20 @@ export function conditionsAfter(update: RunStatusUpdate, previous: Condition[] |
     },
     update.completionTime ?? update.startTime,
   );
+}
+
+/**
+ * The Suspended condition, once the run was ever suspended or resumed: True while suspended (reason Suspended,
+ * naming who), False once resumed (Resumed) or once the run ended (RunEnded: nothing is held back any more).
+ */
+export function suspendedCondition(update: RunStatusUpdate, previous: Condition[] | undefined): Condition[] {
+  const s = update.suspension;
+  if (!s) return [...(previous ?? [])];
+  const ended = isTerminalPhase(update.phase);
+  const next = s.suspended && !ended
+    ? { type: 'Suspended' as const, status: 'True' as const, reason: Reasons.Suspended, message: `suspended by ${s.by}: no new step starts until it is resumed; running ones go on` }
+    : { type: 'Suspended' as const, status: 'False' as const, reason: ended ? 'RunEnded' : Reasons.Resumed, message: ended ? 'the run ended' : `resumed by ${s.by}` };
+  return setCondition(previous, next, s.at);
 }
 
 /**
@@ -77,10 +92,13 @@ export function completeCancel(
  * of an apply is removed). Conditions are a map keyed by type, so only the workflow's own entries are named.
  */
 export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, cancel: { conditions: Condition[]; message?: string }, runId: string | undefined) {
-  const own = isTerminalPhase(status.phase) ? cancel.conditions.filter((c) => c.type === 'Succeeded' || (status.phase === 'Cancelled' && c.type === 'Cancelled')) : [];
-  // The reason goes on the Succeeded condition, not into the status as a field of its own.
-  const fields: Partial<RunStatusUpdate> = { ...status };
+  const terminal = isTerminalPhase(status.phase);
+  const own = cancel.conditions.filter((c) => (terminal && (c.type === 'Succeeded' || (status.phase === 'Cancelled' && c.type === 'Cancelled'))) || (c.type === 'Suspended' && status.suspension));
+  // The reason goes on the Succeeded condition, the suspension on the Suspended condition and suspendedBy.
+  const fields: Partial<RunStatusUpdate> & { suspendedBy?: string } = { ...status };
   delete fields.reason;
+  delete fields.suspension;
+  if (status.suspension?.suspended && !terminal) fields.suspendedBy = status.suspension.by;
   return {
     apiVersion: API_GROUP_VERSION,
     kind: ORCHESTRATION_RUN_KIND,

@@ -3,7 +3,8 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { boundText, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
-import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
+import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, specFieldManager, type CancelRequest, type OrchestrationRun } from '../core/index.js';
+import type { SpecControls } from '../workflows/definitions.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
 import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
@@ -146,6 +147,22 @@ function startedApply(input: ReconcileInput, runId: string): BridgeStatusApply {
   };
 }
 
+/**
+ * The run's mutable controls (spec.suspend, spec.approvals) with who set each, from managedFields; undefined
+ * when the spec has none.
+ */
+export function specControls(run: OrchestrationRun): SpecControls | undefined {
+  const { suspend, approvals } = run.spec;
+  const decisions = Object.entries(approvals ?? {});
+  if (suspend === undefined && decisions.length === 0) return undefined;
+  const managed = (run.metadata as { managedFields?: unknown }).managedFields;
+  return {
+    generation: run.metadata.generation ?? 0,
+    ...(suspend !== undefined ? { suspend: { value: suspend, by: `spec:${specFieldManager(managed, 'suspend')}` } } : {}),
+    ...(decisions.length > 0 ? { approvals: decisions.map(([step, decision]) => ({ step, decision, by: `spec:${specFieldManager(managed, 'approvals', step)}` })) } : {}),
+  };
+}
+
 export function decide(input: ReconcileInput): Decision {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
@@ -190,7 +207,14 @@ export function decide(input: ReconcileInput): Decision {
     );
   }
   // While the workflow runs it writes phase, times and steps; the bridge adds only what it owns.
-  if (!closed) return decision(started ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }, ...startedEvent] : [], RUNNING_RESYNC_MS);
+  if (!closed) {
+    // spec.suspend and spec.approvals go to the workflow once per generation: before observedGeneration says
+    // the bridge saw it (a failed signal leaves it unsaid, and the next pass sends it again).
+    const controls = specControls(run);
+    const signal: Action[] = controls && (started || status.observedGeneration !== run.metadata.generation) ? [{ type: 'signalControls', controls }] : [];
+    const apply: Action[] = started || signal.length > 0 ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }] : [];
+    return decision([...signal, ...apply, ...startedEvent], RUNNING_RESYNC_MS);
+  }
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');
   const recorded = status.phase === closed.phase && status.completionTime !== undefined && succeeded?.reason === closed.reason;

@@ -18,7 +18,7 @@ import {
 } from '../core/index.js';
 import { apiErrorMessage, isNotFound, runObjectRef } from '../activities/kube.js';
 import { recordRunEvent } from '../activities/run-events.js';
-import { searchAttributeKeys } from '../workflows/definitions.js';
+import { searchAttributeKeys, specControlsSignal } from '../workflows/definitions.js';
 import { rejectedForGood, type TerminalError } from './reconcile-result.js';
 import type { Action, BridgeSettings } from './types.js';
 
@@ -129,6 +129,9 @@ export function createExecutor(deps: ExecutorDeps) {
           }),
         );
         return;
+      case 'signalControls':
+        await ignoreGone(deps.client.workflow.getHandle(workflowId).signal(specControlsSignal, action.controls));
+        return;
       case 'terminateWorkflow':
         await ignoreGone(deps.client.workflow.getHandle(workflowId).terminate(action.reason));
         return;
@@ -181,7 +184,7 @@ export function createExecutor(deps: ExecutorDeps) {
             throw terminalIfRejected(err, run, action.type);
           }
         }
-        if (!['startWorkflow', 'cancelWorkflow', 'terminateWorkflow', 'cancelEnded'].includes(action.type)) deps.onApiWrite?.(action.type);
+        if (!['startWorkflow', 'cancelWorkflow', 'terminateWorkflow', 'signalControls', 'cancelEnded'].includes(action.type)) deps.onApiWrite?.(action.type);
       }
     },
     /**

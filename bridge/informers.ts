@@ -1,6 +1,6 @@
 /** Informers for OrchestrationRuns and Orchestrations, cluster-wide or per watched namespace. */
 import { CustomObjectsApi, ListWatch, Watch, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache, type V1ManagedFieldsEntry } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL } from '../core/index.js';
+import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL, RECORDED_SPEC_FIELDS } from '../core/index.js';
 
 /** Objects per list page, and a bound on pages (2,000 pages = a million objects). */
 const LIST_PAGE_SIZE = 500;
@@ -13,15 +13,20 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /**
  * What the cache keeps of an object (client-go's SetTransform): not the metadata nothing here reads.
- * managedFields is cut to who owns `spec.cancel` (decide-cancel names that field manager in cancelledBy), and
- * kubectl's last-applied-configuration goes. Together they are most of a small run's size.
+ * managedFields is cut to who owns `spec.cancel`, `spec.suspend` and the keys of `spec.approvals` (the bridge
+ * names those field managers in cancelledBy, suspendedBy, approvedBy), and kubectl's
+ * last-applied-configuration goes. Together they are most of a small run's size.
  */
 export function trimForCache<T extends KubernetesObject>(obj: T): T {
   const metadata = obj.metadata;
   if (!metadata) return obj;
   const managedFields = metadata.managedFields
-    ?.filter((entry) => (entry.fieldsV1 as { 'f:spec'?: { 'f:cancel'?: unknown } } | undefined)?.['f:spec']?.['f:cancel'] !== undefined)
-    .map((entry): V1ManagedFieldsEntry => ({ manager: entry.manager, operation: entry.operation, time: entry.time, fieldsV1: { 'f:spec': { 'f:cancel': {} } } }));
+    ?.map((entry): V1ManagedFieldsEntry | undefined => {
+      const spec = (entry.fieldsV1 as { 'f:spec'?: Record<string, unknown> } | undefined)?.['f:spec'];
+      const kept = Object.fromEntries(RECORDED_SPEC_FIELDS.map((f) => [`f:${f}`, spec?.[`f:${f}`]] as const).filter(([, owned]) => owned !== undefined));
+      return Object.keys(kept).length === 0 ? undefined : { manager: entry.manager, operation: entry.operation, time: entry.time, fieldsV1: { 'f:spec': kept } };
+    })
+    .filter((entry) => entry !== undefined);
   const annotations = metadata.annotations && LAST_APPLIED in metadata.annotations ? Object.fromEntries(Object.entries(metadata.annotations).filter(([key]) => key !== LAST_APPLIED)) : metadata.annotations;
   const kept = { ...metadata, managedFields, annotations };
   if (!managedFields?.length) delete kept.managedFields;

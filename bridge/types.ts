@@ -10,6 +10,7 @@ import type {
   RunSnapshot,
   TemporalRef,
 } from '../core/index.js';
+import type { SpecControls } from '../workflows/definitions.js';
 
 /** The SDK's own names (note 'CANCELLED'), so the compiler checks every status decide() handles. */
 export type WorkflowStatus = WorkflowExecutionStatusName;
@@ -90,6 +91,8 @@ export type Action =
   /** Requests cancellation in Temporal; `cause` travels in the request and comes back in the history. */
   | { type: 'cancelWorkflow'; cause: string; bestEffort?: boolean }
   | { type: 'terminateWorkflow'; reason: string; bestEffort?: boolean }
+  /** Sends the run's spec.suspend and spec.approvals to its workflow (once per generation that has them). */
+  | { type: 'signalControls'; controls: SpecControls }
   /** Deletes every Job of the run (by its run-uid label), with their Pods. */
   | { type: 'deleteJobs'; bestEffort?: boolean }
   /** Records a cancel request on another run (retrigger), for that run's own reconcile to carry out. */

@@ -40,15 +40,27 @@ interface ManagedFieldsEntry {
   fieldsV1?: { 'f:spec'?: Record<string, unknown> };
 }
 
+/** The spec fields whose field manager the bridge records: who cancelled, suspended, approved. */
+export const RECORDED_SPEC_FIELDS = ['cancel', 'suspend', 'approvals'] as const;
+
 /**
- * The field manager that set spec.cancel (kubectl-patch, kubectl, kubectl-client-side-apply, a controller),
- * from metadata.managedFields; the latest one if several own it.
+ * The field manager that set spec.<field> (or the key `key` of that map field, e.g. approvals.go-live):
+ * kubectl-patch, kubectl, kubectl-client-side-apply, a controller; from metadata.managedFields, the latest
+ * one if several own it.
  */
-export function cancelFieldManager(managedFields: unknown): string {
+export function specFieldManager(managedFields: unknown, field: (typeof RECORDED_SPEC_FIELDS)[number], key?: string): string {
   if (!Array.isArray(managedFields)) return 'unknown';
-  const owners = (managedFields as ManagedFieldsEntry[]).filter((entry) => entry.fieldsV1?.['f:spec']?.['f:cancel'] !== undefined);
+  const owners = (managedFields as ManagedFieldsEntry[]).filter((entry) => {
+    const owned = entry.fieldsV1?.['f:spec']?.[`f:${field}`] as Record<string, unknown> | undefined;
+    return owned !== undefined && (key === undefined || owned[`f:${key}`] !== undefined);
+  });
   const latest = owners.sort((a, b) => (a.time ?? '').localeCompare(b.time ?? '')).at(-1);
   return latest?.manager ?? 'unknown';
+}
+
+/** The field manager that set spec.cancel. */
+export function cancelFieldManager(managedFields: unknown): string {
+  return specFieldManager(managedFields, 'cancel');
 }
 
 export interface PendingCancel extends CancelRequest {

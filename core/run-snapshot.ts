@@ -30,9 +30,20 @@ export interface RunSnapshot {
   activeDeadlineSeconds?: number;
 }
 
+/** Suspension and approval decisions of a run, as carried across continue-as-new. */
+export interface RunControlsState {
+  suspended: boolean;
+  suspendedBy?: string;
+  changedAt?: string;
+  resumedBy?: string;
+  specSuspend?: boolean;
+  decisions: Record<string, { decision: 'Approved' | 'Rejected'; by: string; at: string }>;
+}
+
 /** Carried across continue-as-new: the snapshot plus everything the run has done so far. */
 export interface RunContinuation {
   state: DagState;
+  controls?: RunControlsState;
   startTime: string;
   statusWrites: number;
   generation: number;

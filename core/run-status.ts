@@ -22,6 +22,8 @@ export interface RunStatusUpdate {
   message?: string;
   /** The reason of the Succeeded condition of a finished run when not its phase (DeadlineExceeded, FinallyFailed). */
   reason?: string;
+  /** Once the run was ever suspended or resumed: its Suspended condition and suspendedBy. */
+  suspension?: { suspended: boolean; by: string; at: string };
   stepCounts: StepCounts;
   progress: string;
   steps: StepStatus[];
@@ -58,6 +60,8 @@ function entry(name: string, record: StepRecord, limits: { message: number; outp
   const end = seconds(record.completionTime);
   if (end) out.completionTime = end;
   if (record.jobName) out.jobName = record.jobName;
+  if (record.approvedBy) out.approvedBy = record.approvedBy;
+  if (record.rejectedBy) out.rejectedBy = record.rejectedBy;
   const output = limits.output > 0 ? cut(record.output, limits.output) : undefined;
   if (output) out.output = output;
   return out;
@@ -124,7 +128,7 @@ export function allStepCounts(state: DagState, fin?: FinallyPart): StepCounts {
 export function buildStatusUpdate(
   dag: Dag,
   state: DagState,
-  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string; reason?: string },
+  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string; reason?: string; suspension?: RunStatusUpdate['suspension'] },
   fin?: FinallyPart,
 ): RunStatusUpdate {
   const counts = allStepCounts(state, fin);
@@ -137,6 +141,7 @@ export function buildStatusUpdate(
     ...(run.completionTime ? { completionTime: seconds(run.completionTime) } : {}),
     ...(run.message ? { message: run.message } : {}),
     ...(run.reason ? { reason: run.reason } : {}),
+    ...(run.suspension ? { suspension: run.suspension } : {}),
     stepCounts: counts,
     progress: progressOf(counts),
     steps,

@@ -13,10 +13,12 @@ function literal(text: string): string {
   return text.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);
 }
 
-export function runDetails(dag: Dag, state: DagState, phase: RunPhase, fin?: FinallyPart): string {
+export function runDetails(dag: Dag, state: DagState, phase: RunPhase, fin?: FinallyPart, suspendedBy?: string): string {
   const c = allStepCounts(state, fin);
   const counts = (['succeeded', 'running', 'pending', 'failed', 'skipped', 'cancelled'] as const).filter((k) => c[k] > 0).map((k) => `${c[k]} ${k}`);
   const lines = [`**${phase}** · ${c.total} ${c.total === 1 ? 'step' : 'steps'}${counts.length > 0 ? `: ${counts.join(', ')}` : ''}`];
+  // What the run waits for, first: a resume, a decision.
+  if (suspendedBy) lines.push('', `**Suspended** by ${literal(suspendedBy)}: no new step starts until it is resumed (spec.suspend: false, or the update \`resume\`)`);
   const notable = [
     ...state.steps.map((s, i) => ({ ...s, name: dag.names[i]! })),
     ...(fin?.state.steps.map((s, i) => ({ ...s, name: `${fin.dag.names[i]!} (finally)` })) ?? []),

@@ -43,6 +43,7 @@ import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';
 import { runFinallySteps } from './finally-steps.js';
+import { initialControls, registerControls } from './run-controls.js';
 import { BOUNDED_INFLIGHT_STEPS, FINALLY_STEPS, RUN_DEADLINE, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
 
@@ -115,6 +116,11 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   let dagEnded = false;
   let finallyEnded = false;
   let deadlineHit = false;
+  let runEnded = false;
+  // Set by a suspend, a resume or a decision: wakes the loop to start (or hold back) steps.
+  let wake = false;
+  const controls = continuation?.controls ?? initialControls();
+  const approvalSteps = new Set([...snapshot.steps, ...finallySteps].filter((s) => s.approval).map((s) => s.name));
 
   if (!continuation) {
     upsertSearchAttributes([
@@ -145,8 +151,9 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   const reporter = new StatusReporter(
     snapshot.run,
     () => {
-      setCurrentDetails(runDetails(dag, state, phase(), fin));
-      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message, reason }, fin);
+      setCurrentDetails(runDetails(dag, state, phase(), fin, controls.suspendedBy));
+      const suspension = controls.changedAt ? { suspended: controls.suspended, by: (controls.suspended ? controls.suspendedBy : controls.resumedBy) ?? 'unknown', at: controls.changedAt } : undefined;
+      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message, reason, suspension }, fin);
     },
     snapshot.statusIntervalMs ?? 1000,
     snapshot.writeStatus,
@@ -157,11 +164,24 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     generation,
     statusWrites: reporter.writes,
     halted: state.halted,
+    suspended: controls.suspended,
+    ...(controls.suspendedBy ? { suspendedBy: controls.suspendedBy } : {}),
+    waitingForApproval: [...state.steps, ...(fin?.state.steps ?? [])].flatMap((s, i) => (s.reason === Reasons.WaitingForApproval && s.phase === 'Running' ? [[...dag.names, ...(fin?.dag.names ?? [])][i]!] : [])),
     steps: [
       ...state.steps.map((record, i) => ({ name: dag.names[i]!, ...record })),
       ...(fin?.state.steps.map((record, i) => ({ name: fin.dag.names[i]!, finally: true, ...record })) ?? []),
     ],
   }));
+
+  registerControls(controls, {
+    approvalSteps,
+    open: () => !runEnded,
+    changed: () => {
+      wake = true;
+      reporter.request();
+    },
+  });
+  const decisionOf = (step: string) => controls.decisions[step];
 
   // Outputs by step name, kept up to date as steps succeed, for {{steps.NAME.output}}.
   const outputs = outputsOf(dag, state);
@@ -229,7 +249,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     // when their activities have stopped.
     if (stopping()) cancelPending(new Date().toISOString());
     continuing ||= timeToContinue();
-    if (!continuing && !stopping()) {
+    if (!continuing && !stopping() && !controls.suspended) {
       let starting = stepsToStart(state, policy);
       if (inflight + starting.length > MAX_INFLIGHT_STEPS && patched(BOUNDED_INFLIGHT_STEPS)) starting = starting.slice(0, Math.max(0, MAX_INFLIGHT_STEPS - inflight));
       for (const i of starting) {
@@ -237,14 +257,22 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
         // A job step shows Pending until its Job exists; the runner reports it running then.
         apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });
         inflight += 1;
-        const launch = () => runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply });
+        const launch = () => runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply, decisionOf });
         void (dagScope ? dagScope.run(launch) : launch())
           // runStep is meant never to reject; should it, the step fails instead of the workflow task.
           .catch((err: unknown): StepEvent => ({ type: 'failed', step: i, at: new Date().toISOString(), reason: 'StepError', message: String(err) }))
           .then((event) => ended.push(event));
       }
     }
-    if (inflight === 0) break;
+    if (inflight === 0) {
+      // Suspended with nothing running: wait for a resume (or a cancel, the deadline, continue-as-new's turn).
+      if (controls.suspended && !continuing && !stopping() && state.steps.some((s) => s.phase === 'Pending')) {
+        wake = false;
+        await CancellationScope.nonCancellable(() => condition(() => !controls.suspended || stopping() || timeToContinue()));
+        continue;
+      }
+      break;
+    }
     // Non-cancellable wait: a cancel request cancels the running activities (they are in the root scope),
     // and the loop must still collect how each one ended before the run can say Cancelled. Once
     // cancelled, steps get their grace period (and time to report) to stop; then the run stops waiting.
@@ -252,7 +280,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     if (stopDeadline === undefined) {
       // A cancel request wakes the loop too, to cancel the unstarted steps and start the grace period.
       const wakeOnStop = patched(STEPS_STOP_BEFORE_CANCELLED);
-      await CancellationScope.nonCancellable(() => condition(() => ended.length > 0 || (wakeOnStop && stopping())));
+      await CancellationScope.nonCancellable(() => condition(() => ended.length > 0 || (wakeOnStop && stopping()) || wake));
+      wake = false;
     } else if (!(await CancellationScope.nonCancellable(() => condition(() => ended.length > 0, Math.max(1, stopDeadline! - Date.now()))))) {
       abandonRunning(new Date().toISOString());
       break;
@@ -275,6 +304,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
           startTime,
           statusWrites: reporter.writes,
           generation: generation + 1,
+          ...(controls.changedAt || Object.keys(controls.decisions).length > 0 ? { controls } : {}),
         },
       });
     }
@@ -288,6 +318,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   }
 
   completionTime = new Date().toISOString();
+  runEnded = true;
   if (cancelled()) {
     cancelPending(completionTime);
     message = 'run cancelled';
@@ -328,6 +359,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
         run: snapshot.run,
         cancelGraceSeconds: snapshot.cancelGraceSeconds,
         report,
+        decisionOf,
         values: () => ({ params: snapshot.parameters, outputs, phases: phases(), runPhase: ran }),
       }),
     );

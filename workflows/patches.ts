@@ -45,3 +45,9 @@ export const FINALLY_STEPS = 'finally-steps';
 
 /** activeDeadlineSeconds: a timer from the run's start; at it, the DAG is stopped as a cancel would, and the run fails. */
 export const RUN_DEADLINE = 'run-deadline';
+
+/** Approval steps: a step kind that waits for a decision from spec.approvals or a Temporal update. */
+export const APPROVAL_STEPS = 'approval-steps';
+
+/** Suspend and resume (spec.suspend through the bridge's signal, or a Temporal update): no new step starts while suspended. */
+export const RUN_SUSPEND = 'run-suspend';

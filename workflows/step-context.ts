@@ -1,5 +1,12 @@
 /** What a step runner gets from the workflow: the run, template values, the grace period, a way to report. */
-import type { RunIdentity, StepEvent, TemplateValues } from '../core/workflow-safe.js';
+import type { ApprovalDecision, RunIdentity, StepEvent, TemplateValues } from '../core/workflow-safe.js';
+
+/** A decision on an approval step, and who made it (spec:<field manager> or temporal:<identity>). */
+export interface Decision {
+  decision: ApprovalDecision;
+  by: string;
+  at: string;
+}
 
 export interface StepContext {
   run: RunIdentity;
@@ -8,6 +15,8 @@ export interface StepContext {
   cancelGraceSeconds: number | undefined;
   /** Receives the events of a step between its start and its end (a job step's Job exists, a next attempt). */
   report: (event: StepEvent) => void;
+  /** The decision on an approval step, once there is one. */
+  decisionOf?: (step: string) => Decision | undefined;
 }
 
 export const now = (): string => new Date().toISOString();

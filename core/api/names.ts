@@ -22,7 +22,7 @@ export function isTerminalPhase(phase: string | undefined): phase is 'Succeeded'
 export const STEP_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped', 'Cancelled'] as const;
 export type StepPhase = (typeof STEP_PHASES)[number];
 
-export const CONDITION_TYPES = ['Ready', 'Succeeded', 'Cancelled'] as const;
+export const CONDITION_TYPES = ['Ready', 'Succeeded', 'Cancelled', 'Suspended'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /** Reasons written to conditions, runs and steps; users and later issues match on these strings. */
@@ -48,7 +48,17 @@ export const Reasons = {
   DeadlineExceeded: 'DeadlineExceeded',
   /** A run whose steps succeeded but a finally step failed. */
   FinallyFailed: 'FinallyFailed',
+  /** Suspended=True/False: no new step starts while suspended. */
+  Suspended: 'Suspended',
+  Resumed: 'Resumed',
+  /** An approval step waiting for its decision; rejected; not decided within its timeoutSeconds. */
+  WaitingForApproval: 'WaitingForApproval',
+  Rejected: 'Rejected',
+  ApprovalTimeout: 'ApprovalTimeout',
 } as const;
+
+export const APPROVAL_DECISIONS = ['Approved', 'Rejected'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 export type Reason = (typeof Reasons)[keyof typeof Reasons];
 
 /** The label that says which controller manages an object; the controller sets it on its Jobs and Pods. */

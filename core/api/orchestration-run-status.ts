@@ -33,6 +33,8 @@ export const StepStatusSchema = z.object({
   jobName: z.string().max(63).optional(),
   output: z.string().max(4096).optional(),
   finally: z.boolean().optional().describe('A finally step: it ran (or waits to run) after the DAG ended.'),
+  approvedBy: z.string().max(512).optional().describe('An approval step: who approved it (spec:<field manager> or temporal:<identity>).'),
+  rejectedBy: z.string().max(512).optional().describe('An approval step: who rejected it.'),
 });
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 
@@ -74,6 +76,7 @@ export const OrchestrationRunStatusSchema = z.object({
   completionTime: Timestamp.optional(),
   message: z.string().max(STATUS_MESSAGE_MAX_BYTES).optional(),
   cancelledBy: z.string().max(512).optional(),
+  suspendedBy: z.string().max(512).optional().describe('While Suspended=True: who suspended the run (spec:<field manager> or temporal:<identity>).'),
   progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
   temporal: TemporalRefSchema.optional(),
   retention: RetentionStatusSchema.optional(),

@@ -4,13 +4,17 @@ import { ObjectMetaSchema } from './meta.js';
 import { API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './names.js';
 import { OrchestrationRunStatusSchema } from './orchestration-run-status.js';
 import { RetentionFields, SchedulingFields } from './policy.js';
-import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNIQUE_RULE, StepListSchema } from './step.js';
+import { APPROVAL_DECISIONS } from './names.js';
+import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNIQUE_RULE, StepListSchema, StepNameSchema } from './step.js';
+
+/** Decisions in spec.approvals, at most. */
+export const MAX_APPROVALS = 256;
 
 /** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_PARAMETERS = 256;
 
-/** Spec fields frozen at creation; cancel and the ttl fields are the only ones that may change. */
+/** Spec fields frozen at creation; cancel, suspend, approvals and the ttl fields are the only ones that may change. */
 export const IMMUTABLE_RUN_SPEC_FIELDS = [
   'orchestrationRef',
   'steps',
@@ -24,7 +28,7 @@ export const IMMUTABLE_RUN_SPEC_FIELDS = [
 ] as const;
 
 const immutableMessage = (field: string) =>
-  `spec.${field} is immutable after creation (only spec.cancel and the ttl fields may change)`;
+  `spec.${field} is immutable after creation (only spec.cancel, spec.suspend, spec.approvals and the ttl fields may change)`;
 
 /** On the spec: an immutable field may be neither added nor removed. */
 const presenceRules = IMMUTABLE_RUN_SPEC_FIELDS.map((field) => ({
@@ -72,6 +76,21 @@ export const OrchestrationRunSpecSchema = z
     cancellationPolicy: SchedulingFields.cancellationPolicy.meta(unchanged('cancellationPolicy')),
     activeDeadlineSeconds: SchedulingFields.activeDeadlineSeconds.meta(unchanged('activeDeadlineSeconds')),
     cancel: z.boolean().optional().describe('true requests cancellation of the run (seed 000).'),
+    suspend: z.boolean().optional().describe('true starts no new step (running ones go on) until false; the deadline keeps counting.'),
+    approvals: z
+      .record(StepNameSchema, z.enum(APPROVAL_DECISIONS))
+      .refine((decisions) => Object.keys(decisions).length <= MAX_APPROVALS, `at most ${MAX_APPROVALS} decisions`)
+      .optional()
+      .describe('Decisions of approval steps by step name: Approved or Rejected. Who set each is recorded from managedFields.')
+      .meta({
+        maxProperties: MAX_APPROVALS,
+        'x-kubernetes-validations': [
+          {
+            rule: "self.all(k, size(k) <= 63 && k.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'))",
+            message: 'approvals are keyed by step name: a DNS-1123 label',
+          },
+        ],
+      }),
     ...RetentionFields,
   })
   .refine((spec) => (spec.orchestrationRef === undefined) !== (spec.steps === undefined), {

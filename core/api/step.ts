@@ -36,6 +36,16 @@ export const ActivityStepSchema = z
   })
   .describe('Run a named activity of the worker.');
 
+export const ApprovalStepSchema = z
+  .object({
+    message: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe('What the approver is asked, shown on the step and in the Temporal UI; may use {{params.NAME}} and {{steps.NAME.output}}.'),
+  })
+  .describe('Wait until spec.approvals (or a Temporal update) approves or rejects the step; timeoutSeconds, when set, bounds the wait.');
+
 export const StepSchema = z
   .object({
     name: StepNameSchema,
@@ -52,13 +62,17 @@ export const StepSchema = z
     retry: StepRetrySchema.optional(),
     activity: ActivityStepSchema.optional(),
     job: JobStepSchema.optional(),
+    approval: ApprovalStepSchema.optional(),
   })
-  .refine((step) => (step.activity === undefined) !== (step.job === undefined), {
-    message: 'exactly one of activity or job must be set',
+  .refine((step) => [step.activity, step.job, step.approval].filter((kind) => kind !== undefined).length === 1, {
+    message: 'exactly one of activity or job (or approval) must be set',
   })
   .meta({
     'x-kubernetes-validations': [
-      { rule: 'has(self.activity) != has(self.job)', message: 'exactly one of activity or job must be set' },
+      {
+        rule: '(has(self.activity) ? 1 : 0) + (has(self.job) ? 1 : 0) + (has(self.approval) ? 1 : 0) == 1',
+        message: 'exactly one of activity or job (or approval) must be set',
+      },
     ],
   });
 export type Step = z.infer<typeof StepSchema>;

@@ -15,6 +15,9 @@ export interface StepRecord {
   completionTime?: string;
   output?: string;
   jobName?: string;
+  /** An approval step: who approved or rejected it. */
+  approvedBy?: string;
+  rejectedBy?: string;
   /** Dispatched but not yet confirmed running (a job step before its Job exists): shown Pending, counted as running. */
   launching?: boolean;
 }
@@ -40,9 +43,9 @@ export type StepEvent =
   /** The step was dispatched. With `launching` it stays Pending until a `running` event confirms it. */
   | { type: 'started'; step: number; at: string; attempt?: number; launching?: boolean }
   /** A dispatched step is confirmed running, or a running step begins another attempt (a job step's next Job). */
-  | { type: 'running'; step: number; at: string; attempt: number; jobName?: string; message?: string }
-  | { type: 'succeeded'; step: number; at: string; attempts?: number; output?: string }
-  | { type: 'failed'; step: number; at: string; attempts?: number; reason?: string; message: string; output?: string }
+  | { type: 'running'; step: number; at: string; attempt: number; jobName?: string; message?: string; reason?: string }
+  | { type: 'succeeded'; step: number; at: string; attempts?: number; output?: string; approvedBy?: string }
+  | { type: 'failed'; step: number; at: string; attempts?: number; reason?: string; message: string; output?: string; rejectedBy?: string }
   | { type: 'cancelled'; step: number; at: string; reason?: string; message?: string }
   /** An unstarted step that will not run (the run's deadline passed). */
   | { type: 'skipped'; step: number; at: string; reason: string; message: string };
@@ -121,6 +124,7 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
       attempts: event.attempt,
       ...(event.jobName ? { jobName: event.jobName } : {}),
       ...(event.message ? { message: event.message } : {}),
+      ...(event.reason ? { reason: event.reason } : {}),
     };
     return;
   }
@@ -138,6 +142,11 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
   delete ended.launching;
   if (event.type === 'succeeded') {
     state.steps[i] = { ...ended, phase: 'Succeeded', attempts: event.attempts ?? record.attempts, ...(event.output !== undefined ? { output: event.output } : {}) };
+    if (event.approvedBy) {
+      // What the step waited for no longer holds: it says who approved it instead.
+      delete state.steps[i].reason;
+      state.steps[i] = { ...state.steps[i], approvedBy: event.approvedBy, message: `approved by ${event.approvedBy}` };
+    }
     release(dag, state, i);
   } else if (event.type === 'failed') {
     state.steps[i] = {
@@ -147,6 +156,7 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
       message: event.message,
       ...(event.reason ? { reason: event.reason } : {}),
       ...(event.output !== undefined ? { output: event.output } : {}),
+      ...(event.rejectedBy ? { rejectedBy: event.rejectedBy } : {}),
     };
     if (dag.continueOnFailure[i]) {
       release(dag, state, i);

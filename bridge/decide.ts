@@ -210,9 +210,10 @@ export function decide(input: ReconcileInput): Decision {
   if (!closed) {
     // spec.suspend and spec.approvals go to the workflow once per generation: before observedGeneration says
     // the bridge saw it (a failed signal leaves it unsaid, and the next pass sends it again).
+    const unseen = started !== undefined || status.observedGeneration !== run.metadata.generation;
     const controls = specControls(run);
-    const signal: Action[] = controls && (started || status.observedGeneration !== run.metadata.generation) ? [{ type: 'signalControls', controls }] : [];
-    const apply: Action[] = started || signal.length > 0 ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }] : [];
+    const signal: Action[] = controls && unseen ? [{ type: 'signalControls', controls }] : [];
+    const apply: Action[] = unseen ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }] : [];
     return decision([...signal, ...apply, ...startedEvent], RUNNING_RESYNC_MS);
   }
 

@@ -32,6 +32,7 @@ const types = (d: Decision) => d.actions.map((a) => a.type);
 const patch = (d: Decision) => d.actions.find((a): a is Extract<Action, { type: 'patchStatus' }> => a.type === 'patchStatus')?.status;
 const started: OrchestrationRunStatus = {
   phase: 'Running',
+  observedGeneration: 1,
   startTime: '2026-11-23T11:59:00Z',
   temporal: { namespace: 'default', workflowId: 'orchestrationrun/ns/r1/u1', runId: 'run-1', taskQueue: 'tq' },
   conditions: [{ type: 'Ready', status: 'True', reason: 'WorkflowStarted', lastTransitionTime: '2026-11-23T11:59:00Z' }],
@@ -82,6 +83,36 @@ describe('decide: before the workflow starts', () => {
 });
 
 describe('decide: while the workflow runs', () => {
+  it('sends spec.suspend and spec.approvals, naming their field managers, once per generation, before it says it saw the generation', () => {
+    const managedFields = [
+      { manager: 'kubectl-patch', operation: 'Update', time: '2026-11-23T12:00:00Z', fieldsV1: { 'f:spec': { 'f:suspend': {}, 'f:approvals': { 'f:go-live': {} } } } },
+      { manager: 'argocd', operation: 'Apply', time: '2026-11-23T11:00:00Z', fieldsV1: { 'f:spec': { 'f:approvals': { 'f:qa': {} } } } },
+    ];
+    const edited = run({ steps: [{ name: 'a', ...sleep }], suspend: true, approvals: { 'go-live': 'Approved', qa: 'Rejected' } }, { status: started });
+    edited.metadata = { ...edited.metadata, generation: 2, managedFields };
+    const sent = decide(input(edited, running));
+    expect(types(sent)).toEqual(['signalControls', 'applyStatus']);
+    expect(sent.actions[0]).toEqual({
+      type: 'signalControls',
+      controls: {
+        generation: 2,
+        suspend: { value: true, by: 'spec:kubectl-patch' },
+        approvals: [
+          { step: 'go-live', decision: 'Approved', by: 'spec:kubectl-patch' },
+          { step: 'qa', decision: 'Rejected', by: 'spec:argocd' },
+        ],
+      },
+    });
+    expect(sent.actions[1]).toMatchObject({ type: 'applyStatus', status: { observedGeneration: 2 } });
+    // Once observedGeneration says 2, nothing more is sent; a spec without controls sends nothing either.
+    const seen = run(edited.spec, { status: { ...started, observedGeneration: 2 } });
+    seen.metadata = edited.metadata;
+    expect(types(decide(input(seen, running)))).toEqual([]);
+    const plain = run({ steps: [{ name: 'a', ...sleep }], ttlSecondsAfterFinished: 60 }, { status: started });
+    plain.metadata = { ...plain.metadata, generation: 2 };
+    expect(types(decide(input(plain, running)))).toEqual(['applyStatus']);
+  });
+
   it('records the workflow on the CR once it exists (temporal ref with UI link, policy, Ready=True) and an Event; phase is the workflow\'s', () => {
     const actions = decide(input(run({ steps: [{ name: 'a', ...sleep }] }), running));
     expect(types(actions)).toEqual(['applyStatus', 'event']);

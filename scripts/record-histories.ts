@@ -7,7 +7,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { Client } from '@temporalio/client';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import { approveUpdate, getRunState, specControlsSignal, suspendUpdate, type RunStateView } from '../workflows/definitions.js';
 import { connectTemporal } from '../common/temporal-connection.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
@@ -41,6 +42,16 @@ interface Scenario {
   gzip?: boolean;
   finally?: Step[];
   activeDeadlineSeconds?: number;
+  /** Acts on the running workflow (signals, updates) while it runs. */
+  drive?: (handle: WorkflowHandle) => Promise<void>;
+}
+
+/** Polls the workflow's state until `test` holds. */
+async function stateUntil(handle: WorkflowHandle, test: (state: RunStateView) => boolean): Promise<void> {
+  for (;;) {
+    if (test(await handle.query(getRunState))) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 const scenarios: Record<string, Scenario> = {
   'diamond-with-status': {
@@ -120,6 +131,24 @@ const scenarios: Record<string, Scenario> = {
     activeDeadlineSeconds: 4,
     cancelGraceSeconds: 1,
   },
+  // Patches approval-steps and run-suspend: a suspend by update while an approval waits, the approval from the
+  // spec (the bridge's signal), a second approval by update, then a resume from the spec.
+  'approvals-and-suspend': {
+    steps: [
+      act('build', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+      { name: 'go-live', dependsOn: ['build'], approval: { message: 'ship {{steps.build.output}}?' } },
+      { name: 'qa', dependsOn: ['build'], approval: {} },
+      act('deploy', 'sleep', { seconds: 0 }, { dependsOn: ['go-live', 'qa'] }),
+    ],
+    drive: async (handle) => {
+      await stateUntil(handle, (s) => (s.waitingForApproval ?? []).length === 2);
+      await handle.executeUpdate(suspendUpdate.name, { args: [{}] });
+      await handle.signal(specControlsSignal, { generation: 2, approvals: [{ step: 'go-live', decision: 'Approved', by: 'spec:recorder' }] });
+      await handle.executeUpdate(approveUpdate, { args: ['qa'] });
+      await stateUntil(handle, (s) => s.steps.filter((step) => step.phase === 'Succeeded').length === 3);
+      await handle.signal(specControlsSignal, { generation: 3, suspend: { value: false, by: 'spec:recorder' } });
+    },
+  },
 };
 
 await worker.runUntil(async () => {
@@ -142,6 +171,7 @@ await worker.runUntil(async () => {
       ...(scenario.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: scenario.activeDeadlineSeconds } : {}),
     };
     const handle = await client.workflow.start('orchestrationRunWorkflow', { taskQueue, workflowId: workflowIdFor(snapshot.run), args: [{ snapshot }] });
+    await scenario.drive?.(handle);
     if (scenario.cancelWhenRunning) {
       const wanted = scenario.cancelWhenRunning;
       for (;;) {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { kubectl } from '../support/sandbox.js';
+import { waitFor } from '../../sandbox/wait.js';
 
 /**
  * What each example's runs end as, and what a user does on the way (the README's tour): `cancel` patches
@@ -15,9 +16,12 @@ import { kubectl } from '../support/sandbox.js';
 interface Expected {
   phase: 'Succeeded' | 'Failed' | 'Cancelled';
   cancel?: boolean;
+  /** Approval steps to approve with kubectl once each waits, as the example's comment says. */
+  approve?: string[];
   steps?: Record<string, string>;
 }
 const EXPECTED: Record<string, Record<string, Expected>> = {
+  'approval.yaml': { 'release-42': { phase: 'Succeeded', approve: ['go-live'], steps: { build: 'Succeeded', 'go-live': 'Succeeded', deploy: 'Succeeded' } } },
   'diamond.yaml': { diamond: { phase: 'Succeeded' } },
   'finally-and-deadline.yaml': {
     'deploy-with-deadline': { phase: 'Failed', steps: { build: 'Succeeded', soak: 'Cancelled', promote: 'Skipped', report: 'Succeeded', cleanup: 'Succeeded' } },
@@ -64,6 +68,14 @@ describe('examples/', () => {
         await h.phaseOf(run, 'Running');
         const patched = await kubectl(['patch', 'orchrun', run, '-n', h.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
         expect(patched.code, patched.stderr).toBe(0);
+      }
+      for (const step of expected.approve ?? []) {
+        await waitFor(async () => ((await h.status(run)).steps?.some((s) => s.name === step && s.reason === 'WaitingForApproval') ? true : undefined), {
+          what: `${run}: ${step} waiting for approval`,
+          timeoutMs: 60_000,
+        });
+        const approved = await kubectl(['patch', 'orchrun', run, '-n', h.ns, '--type=merge', '-p', JSON.stringify({ spec: { approvals: { [step]: 'Approved' } } })]);
+        expect(approved.code, approved.stderr).toBe(0);
       }
       const view = await h.phaseOf(run, ['Succeeded', 'Failed', 'Cancelled'], 150_000);
       expect({ run, phase: view.phase, message: view.message }).toEqual({ run, phase: expected.phase, message: view.message });

@@ -96,6 +96,7 @@ export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, c
   const own = cancel.conditions.filter((c) => (terminal && (c.type === 'Succeeded' || (status.phase === 'Cancelled' && c.type === 'Cancelled'))) || (c.type === 'Suspended' && status.suspension));
   // The reason goes on the Succeeded condition, the suspension on the Suspended condition and suspendedBy.
   const fields: Partial<RunStatusUpdate> & { suspendedBy?: string } = { ...status };
+  if (!fields.resumedFrom) delete fields.resumedFrom;
   delete fields.reason;
   delete fields.suspension;
   if (status.suspension?.suspended && !terminal) fields.suspendedBy = status.suspension.by;

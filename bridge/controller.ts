@@ -28,6 +28,7 @@ import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
 import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
 import { DeadlineReads, readWorkflow, TEMPORAL_READ_DEADLINE_MS } from './workflow-reader.js';
+import { loadResumeSource, RESUME_READ_DEADLINE_MS, type ResumeSource } from './resume-source.js';
 import { createValidityReconciler, ORCHESTRATION_KEY_PREFIX } from './validity-reconciler.js';
 import { createValidityWriter } from './validity-writer.js';
 
@@ -103,6 +104,16 @@ export function createController(options: ControllerOptions) {
     }
   }
 
+  /** A run with spec.resumeFrom that is about to start: the run it resumes, read from the cache and Temporal. */
+  async function resumeSourceFor(run: OrchestrationRun, workflow: WorkflowView): Promise<ResumeSource | undefined> {
+    const from = run.spec.resumeFrom?.name;
+    if (!from || workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || run.spec.cancel) return undefined;
+    const cached = watched.runs.get(run.metadata.namespace, from);
+    const earlier = cached ? parseRun(cached) : undefined;
+    if (earlier && !earlier.ok) return { ok: false, problem: `resumeFrom: run "${from}" does not match the schema: ${earlier.problems.join('; ')}` };
+    return reads.read(Date.now() + RESUME_READ_DEADLINE_MS, () => loadResumeSource(options.client, run.metadata.namespace, from, earlier?.value));
+  }
+
   async function reconcile(key: string): Promise<ReconcileResult> {
     metrics.reconciles.inc();
     if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) {
@@ -132,8 +143,9 @@ export function createController(options: ControllerOptions) {
     const workflowId = workflowIdFor(run.metadata);
     const workflow = await observeWorkflow(key, run, workflowId);
     const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
+    const resume = await resumeSourceFor(run, workflow);
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
-    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}) });
+    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}) });
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
     await executor.execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).

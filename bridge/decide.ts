@@ -92,7 +92,7 @@ function beforeStart(input: ReconcileInput): Decision {
   const resolution: Resolution =
     ref && input.orchestrationProblems
       ? { kind: 'invalid', problems: input.orchestrationProblems.map((p) => `Orchestration ${ref}: ${p}`) }
-      : resolveRun(run, input.orchestration);
+      : resolveRun(run, input.orchestration, input.resume);
   if (resolution.kind === 'orchestrationNotFound') {
     const message = `Orchestration ${run.metadata.namespace}/${resolution.name} not found; the run starts once it exists`;
     if (status.phase === 'Pending' && conditionOf(status.conditions, 'Ready')?.reason === Reasons.OrchestrationNotFound) return decision([]);
@@ -116,6 +116,21 @@ function beforeStart(input: ReconcileInput): Decision {
   // The message from waiting (OrchestrationNotFound) no longer holds; cleared before the workflow writes.
   if (status.phase === 'Pending' && status.message) actions.push({ type: 'patchStatus', status: { message: null } });
   actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot });
+  const resumed = resolution.snapshot.resume;
+  if (resumed) {
+    const reused = Object.keys(resumed.reused);
+    const shown = reused.length > 10 ? `${reused.slice(0, 10).join(', ')}, …` : reused.join(', ');
+    const message = `resumes run ${resumed.from.name}: ${reused.length} of ${resolution.snapshot.steps.length} steps reused (${shown}), the rest run`;
+    actions.push({ type: 'event', eventType: 'Normal', reason: 'Resumed', message });
+    actions.push({
+      type: 'event',
+      eventType: 'Normal',
+      reason: 'ResumedBy',
+      message: `run ${run.metadata.name} resumes this run, reusing ${reused.length} of its steps`,
+      target: { namespace: run.metadata.namespace, name: resumed.from.name, uid: resumed.from.uid },
+      bestEffort: true,
+    });
+  }
   // At once: the started workflow's reference goes on the run.
   return decision(actions, 0);
 }

@@ -164,7 +164,7 @@ export function createExecutor(deps: ExecutorDeps) {
         run.metadata.resourceVersion = undefined;
         return;
       case 'event':
-        await recordRunEvent(core, run.metadata, { type: action.eventType, reason: action.reason, message: action.message }, 'orchestration-bridge', deps.identity);
+        await recordRunEvent(core, action.target ?? run.metadata, { type: action.eventType, reason: action.reason, message: action.message }, 'orchestration-bridge', deps.identity);
         return;
     }
   }

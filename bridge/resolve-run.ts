@@ -3,12 +3,14 @@
  * start, so later template edits do not reach it), settings of the run overriding the template's.
  */
 import {
+  planReuse,
   stepProblems,
   type CancellationPolicy,
   type Orchestration,
   type OrchestrationRun,
   type RunSnapshot,
 } from '../core/index.js';
+import type { ResumeSource } from './resume-source.js';
 
 export type Resolution =
   | { kind: 'ok'; snapshot: RunSnapshot }
@@ -21,18 +23,30 @@ export function effectiveCancellationPolicy(run: OrchestrationRun, orchestration
   return { ...orchestration?.spec.cancellationPolicy, ...run.spec.cancellationPolicy };
 }
 
-export function resolveRun(run: OrchestrationRun, orchestration: Orchestration | undefined): Resolution {
+export function resolveRun(run: OrchestrationRun, orchestration: Orchestration | undefined, resume?: ResumeSource): Resolution {
   const ref = run.spec.orchestrationRef;
   if (ref && !orchestration) return { kind: 'orchestrationNotFound', name: ref.name };
+  if (run.spec.resumeFrom && !resume?.ok) return { kind: 'invalid', problems: [resume?.ok === false ? resume.problem : 'resumeFrom: the resumed run was not read'] };
   const template = ref ? orchestration?.spec : undefined;
-  const steps = run.spec.steps ?? template?.steps ?? [];
-  const parameters = run.spec.parameters ?? {};
+  // A resumed run takes what it does not give itself (nor its Orchestration) from the run it resumes.
+  const earlier = resume?.ok ? resume.snapshot : undefined;
+  const steps = run.spec.steps ?? template?.steps ?? earlier?.steps ?? [];
+  const parameters = run.spec.parameters ?? earlier?.parameters ?? {};
   // A run's own finally steps replace its Orchestration's, as its own steps would.
-  const finallySteps = run.spec.finally ?? template?.finally;
-  const deadline = run.spec.activeDeadlineSeconds ?? template?.activeDeadlineSeconds;
+  const finallySteps = run.spec.finally ?? template?.finally ?? earlier?.finally;
+  const deadline = run.spec.activeDeadlineSeconds ?? template?.activeDeadlineSeconds ?? earlier?.activeDeadlineSeconds;
   const problems = stepProblems(steps, parameters, finallySteps);
-  const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds;
+  const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds ?? earlier?.cancelGraceSeconds;
   if (problems.length > 0) return { kind: 'invalid', problems };
+  let resumed: RunSnapshot['resume'];
+  if (resume?.ok) {
+    const plan = planReuse(
+      { steps, parameters, rerun: run.spec.rerun ?? [] },
+      { name: resume.from.name, phase: resume.phase, steps: resume.snapshot.steps, parameters: resume.snapshot.parameters, states: resume.states },
+    );
+    if (plan.problems.length > 0) return { kind: 'invalid', problems: plan.problems };
+    resumed = { from: resume.from, reused: plan.reused };
+  }
   return {
     kind: 'ok',
     snapshot: {
@@ -45,12 +59,13 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
       steps,
       parameters,
       policy: {
-        parallelism: run.spec.parallelism ?? template?.parallelism ?? 0,
-        failFast: run.spec.failFast ?? template?.failFast ?? false,
+        parallelism: run.spec.parallelism ?? template?.parallelism ?? earlier?.policy.parallelism ?? 0,
+        failFast: run.spec.failFast ?? template?.failFast ?? earlier?.policy.failFast ?? false,
       },
       writeStatus: true,
       ...(finallySteps ? { finally: finallySteps } : {}),
       ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),
+      ...(resumed ? { resume: resumed } : {}),
       // Unset stays unset: a Job's Pods then keep Kubernetes' own termination grace period.
       ...(grace !== undefined ? { cancelGraceSeconds: grace } : {}),
     },

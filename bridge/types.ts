@@ -11,6 +11,7 @@ import type {
   TemporalRef,
 } from '../core/index.js';
 import type { SpecControls } from '../workflows/definitions.js';
+import type { ResumeSource } from './resume-source.js';
 
 /** The SDK's own names (note 'CANCELLED'), so the compiler checks every status decide() handles. */
 export type WorkflowStatus = WorkflowExecutionStatusName;
@@ -67,6 +68,8 @@ export interface ReconcileInput {
   now: string;
   /** Other runs of the same Orchestration with the same triggerKey (informer cache), for onRetrigger. */
   siblings?: OrchestrationRun[];
+  /** spec.resumeFrom, before the run started: the run it resumes, as read from Temporal. */
+  resume?: ResumeSource;
 }
 
 /**
@@ -104,7 +107,8 @@ export type Action =
   | { type: 'patchStatus'; status: StatusPatch }
   /** Server-side apply of the fields the bridge owns while the workflow runs (BRIDGE_FIELD_MANAGER). */
   | { type: 'applyStatus'; status: BridgeStatusApply }
-  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
+  /** An Event on the run, or on `target` (the run a resumed run resumes). */
+  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string; target?: { namespace: string; name: string; uid: string }; bestEffort?: boolean };
 
 /**
  * What decide() returns: the actions for the executor, and when to look again (the reconcile result's

@@ -2,3 +2,4 @@
 export * from './workflow-safe.js';
 export * from './api/index.js';
 export * from './spec-check.js';
+export * from './resume.js';

@@ -3,7 +3,7 @@
  * parameters, policy). Later edits to the CR or its Orchestration never reach a running workflow.
  */
 import type { Step } from './api/step.js';
-import type { DagState, SchedulePolicy } from './dag/state.js';
+import type { DagState, ReusedStep, SchedulePolicy } from './dag/state.js';
 
 export interface RunIdentity {
   namespace: string;
@@ -28,6 +28,8 @@ export interface RunSnapshot {
   finally?: Step[];
   /** The run's deadline in seconds from its start (the first generation's start time). */
   activeDeadlineSeconds?: number;
+  /** spec.resumeFrom: the run resumed, and its steps this run does not run again, by name. */
+  resume?: { from: { name: string; uid: string; workflowId: string }; reused: Record<string, ReusedStep> };
 }
 
 /** Suspension and approval decisions of a run, as carried across continue-as-new. */

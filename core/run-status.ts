@@ -22,6 +22,8 @@ export interface RunStatusUpdate {
   message?: string;
   /** The reason of the Succeeded condition of a finished run when not its phase (DeadlineExceeded, FinallyFailed). */
   reason?: string;
+  /** The run this one resumes. */
+  resumedFrom?: { name: string; uid: string; workflowId: string };
   /** Once the run was ever suspended or resumed: its Suspended condition and suspendedBy. */
   suspension?: { suspended: boolean; by: string; at: string };
   stepCounts: StepCounts;
@@ -62,6 +64,7 @@ function entry(name: string, record: StepRecord, limits: { message: number; outp
   if (record.jobName) out.jobName = record.jobName;
   if (record.approvedBy) out.approvedBy = record.approvedBy;
   if (record.rejectedBy) out.rejectedBy = record.rejectedBy;
+  if (record.reused) out.reused = true;
   const output = limits.output > 0 ? cut(record.output, limits.output) : undefined;
   if (output) out.output = output;
   return out;
@@ -128,7 +131,7 @@ export function allStepCounts(state: DagState, fin?: FinallyPart): StepCounts {
 export function buildStatusUpdate(
   dag: Dag,
   state: DagState,
-  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string; reason?: string; suspension?: RunStatusUpdate['suspension'] },
+  run: { phase: RunPhase; startTime: string; completionTime?: string; message?: string; reason?: string; suspension?: RunStatusUpdate['suspension']; resumedFrom?: RunStatusUpdate['resumedFrom'] },
   fin?: FinallyPart,
 ): RunStatusUpdate {
   const counts = allStepCounts(state, fin);
@@ -142,6 +145,7 @@ export function buildStatusUpdate(
     ...(run.message ? { message: run.message } : {}),
     ...(run.reason ? { reason: run.reason } : {}),
     ...(run.suspension ? { suspension: run.suspension } : {}),
+    ...(run.resumedFrom ? { resumedFrom: run.resumedFrom } : {}),
     stepCounts: counts,
     progress: progressOf(counts),
     steps,

@@ -19,6 +19,7 @@ import {
   allStepCounts,
   applyStepEvent,
   referencedOutputs,
+  reuseSteps,
   buildStatusUpdate,
   deriveRunPhase,
   describeProblems,
@@ -44,7 +45,7 @@ import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';
 import { runFinallySteps } from './finally-steps.js';
 import { initialControls, registerControls } from './run-controls.js';
-import { BOUNDED_INFLIGHT_STEPS, FINALLY_STEPS, RUN_DEADLINE, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
+import { BOUNDED_INFLIGHT_STEPS, FINALLY_STEPS, RESUME_FROM, RUN_DEADLINE, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
 
 /** Continue as new well before the 51,200-event limit, also when the server does not suggest it. */
@@ -99,6 +100,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
   const { dag } = validated;
   const { policy } = snapshot;
   const state = continuation?.state ?? initialState(dag);
+  // A resumed run starts with the steps it reuses Succeeded (and their outputs), the rest as usual.
+  if (!continuation && snapshot.resume && Object.keys(snapshot.resume.reused).length > 0 && patched(RESUME_FROM)) reuseSteps(dag, state, snapshot.resume.reused);
   // Finally steps wait in the status, marked, until the DAG ended; they never run before, so none is carried.
   let fin: FinallyPart | undefined;
   const finallySteps = snapshot.finally ?? [];
@@ -153,7 +156,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     () => {
       setCurrentDetails(runDetails(dag, state, phase(), fin, controls.suspendedBy));
       const suspension = controls.changedAt ? { suspended: controls.suspended, by: (controls.suspended ? controls.suspendedBy : controls.resumedBy) ?? 'unknown', at: controls.changedAt } : undefined;
-      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message, reason, suspension }, fin);
+      const resumedFrom = snapshot.resume?.from;
+      return buildStatusUpdate(dag, state, { phase: phase(), startTime, completionTime, message, reason, suspension, resumedFrom }, fin);
     },
     snapshot.statusIntervalMs ?? 1000,
     snapshot.writeStatus,

@@ -51,3 +51,6 @@ export const APPROVAL_STEPS = 'approval-steps';
 
 /** Suspend and resume (spec.suspend through the bridge's signal, or a Temporal update): no new step starts while suspended. */
 export const RUN_SUSPEND = 'run-suspend';
+
+/** spec.resumeFrom: steps reused from the resumed run are Succeeded before anything starts. */
+export const RESUME_FROM = 'resume-from';

@@ -35,6 +35,7 @@ export const StepStatusSchema = z.object({
   finally: z.boolean().optional().describe('A finally step: it ran (or waits to run) after the DAG ended.'),
   approvedBy: z.string().max(512).optional().describe('An approval step: who approved it (spec:<field manager> or temporal:<identity>).'),
   rejectedBy: z.string().max(512).optional().describe('An approval step: who rejected it.'),
+  reused: z.boolean().optional().describe('Not run: it Succeeded in the run this one resumes (resumeFrom), with the same definition; its output is that run\'s.'),
 });
 export type StepStatus = z.infer<typeof StepStatusSchema>;
 
@@ -76,6 +77,10 @@ export const OrchestrationRunStatusSchema = z.object({
   completionTime: Timestamp.optional(),
   message: z.string().max(STATUS_MESSAGE_MAX_BYTES).optional(),
   cancelledBy: z.string().max(512).optional(),
+  resumedFrom: z
+    .object({ name: z.string().max(253), uid: z.string().max(128), workflowId: z.string().max(1024) })
+    .optional()
+    .describe('The run this one resumes (spec.resumeFrom), as it was when this one started.'),
   suspendedBy: z.string().max(512).optional().describe('While Suspended=True: who suspended the run (spec:<field manager> or temporal:<identity>).'),
   progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
   temporal: TemporalRefSchema.optional(),

@@ -9,6 +9,8 @@ import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNI
 
 /** Decisions in spec.approvals, at most. */
 export const MAX_APPROVALS = 256;
+/** Steps named in spec.rerun, at most. */
+export const MAX_RERUN = 256;
 
 /** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -25,6 +27,8 @@ export const IMMUTABLE_RUN_SPEC_FIELDS = [
   'cancellationPolicy',
   'finally',
   'activeDeadlineSeconds',
+  'resumeFrom',
+  'rerun',
 ] as const;
 
 const immutableMessage = (field: string) =>
@@ -49,6 +53,18 @@ export const OrchestrationRunSpecSchema = z
       .meta(unchanged('orchestrationRef'))
       .optional(),
     steps: StepListSchema.meta(unchanged('steps')).optional(),
+    resumeFrom: z
+      .object({ name: z.string().min(1).max(253).describe('A finished run (Failed or Cancelled) of this namespace.') })
+      .optional()
+      .describe("Resume that run: its steps that Succeeded, unchanged, are not run again (Succeeded, reused, with their outputs); the rest run. Its steps, parameters and policy apply unless this run gives its own.")
+      .meta(unchanged('resumeFrom')),
+    rerun: z
+      .array(StepNameSchema)
+      .min(1)
+      .max(MAX_RERUN)
+      .optional()
+      .describe('With resumeFrom: steps to run again although they Succeeded (their dependents run again too).')
+      .meta(unchanged('rerun')),
     finally: FinallyListSchema.meta(unchanged('finally')).optional(),
     parameters: z
       .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
@@ -93,15 +109,17 @@ export const OrchestrationRunSpecSchema = z
       }),
     ...RetentionFields,
   })
-  .refine((spec) => (spec.orchestrationRef === undefined) !== (spec.steps === undefined), {
-    message: 'exactly one of orchestrationRef or steps must be set',
+  .refine((spec) => (spec.orchestrationRef === undefined) !== (spec.steps === undefined) || (spec.resumeFrom !== undefined && (spec.orchestrationRef === undefined || spec.steps === undefined)), {
+    message: 'exactly one of orchestrationRef or steps must be set (with resumeFrom, at most one)',
   })
+  .refine((spec) => spec.rerun === undefined || spec.resumeFrom !== undefined, { message: 'rerun needs resumeFrom' })
   .meta({
     'x-kubernetes-validations': [
       {
-        rule: 'has(self.orchestrationRef) != has(self.steps)',
-        message: 'exactly one of orchestrationRef or steps must be set',
+        rule: 'has(self.orchestrationRef) != has(self.steps) || (has(self.resumeFrom) && !(has(self.orchestrationRef) && has(self.steps)))',
+        message: 'exactly one of orchestrationRef or steps must be set (with resumeFrom, at most one)',
       },
+      { rule: '!has(self.rerun) || has(self.resumeFrom)', message: 'rerun needs resumeFrom', fieldPath: '.rerun' },
       STEP_NAMES_UNIQUE_RULE,
       DEPENDS_ON_KNOWN_RULE,
       ...FINALLY_RULES,

@@ -18,6 +18,8 @@ export interface StepRecord {
   /** An approval step: who approved or rejected it. */
   approvedBy?: string;
   rejectedBy?: string;
+  /** Succeeded in the run this one resumes, not run again. */
+  reused?: boolean;
   /** Dispatched but not yet confirmed running (a job step before its Job exists): shown Pending, counted as running. */
   launching?: boolean;
 }
@@ -173,6 +175,38 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
     // Dependents of a cancelled step can never run; left Pending they would strand the run.
     skipDependents(dag, state, i, event.at, 'was cancelled');
   }
+}
+
+/** A step of the run this one resumes: how it succeeded there. */
+export interface ReusedStep {
+  output?: string;
+  startTime?: string;
+  completionTime?: string;
+  attempts?: number;
+}
+
+/**
+ * Marks the reused steps Succeeded before anything starts, releasing their dependents as a success would.
+ * A reused step's dependencies are all reused (the bridge guarantees it), so they are taken in an order where
+ * each one's dependencies come first. A reused step that never becomes ready is a bug: it throws.
+ */
+export function reuseSteps(dag: Dag, state: DagState, reused: Readonly<Record<string, ReusedStep>>): void {
+  const wanted = new Set(dag.names.flatMap((name, i) => (Object.hasOwn(reused, name) ? [i] : [])));
+  const queue = state.ready.filter((i) => wanted.has(i));
+  while (queue.length > 0) {
+    const i = queue.shift()!;
+    const before = reused[dag.names[i]!]!;
+    state.ready = state.ready.filter((r) => r !== i);
+    state.steps[i] = { phase: 'Succeeded', reused: true, ...before };
+    wanted.delete(i);
+    for (const next of dag.dependents[i]!) {
+      state.unmet[next]! -= 1;
+      if (state.unmet[next] !== 0) continue;
+      if (wanted.has(next)) queue.push(next);
+      else insertSorted(state.ready, next);
+    }
+  }
+  ensure(wanted.size === 0, `reused steps whose dependencies are not all reused: ${[...wanted].map((i) => dag.names[i]).join(', ')}`);
 }
 
 /** The steps to start now: ready ones in declaration order, within the parallelism cap. */

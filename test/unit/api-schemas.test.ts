@@ -31,9 +31,9 @@ describe('OrchestrationRunSpecSchema', () => {
     expect(OrchestrationRunSpecSchema.safeParse({ orchestrationRef: { name: 'build' }, parameters: { branch: 'main' } }).success).toBe(true);
     expect(OrchestrationRunSpecSchema.safeParse({ steps: [{ name: 'a', ...sleep }], cancel: true }).success).toBe(true);
     expect(issues(OrchestrationRunSpecSchema.safeParse({ orchestrationRef: { name: 'b' }, steps: [{ name: 'a', ...sleep }] }))).toEqual([
-      '(root): exactly one of orchestrationRef or steps must be set',
+      '(root): exactly one of orchestrationRef or steps must be set (with resumeFrom, at most one)',
     ]);
-    expect(issues(OrchestrationRunSpecSchema.safeParse({}))).toEqual(['(root): exactly one of orchestrationRef or steps must be set']);
+    expect(issues(OrchestrationRunSpecSchema.safeParse({}))).toEqual(['(root): exactly one of orchestrationRef or steps must be set (with resumeFrom, at most one)']);
   });
 
   it('names a bad parameter and a bad policy value', () => {

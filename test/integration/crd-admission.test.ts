@@ -62,7 +62,7 @@ describe('OrchestrationRun admission', () => {
     [
       'both activity and job',
       { steps: [{ name: 'a', ...sleep(1), job: { image: 'busybox' } }] },
-      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job (or approval) must be set/,
+      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job \(or approval\) must be set/,
     ],
     ['neither activity nor job', { steps: [{ name: 'a' }] }, /spec\.steps\[0\]: Invalid value.*exactly one of activity or job/],
     [
@@ -95,6 +95,13 @@ describe('OrchestrationRun admission', () => {
     expect(addFinally.stderr).toMatch(/spec\.finally is immutable/);
     const addDeadline = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"activeDeadlineSeconds":60}}']);
     expect(addDeadline.stderr).toMatch(/spec\.activeDeadlineSeconds is immutable/);
+    const addResume = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"resumeFrom":{"name":"x"}}}']);
+    expect(addResume.stderr).toMatch(/spec\.resumeFrom is immutable/);
+    // suspend and approvals are controls: they change while the run runs.
+    const controls = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"suspend":true,"approvals":{"go-live":"Approved"}}}']);
+    expect(controls.stderr).toBe('');
+    const badDecision = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"approvals":{"go-live":"Maybe"}}}']);
+    expect(badDecision.stderr).toMatch(/spec\.approvals\.go-live: Unsupported value: "Maybe": supported values: "Approved", "Rejected"/);
 
     const cancel = await kubectl(['patch', name, '--type=merge', '-p', '{"spec":{"cancel":true,"ttlSecondsAfterFinished":60}}']);
     expect(cancel.stderr).toBe('');
@@ -132,6 +139,14 @@ describe('OrchestrationRun admission', () => {
 });
 
 describe('Orchestration admission', () => {
+  it('takes a run that gives only resumeFrom, and refuses rerun without it', async () => {
+    expect((await apply(run({ resumeFrom: { name: 'earlier' }, rerun: ['a'] }))).stderr).toBe('');
+    const rerunAlone = await apply(run({ steps: [{ name: 'a', ...sleep(0) }], rerun: ['a'] }));
+    expect(rerunAlone.stderr).toMatch(/spec\.rerun: Invalid value.*rerun needs resumeFrom/);
+    const both = await apply(run({ resumeFrom: { name: 'earlier' }, orchestrationRef: { name: 'o' }, steps: [{ name: 'a', ...sleep(0) }] }));
+    expect(both.stderr).toMatch(/with resumeFrom, at most one/);
+  });
+
   it('rejects finally steps with a repeated name or a dependsOn outside their list, and a deadline under 1 s', async () => {
     const dup = await apply(run({ steps: [{ name: 'a', ...sleep(0) }], finally: [{ name: 'f', ...sleep(0) }, { name: 'f', ...sleep(0) }] }));
     expect(dup.code).not.toBe(0);

@@ -42,6 +42,7 @@ interface Scenario {
   gzip?: boolean;
   finally?: Step[];
   activeDeadlineSeconds?: number;
+  resume?: RunSnapshot['resume'];
   /** Acts on the running workflow (signals, updates) while it runs. */
   drive?: (handle: WorkflowHandle) => Promise<void>;
 }
@@ -131,6 +132,16 @@ const scenarios: Record<string, Scenario> = {
     activeDeadlineSeconds: 4,
     cancelGraceSeconds: 1,
   },
+  // Patch resume-from: two steps reused from an earlier run (one declared after its dependent), two run.
+  'resume-from': {
+    steps: [
+      act('late', 'sleep', { seconds: 0 }, { dependsOn: ['early'] }),
+      act('early', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+      act('use', 'sleep', { seconds: 0, saw: '{{steps.early.output}}' }, { dependsOn: ['late'] }),
+      act('other', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+    ],
+    resume: { from: { name: 'earlier', uid: 'u-earlier', workflowId: 'orchestrationrun/default/earlier/u-earlier' }, reused: { early: { output: 'E', startTime: '2026-01-01T00:00:00Z', completionTime: '2026-01-01T00:00:01Z' }, late: {} } },
+  },
   // Patches approval-steps and run-suspend: a suspend by update while an approval waits, the approval from the
   // spec (the bridge's signal), a second approval by update, then a resume from the spec.
   'approvals-and-suspend': {
@@ -169,6 +180,7 @@ await worker.runUntil(async () => {
       ...(scenario.cancelGraceSeconds !== undefined ? { cancelGraceSeconds: scenario.cancelGraceSeconds } : {}),
       ...(scenario.finally ? { finally: scenario.finally } : {}),
       ...(scenario.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: scenario.activeDeadlineSeconds } : {}),
+      ...(scenario.resume ? { resume: scenario.resume } : {}),
     };
     const handle = await client.workflow.start('orchestrationRunWorkflow', { taskQueue, workflowId: workflowIdFor(snapshot.run), args: [{ snapshot }] });
     await scenario.drive?.(handle);

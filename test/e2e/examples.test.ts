@@ -18,6 +18,8 @@ interface Expected {
   cancel?: boolean;
   /** Approval steps to approve with kubectl once each waits, as the example's comment says. */
   approve?: string[];
+  /** Steps that must show reused: true (resumeFrom). */
+  reused?: string[];
   steps?: Record<string, string>;
 }
 const EXPECTED: Record<string, Record<string, Expected>> = {
@@ -29,6 +31,8 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
   'failure-and-retry.yaml': { 'failure-and-retry': { phase: 'Failed', steps: { build: 'Succeeded', lint: 'Failed', docs: 'Succeeded', publish: 'Skipped' } } },
   'job-with-secret.yaml': { 'job-with-secret': { phase: 'Succeeded' } },
   'long-running.yaml': { 'long-running': { phase: 'Cancelled', cancel: true, steps: { snapshot: 'Cancelled', upload: 'Cancelled' } } },
+  // After failure-and-retry.yaml (files run in name order), which it resumes.
+  'resume.yaml': { 'failure-and-retry-fixed': { phase: 'Succeeded', steps: { build: 'Succeeded', lint: 'Succeeded', docs: 'Succeeded', publish: 'Succeeded' }, reused: ['build', 'docs'] } },
   'sequential.yaml': { sequential: { phase: 'Succeeded' } },
   'template-and-run.yaml': { 'build-pr-123': { phase: 'Succeeded', steps: { compile: 'Succeeded', notify: 'Failed' } } },
 };
@@ -81,6 +85,7 @@ describe('examples/', () => {
       expect({ run, phase: view.phase, message: view.message }).toEqual({ run, phase: expected.phase, message: view.message });
       const steps = Object.fromEntries((view.steps ?? []).map((s) => [s.name, s.phase]));
       for (const [step, phase] of Object.entries(expected.steps ?? {})) expect({ run, step, phase: steps[step] }).toEqual({ run, step, phase });
+      if (expected.reused) expect((view.steps ?? []).filter((s) => s.reused).map((s) => s.name)).toEqual(expected.reused);
     }
   });
 });

@@ -1,5 +1,5 @@
-// The pure parts of finally steps and the run deadline: templates, validation, the skipped event, the
-// status of a run with finally steps, and how the bridge reads the new failure types back.
+// The pure parts of the run lifecycle controls: finally templates and validation, the skipped event, the
+// status of a run with finally steps, the new failure types, and which steps a resumed run reuses.
 import { describe, expect, it } from 'vitest';
 import {
   applyStepEvent,
@@ -12,6 +12,8 @@ import {
   stepProblems,
   substitute,
   checkRun,
+  planReuse,
+  reuseSteps,
   type Step,
 } from '../../core/index.js';
 import { closedStatus } from '../../bridge/decide.js';
@@ -112,5 +114,56 @@ describe('the bridge reads the new failure types back', () => {
     [RUN_FINALLY_FAILED, 'FinallyFailed'],
   ])('%s → Failed/%s', (failureType, reason) => {
     expect(closedStatus({ found: true, runId: 'r', status: 'FAILED', failureType, message: 'why' }, '2026-01-01T00:00:00Z')).toMatchObject({ phase: 'Failed', reason, message: 'why' });
+  });
+});
+
+describe('resume: which steps are reused', () => {
+  const earlierSteps = [act('a', { p: '{{params.x}}' }), act('b', {}, { dependsOn: ['a'] }), act('c', {}, { dependsOn: ['b'] }), act('d', {}, { dependsOn: [] })];
+  const states = [
+    { name: 'a', phase: 'Succeeded', output: 'A', startTime: 't0', completionTime: 't1' },
+    { name: 'b', phase: 'Failed' },
+    { name: 'c', phase: 'Skipped' },
+    { name: 'd', phase: 'Succeeded', output: 'D' },
+    { name: 'fin', phase: 'Succeeded', finally: true },
+  ];
+  const earlier = { name: 'old', phase: 'Failed', steps: earlierSteps, parameters: { x: '1' }, states };
+
+  it('reuses what Succeeded unchanged, with its output and times; what failed and what follows it runs', () => {
+    expect(planReuse({ steps: earlierSteps, parameters: { x: '1' }, rerun: [] }, earlier)).toEqual({
+      reused: { a: { output: 'A', startTime: 't0', completionTime: 't1' }, d: { output: 'D' } },
+      problems: [],
+    });
+  });
+
+  it('runs again a step whose definition changed (a parameter it uses included), and every step after one that runs', () => {
+    expect(Object.keys(planReuse({ steps: earlierSteps, parameters: { x: '2' }, rerun: [] }, earlier).reused)).toEqual(['d']);
+    const changed = [act('a', { p: '{{params.x}}', more: true }), ...earlierSteps.slice(1)];
+    expect(Object.keys(planReuse({ steps: changed, parameters: { x: '1' }, rerun: [] }, earlier).reused)).toEqual(['d']);
+    // Field order does not make a change.
+    const reordered = [{ activity: { input: { p: '{{params.x}}', seconds: 0 }, name: 'sleep' }, name: 'a' } as Step, ...earlierSteps.slice(1)];
+    expect(Object.keys(planReuse({ steps: reordered, parameters: { x: '1' }, rerun: [] }, earlier).reused)).toEqual(['a', 'd']);
+  });
+
+  it('rerun forces steps and their dependents; names what it cannot do', () => {
+    expect(Object.keys(planReuse({ steps: earlierSteps, parameters: { x: '1' }, rerun: ['a'] }, earlier).reused)).toEqual(['d']);
+    expect(planReuse({ steps: earlierSteps, parameters: { x: '1' }, rerun: ['zz'] }, earlier).problems).toEqual(['rerun names "zz", which is not a step of this run']);
+    const allGood = { ...earlier, phase: 'Succeeded', states: earlierSteps.map((s) => ({ name: s.name, phase: 'Succeeded' })) };
+    expect(planReuse({ steps: earlierSteps, parameters: { x: '1' }, rerun: [] }, allGood).problems).toEqual([
+      'resumeFrom: run "old" Succeeded and every step would be reused; name the steps to run again in rerun',
+    ]);
+  });
+
+  it('the workflow starts with the reused steps Succeeded and their dependents ready, whatever the declaration order', () => {
+    const built = buildDag([act('late', {}, { dependsOn: ['early'] }), act('early', {}, { dependsOn: [] }), act('next', {}, { dependsOn: ['late'] })]);
+    if (!built.ok) throw new Error('dag');
+    const state = initialState(built.dag);
+    reuseSteps(built.dag, state, { early: { output: 'E' }, late: {} });
+    expect(state.steps.map((s) => [s.phase, s.reused ?? false])).toEqual([
+      ['Succeeded', true],
+      ['Succeeded', true],
+      ['Pending', false],
+    ]);
+    expect(state.ready).toEqual([2]);
+    expect(state.steps[1]!.output).toBe('E');
   });
 });

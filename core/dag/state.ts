@@ -142,6 +142,8 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
   else state.ready = state.ready.filter((r) => r !== i);
   const ended: StepRecord = { ...record, completionTime: event.at };
   delete ended.launching;
+  // What a running step waited for no longer holds once it ended.
+  if (ended.reason === Reasons.WaitingForApproval) delete ended.reason;
   if (event.type === 'succeeded') {
     state.steps[i] = { ...ended, phase: 'Succeeded', attempts: event.attempts ?? record.attempts, ...(event.output !== undefined ? { output: event.output } : {}) };
     if (event.approvedBy) {

@@ -4,6 +4,7 @@
  * newest first: the update was accepted moments ago.
  */
 import { Context } from '@temporalio/activity';
+import { findNewestEvent } from '../common/history-search.js';
 
 export interface UpdateCallerInput {
   workflowId: string;
@@ -15,21 +16,14 @@ export interface UpdateCallerInput {
 const MAX_PAGES = 5;
 
 export async function updateCaller({ workflowId, runId, updateId }: UpdateCallerInput): Promise<string> {
-  const { client } = Context.current();
-  let nextPageToken: Uint8Array | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const response = await client.workflowService.getWorkflowExecutionHistoryReverse({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      maximumPageSize: 100,
-      ...(nextPageToken ? { nextPageToken } : {}),
-    });
-    for (const event of response.history?.events ?? []) {
+  const found = await findNewestEvent(
+    Context.current().client,
+    { workflowId, runId },
+    (event) => {
       const meta = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta;
-      if (meta?.updateId === updateId) return `temporal:${meta.identity || 'unknown'}`;
-    }
-    if (!response.nextPageToken?.length) break;
-    nextPageToken = response.nextPageToken;
-  }
-  return 'temporal:unknown';
+      return meta?.updateId === updateId ? `temporal:${meta.identity || 'unknown'}` : undefined;
+    },
+    { maxPages: MAX_PAGES, pageSize: 100 },
+  );
+  return found ?? 'temporal:unknown';
 }

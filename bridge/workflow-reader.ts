@@ -6,6 +6,7 @@ import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 // @temporalio/proto is CommonJS: under plain Node ESM only its default export is reliable.
 import proto from '@temporalio/proto';
 import { cancelRequestFromHistory, type CancelRequest, type RunPhase } from '../core/index.js';
+import { findNewestEvent } from '../common/history-search.js';
 import type { WorkflowView } from './types.js';
 
 const CLOSE_EVENT = proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT;
@@ -93,25 +94,16 @@ export async function readWorkflow(client: Client, workflowId: string, options: 
 const MAX_REVERSE_PAGES = 20;
 
 /** Who asked for the cancel, and when: the WorkflowExecutionCancelRequested event, read from the end. */
-async function findCancelRequest(client: Client, workflowId: string, runId: string, onRead: ReadOptions['onRead']): Promise<(CancelRequest & { at?: string }) | undefined> {
-  let nextPageToken: Uint8Array | undefined;
-  for (let page = 0; page < MAX_REVERSE_PAGES; page++) {
-    onRead?.('historyReverse');
-    const response = await client.workflowService.getWorkflowExecutionHistoryReverse({
-      namespace: client.options.namespace,
-      execution: { workflowId, runId },
-      maximumPageSize: 500,
-      ...(nextPageToken ? { nextPageToken } : {}),
-    });
-    for (const event of response.history?.events ?? []) {
+function findCancelRequest(client: Client, workflowId: string, runId: string, onRead: ReadOptions['onRead']): Promise<(CancelRequest & { at?: string }) | undefined> {
+  return findNewestEvent(
+    client,
+    { workflowId, runId },
+    (event) => {
       const attributes = event.workflowExecutionCancelRequestedEventAttributes;
-      if (attributes) {
-        const at = optionalTsToDate(event.eventTime);
-        return { ...cancelRequestFromHistory(attributes.cause ?? undefined, attributes.identity ?? undefined), ...(at ? { at: at.toISOString() } : {}) };
-      }
-    }
-    if (!response.nextPageToken?.length) return undefined;
-    nextPageToken = response.nextPageToken;
-  }
-  return undefined;
+      if (!attributes) return undefined;
+      const at = optionalTsToDate(event.eventTime);
+      return { ...cancelRequestFromHistory(attributes.cause ?? undefined, attributes.identity ?? undefined), ...(at ? { at: at.toISOString() } : {}) };
+    },
+    { maxPages: MAX_REVERSE_PAGES, pageSize: 500, onPage: () => onRead?.('historyReverse') },
+  );
 }

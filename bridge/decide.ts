@@ -3,8 +3,8 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { boundText, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
-import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, specFieldManager, type CancelRequest, type OrchestrationRun } from '../core/index.js';
-import type { SpecControls } from '../workflows/definitions.js';
+import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
+import { specControls } from './spec-controls.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
 import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
@@ -162,22 +162,6 @@ function startedApply(input: ReconcileInput, runId: string): BridgeStatusApply {
   };
 }
 
-/**
- * The run's mutable controls (spec.suspend, spec.approvals) with who set each, from managedFields; undefined
- * when the spec has none.
- */
-export function specControls(run: OrchestrationRun): SpecControls | undefined {
-  const { suspend, approvals } = run.spec;
-  const decisions = Object.entries(approvals ?? {});
-  if (suspend === undefined && decisions.length === 0) return undefined;
-  const managed = (run.metadata as { managedFields?: unknown }).managedFields;
-  return {
-    generation: run.metadata.generation ?? 0,
-    ...(suspend !== undefined ? { suspend: { value: suspend, by: `spec:${specFieldManager(managed, 'suspend')}` } } : {}),
-    ...(decisions.length > 0 ? { approvals: decisions.map(([step, decision]) => ({ step, decision, by: `spec:${specFieldManager(managed, 'approvals', step)}` })) } : {}),
-  };
-}
-
 export function decide(input: ReconcileInput): Decision {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
@@ -226,7 +210,7 @@ export function decide(input: ReconcileInput): Decision {
     // spec.suspend and spec.approvals go to the workflow once per generation: before observedGeneration says
     // the bridge saw it (a failed signal leaves it unsaid, and the next pass sends it again).
     const unseen = started !== undefined || status.observedGeneration !== run.metadata.generation;
-    const controls = specControls(run);
+    const controls = specControls(run, status);
     const signal: Action[] = controls && unseen ? [{ type: 'signalControls', controls }] : [];
     const apply: Action[] = unseen ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }] : [];
     return decision([...signal, ...apply, ...startedEvent], RUNNING_RESYNC_MS);
@@ -248,7 +232,9 @@ export function decide(input: ReconcileInput): Decision {
     }
     return afterFinish(input);
   }
-  const base = started?.conditions ?? status.conditions;
+  const opened = started?.conditions ?? status.conditions;
+  // A workflow closed from outside (terminate, timeout) could not write that nothing is held back any more.
+  const base = conditionOf(opened, 'Suspended')?.status === 'True' ? setCondition(opened, { type: 'Suspended', status: 'False', reason: 'RunEnded', message: 'the run ended' }, now) : opened;
   const conditions =
     closed.phase === 'Cancelled'
       ? cancelledConditions(base, closed.reason, closed.message, now)
@@ -265,6 +251,7 @@ export function decide(input: ReconcileInput): Decision {
         conditions,
         // A workflow whose last status write was lost: its steps did stop, so none may still say Running.
         ...(closed.phase === 'Cancelled' ? { ...cancelledSteps(status, 'cancelled'), cancelledBy: closed.cancelledBy } : {}),
+        ...(status.suspendedBy ? { suspendedBy: null } : {}),
       },
     },
     ...startedEvent,

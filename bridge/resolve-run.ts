@@ -11,6 +11,7 @@ import {
   type RunSnapshot,
 } from '../core/index.js';
 import type { ResumeSource } from './resume-source.js';
+import { specControls } from './spec-controls.js';
 
 export type Resolution =
   | { kind: 'ok'; snapshot: RunSnapshot }
@@ -38,11 +39,12 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
   const problems = stepProblems(steps, parameters, finallySteps);
   const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds ?? earlier?.cancelGraceSeconds;
   if (problems.length > 0) return { kind: 'invalid', problems };
+  const controls = specControls(run);
   let resumed: RunSnapshot['resume'];
   if (resume?.ok) {
     const plan = planReuse(
-      { steps, parameters, rerun: run.spec.rerun ?? [] },
-      { name: resume.from.name, phase: resume.phase, steps: resume.snapshot.steps, parameters: resume.snapshot.parameters, states: resume.states },
+      { steps, parameters, rerun: run.spec.rerun ?? [], finally: finallySteps },
+      { name: resume.from.name, phase: resume.phase, steps: resume.snapshot.steps, parameters: resume.snapshot.parameters, states: resume.states, generations: resume.generations },
     );
     if (plan.problems.length > 0) return { kind: 'invalid', problems: plan.problems };
     resumed = { from: resume.from, reused: plan.reused };
@@ -66,6 +68,7 @@ export function resolveRun(run: OrchestrationRun, orchestration: Orchestration |
       ...(finallySteps ? { finally: finallySteps } : {}),
       ...(deadline !== undefined ? { activeDeadlineSeconds: deadline } : {}),
       ...(resumed ? { resume: resumed } : {}),
+      ...(controls ? { controls } : {}),
       // Unset stays unset: a Job's Pods then keep Kubernetes' own termination grace period.
       ...(grace !== undefined ? { cancelGraceSeconds: grace } : {}),
     },

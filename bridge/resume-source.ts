@@ -9,7 +9,7 @@ import { isTerminalPhase, workflowIdFor, type EarlierStep, type OrchestrationRun
 import { getRunState } from '../workflows/definitions.js';
 
 export type ResumeSource =
-  | { ok: true; from: { name: string; uid: string; workflowId: string }; phase: RunPhase; snapshot: RunSnapshot; states: EarlierStep[] }
+  | { ok: true; from: { name: string; uid: string; workflowId: string }; phase: RunPhase; snapshot: RunSnapshot; states: EarlierStep[]; generations: number }
   | { ok: false; problem: string };
 
 /** Reading the earlier run may replay its whole history in a worker: longer than a describe. */
@@ -46,5 +46,6 @@ export async function loadResumeSource(client: Client, namespace: string, name: 
     phase,
     snapshot: input.snapshot,
     states: state.steps,
+    generations: state.generation,
   };
 }

@@ -10,7 +10,7 @@ import type {
   RunSnapshot,
   TemporalRef,
 } from '../core/index.js';
-import type { SpecControls } from '../workflows/definitions.js';
+import type { SpecControls } from '../core/index.js';
 import type { ResumeSource } from './resume-source.js';
 
 /** The SDK's own names (note 'CANCELLED'), so the compiler checks every status decide() handles. */

@@ -5,6 +5,7 @@
 import { buildDag } from './dag/graph.js';
 import type { ReusedStep } from './dag/state.js';
 import { substitute } from './dag/templates.js';
+import { referencedOutputs } from './dag/validate.js';
 import type { Step } from './api/step.js';
 
 /** A step of the earlier run as its workflow's getRunState query reports it (the full output, not the CR's). */
@@ -48,8 +49,16 @@ export interface ReusePlan {
  * again. Finally steps always run.
  */
 export function planReuse(
-  run: { steps: readonly Step[]; parameters: Readonly<Record<string, string>>; rerun: readonly string[] },
-  earlier: { name: string; phase: string; steps: readonly Step[]; parameters: Readonly<Record<string, string>>; states: readonly EarlierStep[] },
+  run: { steps: readonly Step[]; parameters: Readonly<Record<string, string>>; rerun: readonly string[]; finally?: readonly Step[] | undefined },
+  earlier: {
+    name: string;
+    phase: string;
+    steps: readonly Step[];
+    parameters: Readonly<Record<string, string>>;
+    states: readonly EarlierStep[];
+    /** Workflow runs of its continue-as-new chain: past the first, outputs nothing referenced were not carried. */
+    generations?: number;
+  },
 ): ReusePlan {
   const problems: string[] = [];
   const names = new Set(run.steps.map((s) => s.name));
@@ -99,6 +108,15 @@ export function planReuse(
       ...(attempts !== undefined ? { attempts } : {}),
     };
   });
+  if ((earlier.generations ?? 1) > 1) {
+    // An output a step that runs will read, which the earlier run no longer holds: running it would read "".
+    const readers = [...run.steps.filter((s) => !Object.hasOwn(reused, s.name)), ...(run.finally ?? [])];
+    for (const name of referencedOutputs(readers)) {
+      if (Object.hasOwn(reused, name) && reused[name]!.output === undefined) {
+        problems.push(`resumeFrom: step "${name}" of run "${earlier.name}" would be reused, but its output is gone (that run continued as new, and nothing there read it); add "${name}" to rerun`);
+      }
+    }
+  }
   if (Object.keys(reused).length === run.steps.length) {
     problems.push(
       earlier.phase === 'Succeeded'

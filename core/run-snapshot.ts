@@ -30,6 +30,8 @@ export interface RunSnapshot {
   activeDeadlineSeconds?: number;
   /** spec.resumeFrom: the run resumed, and its steps this run does not run again, by name. */
   resume?: { from: { name: string; uid: string; workflowId: string }; reused: Record<string, ReusedStep> };
+  /** spec.suspend and spec.approvals as the run was created: in force before its first step starts. */
+  controls?: SpecControls;
 }
 
 /** Suspension and approval decisions of a run, as carried across continue-as-new. */
@@ -40,6 +42,17 @@ export interface RunControlsState {
   resumedBy?: string;
   specSuspend?: boolean;
   decisions: Record<string, { decision: 'Approved' | 'Rejected'; by: string; at: string }>;
+}
+
+/**
+ * The run's mutable spec as the bridge sends it: spec.suspend and spec.approvals, each with the field manager
+ * that set it (`spec:<manager>`). In the snapshot (as the run was at start) and in the signal `spec-controls`
+ * (once per later generation that has any of it).
+ */
+export interface SpecControls {
+  generation: number;
+  suspend?: { value: boolean; by: string };
+  approvals?: { step: string; decision: 'Approved' | 'Rejected'; by: string }[];
 }
 
 /** Carried across continue-as-new: the snapshot plus everything the run has done so far. */

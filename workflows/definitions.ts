@@ -1,7 +1,7 @@
 /** Queries, signals, updates and search attribute keys of the orchestration run workflow; importable by clients too. */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, DagState, RunPhase, StepRecord } from '../core/workflow-safe.js';
+import type { ApprovalDecision, DagState, RunPhase, SpecControls, StepRecord } from '../core/workflow-safe.js';
 
 export interface RunStateView {
   phase: RunPhase;
@@ -25,17 +25,8 @@ export const searchAttributeKeys = {
   OrchestrationName: defineSearchAttributeKey('OrchestrationName', SearchAttributeType.KEYWORD),
 } as const;
 
-/**
- * The run's mutable spec as the bridge sends it, once per generation that has any of it: spec.suspend and
- * spec.approvals, each with the field manager that set it. The workflow takes a suspend value only when it
- * changed since the last one it took from the spec (a suspend or resume from Temporal in between stands), and
- * a decision only for an approval step not yet decided.
- */
-export interface SpecControls {
-  generation: number;
-  suspend?: { value: boolean; by: string };
-  approvals?: { step: string; decision: ApprovalDecision; by: string }[];
-}
+/** The signal's payload: see SpecControls in core/run-snapshot.ts. */
+export type { SpecControls };
 export const specControlsSignal = defineSignal<[SpecControls]>('spec-controls');
 
 /** What a control update returns: the state it left. */

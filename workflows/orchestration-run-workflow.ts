@@ -177,7 +177,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     ],
   }));
 
-  registerControls(controls, {
+  const applySpecControls = registerControls(controls, {
     approvalSteps,
     open: () => !runEnded,
     changed: () => {
@@ -186,6 +186,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     },
   });
   const decisionOf = (step: string) => controls.decisions[step];
+  // Controls the run was created with hold before its first step starts (the bridge's signal comes later).
+  if (!continuation && snapshot.controls) applySpecControls(snapshot.controls);
 
   // Outputs by step name, kept up to date as steps succeed, for {{steps.NAME.output}}.
   const outputs = outputsOf(dag, state);
@@ -308,30 +310,33 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
           startTime,
           statusWrites: reporter.writes,
           generation: generation + 1,
-          ...(controls.changedAt || Object.keys(controls.decisions).length > 0 ? { controls } : {}),
+          ...(controls.changedAt || controls.specSuspend !== undefined || Object.keys(controls.decisions).length > 0 ? { controls } : {}),
         },
       });
     }
   }
 
+  // From here on the deadline no longer applies: it bounds the DAG, not the finally steps or the last writes.
+  dagEnded = true;
   if (fin) {
     if (stopping()) cancelPending(new Date().toISOString());
-    dagEnded = true;
     await runFinally(fin, dagPhase());
     finallyEnded = true;
   }
 
   completionTime = new Date().toISOString();
   runEnded = true;
-  if (cancelled()) {
-    cancelPending(completionTime);
-    message = 'run cancelled';
-  }
+  // A deadline that passed during the flush before continue-as-new leaves unstarted steps: skipped here.
+  if (stopping()) cancelPending(completionTime);
+  if (cancelled()) message = 'run cancelled';
   const final = phase();
   const counts = allStepCounts(state, fin);
   if (final === 'Failed' && !deadlineHit && fin && dagPhase() === 'Succeeded') {
     reason = Reasons.FinallyFailed;
-    const failed = fin.state.steps.findIndex((s, i) => s.phase !== 'Succeeded' && !(s.phase === 'Failed' && fin.dag.continueOnFailure[i]));
+    const blocking = (s: (typeof fin.state.steps)[number], i: number) => s.phase !== 'Succeeded' && !(s.phase === 'Failed' && fin.dag.continueOnFailure[i]);
+    // The step that failed, not one skipped after it.
+    const failedAt = fin.state.steps.findIndex((s, i) => s.phase === 'Failed' && blocking(s, i));
+    const failed = failedAt >= 0 ? failedAt : fin.state.steps.findIndex(blocking);
     message = `the steps succeeded, but finally step "${fin.dag.names[failed] ?? '?'}" failed${fin.state.steps[failed]?.message ? `: ${fin.state.steps[failed].message}` : ''}`;
   }
   message ??= final === 'Succeeded' ? `${counts.succeeded} of ${counts.total} steps succeeded` : `${counts.failed} of ${counts.total} steps failed`;

@@ -7,7 +7,7 @@ import { ApplicationFailure, currentUpdateInfo, patched, proxyActivities, setHan
 import type { ApprovalDecision, RunControlsState } from '../core/workflow-safe.js';
 import type { ControlActivities } from '../activities/index.js';
 import { approveUpdate, rejectUpdate, resumeUpdate, specControlsSignal, suspendUpdate, type ControlResult, type SpecControls, type StepRef } from './definitions.js';
-import { RUN_SUSPEND } from './patches.js';
+import { APPROVAL_STEPS, RUN_SUSPEND } from './patches.js';
 import { now } from './step-context.js';
 
 /**
@@ -44,11 +44,12 @@ export interface ControlsHost {
   changed: () => void;
 }
 
-/** Registers the signal and the updates; returns the state they change. */
-export function registerControls(state: ControlsState, host: ControlsHost): ControlsState {
+/** Registers the signal and the updates on `state`; returns how the spec's controls apply (the signal's handler). */
+export function registerControls(state: ControlsState, host: ControlsHost): (controls: SpecControls) => void {
+  // Each effect is behind its patch: a history recorded by a worker without these handlers (a signal the
+  // bridge sent it stayed unhandled) replays with the signal changing nothing, as it did then.
   const setSuspended = (value: boolean, by: string): void => {
-    if (state.suspended === value) return;
-    patched(RUN_SUSPEND);
+    if (state.suspended === value || !patched(RUN_SUSPEND)) return;
     state.suspended = value;
     state.changedAt = now();
     if (value) state.suspendedBy = by;
@@ -59,20 +60,21 @@ export function registerControls(state: ControlsState, host: ControlsHost): Cont
     host.changed();
   };
   const decide = (step: string, decision: ApprovalDecision, by: string): boolean => {
-    if (!host.approvalSteps.has(step) || state.decisions[step]) return false;
+    if (!host.approvalSteps.has(step) || state.decisions[step] || !patched(APPROVAL_STEPS)) return false;
     state.decisions[step] = { decision, by, at: now() };
     host.changed();
     return true;
   };
   const result = (extra: Partial<ControlResult> = {}): ControlResult => ({ suspended: state.suspended, ...(state.suspendedBy ? { suspendedBy: state.suspendedBy } : {}), ...extra });
 
-  setHandler(specControlsSignal, (controls: SpecControls) => {
-    if (controls.suspend && controls.suspend.value !== state.specSuspend) {
+  const applySpec = (controls: SpecControls): void => {
+    if (controls.suspend && controls.suspend.value !== state.specSuspend && patched(RUN_SUSPEND)) {
       state.specSuspend = controls.suspend.value;
       setSuspended(controls.suspend.value, controls.suspend.by);
     }
     for (const { step, decision, by } of controls.approvals ?? []) decide(step, decision, by);
-  });
+  };
+  setHandler(specControlsSignal, applySpec);
 
   const openOnly = () => {
     if (!host.open()) throw ApplicationFailure.nonRetryable('the run has ended', 'RunEnded');
@@ -107,5 +109,5 @@ export function registerControls(state: ControlsState, host: ControlsHost): Cont
   const reject = decisionHandler('Rejected');
   setHandler(approveUpdate, approve.handler, { validator: approve.validator });
   setHandler(rejectUpdate, reject.handler, { validator: reject.validator });
-  return state;
+  return applySpec;
 }

@@ -100,6 +100,18 @@ describe('suspend and resume', () => {
     expect(done.steps?.map((s) => s.phase)).toEqual(['Succeeded', 'Succeeded']);
   });
 
+  it('a run created suspended starts no step until resumed; removing spec.suspend resumes it', async () => {
+    const name = uniqueName('born');
+    await h.apply('OrchestrationRun', name, { suspend: true, steps: [{ name: 'first', ...sleep(0) }, { name: 'second', ...sleep(0) }] });
+    const held = await until(name, 'Suspended', (s) => suspended(s)?.status === 'True');
+    expect(held.suspendedBy).toBe('spec:kubectl-client-side-apply');
+    expect((await workflowState(held.temporal!.workflowId)).steps.map((s) => s.phase)).toEqual(['Pending', 'Pending']);
+    const removed = await kubectl(['patch', 'orchrun', name, '-n', h.ns, '--type=json', '-p', '[{"op":"remove","path":"/spec/suspend"}]']);
+    expect(removed.code, removed.stderr).toBe(0);
+    const done = await h.phaseOf(name, 'Succeeded');
+    expect(done.steps?.map((s) => s.phase)).toEqual(['Succeeded', 'Succeeded']);
+  });
+
   it('a suspend or resume of a finished run is refused, naming why', async () => {
     const name = uniqueName('ended');
     await h.apply('OrchestrationRun', name, { steps: [{ name: 'only', ...sleep(0) }] });

@@ -83,6 +83,19 @@ describe('decide: before the workflow starts', () => {
 });
 
 describe('decide: while the workflow runs', () => {
+  it('puts the controls a run was created with into its snapshot, and resumes a run whose spec.suspend was removed', () => {
+    const created = decide(input(run({ steps: [{ name: 'a', ...sleep }], suspend: true })));
+    const start = created.actions.find((a): a is Extract<Action, { type: 'startWorkflow' }> => a.type === 'startWorkflow')!;
+    expect(start.snapshot.controls).toEqual({ generation: 1, suspend: { value: true, by: 'spec:unknown' } });
+    const removed = run({ steps: [{ name: 'a', ...sleep }] }, { status: { ...started, suspendedBy: 'spec:kubectl-patch' } });
+    removed.metadata = { ...removed.metadata, generation: 2 };
+    expect(decide(input(removed, running)).actions[0]).toEqual({ type: 'signalControls', controls: { generation: 2, suspend: { value: false, by: 'spec:suspend-removed' } } });
+    // Suspended from Temporal: a spec without suspend leaves it alone.
+    const fromTemporal = run({ steps: [{ name: 'a', ...sleep }] }, { status: { ...started, suspendedBy: 'temporal:ops' } });
+    fromTemporal.metadata = { ...fromTemporal.metadata, generation: 2 };
+    expect(types(decide(input(fromTemporal, running)))).toEqual(['applyStatus']);
+  });
+
   it('sends spec.suspend and spec.approvals, naming their field managers, once per generation, before it says it saw the generation', () => {
     const managedFields = [
       { manager: 'kubectl-patch', operation: 'Update', time: '2026-11-23T12:00:00Z', fieldsV1: { 'f:spec': { 'f:suspend': {}, 'f:approvals': { 'f:go-live': {} } } } },

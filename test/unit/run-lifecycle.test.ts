@@ -153,6 +153,16 @@ describe('resume: which steps are reused', () => {
     ]);
   });
 
+  it('refuses to reuse a step whose output a step that runs reads, when the earlier run continued as new and dropped it', () => {
+    const steps = [act('a'), act('b', { saw: '{{steps.a.output}}' }, { dependsOn: ['a'] })];
+    const from = { name: 'old', phase: 'Failed', steps, parameters: {}, states: [{ name: 'a', phase: 'Succeeded' }, { name: 'b', phase: 'Failed' }] };
+    expect(planReuse({ steps, parameters: {}, rerun: [] }, { ...from, generations: 2 }).problems).toEqual([
+      'resumeFrom: step "a" of run "old" would be reused, but its output is gone (that run continued as new, and nothing there read it); add "a" to rerun',
+    ]);
+    // In one generation a missing output is an empty one: the step gave none.
+    expect(planReuse({ steps, parameters: {}, rerun: [] }, { ...from, generations: 1 }).problems).toEqual([]);
+  });
+
   it('the workflow starts with the reused steps Succeeded and their dependents ready, whatever the declaration order', () => {
     const built = buildDag([act('late', {}, { dependsOn: ['early'] }), act('early', {}, { dependsOn: [] }), act('next', {}, { dependsOn: ['late'] })]);
     if (!built.ok) throw new Error('dag');

@@ -63,7 +63,7 @@ export function suspendedCondition(update: RunStatusUpdate, previous: Condition[
   const ended = isTerminalPhase(update.phase);
   const next = s.suspended && !ended
     ? { type: 'Suspended' as const, status: 'True' as const, reason: Reasons.Suspended, message: `suspended by ${s.by}: no new step starts until it is resumed; running ones go on` }
-    : { type: 'Suspended' as const, status: 'False' as const, reason: ended ? 'RunEnded' : Reasons.Resumed, message: ended ? 'the run ended' : `resumed by ${s.by}` };
+    : { type: 'Suspended' as const, status: 'False' as const, reason: ended ? Reasons.RunEnded : Reasons.Resumed, message: ended ? 'the run ended' : `resumed by ${s.by}` };
   return setCondition(previous, next, s.at);
 }
 
@@ -96,7 +96,6 @@ export function workflowStatusApply(run: RunIdentity, status: RunStatusUpdate, c
   const own = cancel.conditions.filter((c) => (terminal && (c.type === 'Succeeded' || (status.phase === 'Cancelled' && c.type === 'Cancelled'))) || (c.type === 'Suspended' && status.suspension));
   // The reason goes on the Succeeded condition, the suspension on the Suspended condition and suspendedBy.
   const fields: Partial<RunStatusUpdate> & { suspendedBy?: string } = { ...status };
-  if (!fields.resumedFrom) delete fields.resumedFrom;
   delete fields.reason;
   delete fields.suspension;
   if (status.suspension?.suspended && !terminal) fields.suspendedBy = status.suspension.by;

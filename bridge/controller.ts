@@ -105,9 +105,11 @@ export function createController(options: ControllerOptions) {
   }
 
   /** A run with spec.resumeFrom that is about to start: the run it resumes, read from the cache and Temporal. */
-  async function resumeSourceFor(run: OrchestrationRun, workflow: WorkflowView): Promise<ResumeSource | undefined> {
+  async function resumeSourceFor(run: OrchestrationRun, workflow: WorkflowView, orchestration: Orchestration | undefined): Promise<ResumeSource | undefined> {
     const from = run.spec.resumeFrom?.name;
     if (!from || workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || run.spec.cancel) return undefined;
+    // A run waiting for its Orchestration does not start yet (resolveRun says so first): no Temporal read per pass.
+    if (run.spec.orchestrationRef && !orchestration) return undefined;
     const cached = watched.runs.get(run.metadata.namespace, from);
     const earlier = cached ? parseRun(cached) : undefined;
     if (earlier && !earlier.ok) return { ok: false, problem: `resumeFrom: run "${from}" does not match the schema: ${earlier.problems.join('; ')}` };
@@ -143,7 +145,7 @@ export function createController(options: ControllerOptions) {
     const workflowId = workflowIdFor(run.metadata);
     const workflow = await observeWorkflow(key, run, workflowId);
     const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
-    const resume = await resumeSourceFor(run, workflow);
+    const resume = await resumeSourceFor(run, workflow, orchestration);
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
     const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}) });
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');

@@ -234,7 +234,7 @@ export function decide(input: ReconcileInput): Decision {
   }
   const opened = started?.conditions ?? status.conditions;
   // A workflow closed from outside (terminate, timeout) could not write that nothing is held back any more.
-  const base = conditionOf(opened, 'Suspended')?.status === 'True' ? setCondition(opened, { type: 'Suspended', status: 'False', reason: 'RunEnded', message: 'the run ended' }, now) : opened;
+  const base = conditionOf(opened, 'Suspended')?.status === 'True' ? setCondition(opened, { type: 'Suspended', status: 'False', reason: Reasons.RunEnded, message: 'the run ended' }, now) : opened;
   const conditions =
     closed.phase === 'Cancelled'
       ? cancelledConditions(base, closed.reason, closed.message, now)

@@ -163,19 +163,22 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     snapshot.writeStatus,
     continuation?.statusWrites ?? 0,
   );
-  setHandler(getRunState, () => ({
-    phase: phase(),
-    generation,
-    statusWrites: reporter.writes,
-    halted: state.halted,
-    suspended: controls.suspended,
-    ...(controls.suspendedBy ? { suspendedBy: controls.suspendedBy } : {}),
-    waitingForApproval: [...state.steps, ...(fin?.state.steps ?? [])].flatMap((s, i) => (s.reason === Reasons.WaitingForApproval && s.phase === 'Running' ? [[...dag.names, ...(fin?.dag.names ?? [])][i]!] : [])),
-    steps: [
+  setHandler(getRunState, () => {
+    const steps = [
       ...state.steps.map((record, i) => ({ name: dag.names[i]!, ...record })),
       ...(fin?.state.steps.map((record, i) => ({ name: fin.dag.names[i]!, finally: true, ...record })) ?? []),
-    ],
-  }));
+    ];
+    return {
+      phase: phase(),
+      generation,
+      statusWrites: reporter.writes,
+      halted: state.halted,
+      suspended: controls.suspended,
+      ...(controls.suspendedBy ? { suspendedBy: controls.suspendedBy } : {}),
+      waitingForApproval: steps.filter((s) => s.reason === Reasons.WaitingForApproval && s.phase === 'Running').map((s) => s.name),
+      steps,
+    };
+  });
 
   const applySpecControls = registerControls(controls, {
     approvalSteps,

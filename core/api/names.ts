@@ -51,6 +51,8 @@ export const Reasons = {
   /** Suspended=True/False: no new step starts while suspended. */
   Suspended: 'Suspended',
   Resumed: 'Resumed',
+  /** Suspended=False on a finished run: nothing is held back any more. */
+  RunEnded: 'RunEnded',
   /** An approval step waiting for its decision; rejected; not decided within its timeoutSeconds. */
   WaitingForApproval: 'WaitingForApproval',
   Rejected: 'Rejected',

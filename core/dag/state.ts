@@ -194,19 +194,12 @@ export interface ReusedStep {
  */
 export function reuseSteps(dag: Dag, state: DagState, reused: Readonly<Record<string, ReusedStep>>): void {
   const wanted = new Set(dag.names.flatMap((name, i) => (Object.hasOwn(reused, name) ? [i] : [])));
-  const queue = state.ready.filter((i) => wanted.has(i));
-  while (queue.length > 0) {
-    const i = queue.shift()!;
-    const before = reused[dag.names[i]!]!;
-    state.ready = state.ready.filter((r) => r !== i);
-    state.steps[i] = { phase: 'Succeeded', reused: true, ...before };
+  for (let i = state.ready.find((r) => wanted.has(r)); i !== undefined; i = state.ready.find((r) => wanted.has(r))) {
+    state.ready.splice(state.ready.indexOf(i), 1);
+    state.steps[i] = { phase: 'Succeeded', reused: true, ...reused[dag.names[i]!]! };
     wanted.delete(i);
-    for (const next of dag.dependents[i]!) {
-      state.unmet[next]! -= 1;
-      if (state.unmet[next] !== 0) continue;
-      if (wanted.has(next)) queue.push(next);
-      else insertSorted(state.ready, next);
-    }
+    // As a success releases its dependents: the reused ones among them are taken next.
+    release(dag, state, i);
   }
   ensure(wanted.size === 0, `reused steps whose dependencies are not all reused: ${[...wanted].map((i) => dag.names[i]).join(', ')}`);
 }

@@ -8,6 +8,7 @@ import { specControls } from './spec-controls.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
 import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
+import { isStarting, queueRefreshMs, type Admission } from './queue-plan.js';
 import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 
 /**
@@ -110,11 +111,28 @@ function beforeStart(input: ReconcileInput): Decision {
     ]);
   }
   if (resolution.kind === 'invalid') return decision(invalidRunActions(status.conditions, resolution.problems, generation, now));
-  // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts.
+  // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts (or queues).
   const actions: Action[] = retriggerActions(input);
+  const admission = isStarting(run) ? undefined : input.admission;
+  if (admission && !admission.admitted) return queued(input, admission, actions);
+  if (admission) {
+    // Recorded before the workflow starts (compare-and-swap on the version decide saw): from here on the run
+    // holds its slot, for this bridge and for any leader after it.
+    const message = 'admitted under the concurrency limits; starting its workflow';
+    actions.push({
+      type: 'patchStatus',
+      status: {
+        phase: 'Pending',
+        ...(status.message ? { message: null } : {}),
+        ...(status.queue ? { queue: null } : {}),
+        conditions: setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.Starting, message, observedGeneration: generation }, now),
+      },
+    });
+  } else if (status.phase === 'Pending' && (status.message || status.queue)) {
+    // The message from waiting (OrchestrationNotFound, a limit since lifted) no longer holds; cleared before the workflow writes.
+    actions.push({ type: 'patchStatus', status: { message: null, ...(status.queue ? { queue: null } : {}) } });
+  }
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
-  // The message from waiting (OrchestrationNotFound) no longer holds; cleared before the workflow writes.
-  if (status.phase === 'Pending' && status.message) actions.push({ type: 'patchStatus', status: { message: null } });
   actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot });
   const resumed = resolution.snapshot.resume;
   if (resumed) {
@@ -133,6 +151,41 @@ function beforeStart(input: ReconcileInput): Decision {
   }
   // At once: the started workflow's reference goes on the run.
   return decision(actions, 0);
+}
+
+/**
+ * A run over a concurrency limit: Pending, Ready=False/Queued, and status.queue with its place. The place is
+ * rewritten at once when the run is first queued or another limit holds it, else at most once per refresh
+ * interval (queueRefreshMs), so a long queue moving costs a bounded number of writes.
+ */
+function queued(input: ReconcileInput, admission: Extract<Admission, { admitted: false }>, retrigger: Action[]): Decision {
+  const { run, now } = input;
+  const status = run.status ?? {};
+  const generation = run.metadata.generation;
+  const shown = status.queue;
+  const wasQueued = conditionOf(status.conditions, 'Ready')?.reason === Reasons.Queued && shown !== undefined;
+  const refreshMs = queueRefreshMs(admission.of);
+  const sinceWrite = shown ? Date.parse(now) - Date.parse(shown.lastUpdateTime) : Infinity;
+  const moved = shown?.position !== admission.position || shown.of !== admission.of;
+  if (wasQueued && shown.heldBy === admission.heldBy && (!moved || sinceWrite < refreshMs)) return decision(retrigger, moved ? refreshMs - sinceWrite : refreshMs);
+  const message = `queued: ${admission.position} of ${admission.of} waiting for ${admission.heldBy} (${admission.running} running)`;
+  return decision(
+    [
+      ...retrigger,
+      {
+        type: 'patchStatus',
+        status: {
+          phase: 'Pending',
+          message,
+          observedGeneration: generation,
+          queue: { position: admission.position, of: admission.of, heldBy: admission.heldBy, since: shown?.since ?? wholeSeconds(now), lastUpdateTime: wholeSeconds(now) },
+          conditions: setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.Queued, message, observedGeneration: generation }, now),
+        },
+      },
+      ...(wasQueued ? [] : [{ type: 'event', eventType: 'Normal', reason: Reasons.Queued, message } as const]),
+    ],
+    refreshMs,
+  );
 }
 
 function runningStatus(input: ReconcileInput, runId: string): StatusPatch {

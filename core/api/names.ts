@@ -57,6 +57,10 @@ export const Reasons = {
   WaitingForApproval: 'WaitingForApproval',
   Rejected: 'Rejected',
   ApprovalTimeout: 'ApprovalTimeout',
+  /** Ready=False: the run waits for a concurrency slot (status.queue says where and why). */
+  Queued: 'Queued',
+  /** Ready=False: the run holds a concurrency slot and its workflow is being started. */
+  Starting: 'Starting',
 } as const;
 
 export const APPROVAL_DECISIONS = ['Approved', 'Rejected'] as const;

@@ -283,10 +283,10 @@ export function createController(options: ControllerOptions) {
         for (const event of ['add', 'update'] as const) {
           informer.on(event, enqueueReferencingRuns);
           informer.on(event, enqueueOrchestration);
-          informer.on(event, runQueue.invalidate); // its concurrency may have changed
+          informer.on(event, () => runQueue.invalidate()); // its concurrency may have changed
         }
         informer.on('delete', enqueueReferencingRuns); // onSourceRemoved
-        informer.on('delete', runQueue.invalidate);
+        informer.on('delete', () => runQueue.invalidate());
       }
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {
         // An informer stops on a watch error; start it again (it relists, which also covers a 410 Gone).

@@ -88,8 +88,8 @@ export function createRunQueue(options: RunQueueOptions) {
       if (!uid) continue;
       seen.add(uid);
       // The cache shows what this process reserved (or the run ended): the reservation has done its work.
-      if (reserved.has(uid) && (holdsSlot(run as OrchestrationRun) || isTerminalPhase(run.status?.phase))) reserved.delete(uid);
-      const active = holdsSlot(run as OrchestrationRun) || reserved.has(uid);
+      if (reserved.has(uid) && (holdsSlot(run) || isTerminalPhase(run.status?.phase))) reserved.delete(uid);
+      const active = holdsSlot(run) || reserved.has(uid);
       if (!active && !waits(run)) continue;
       const keys = limitsOf(run, limits);
       if (keys.length === 0) continue;

@@ -1,0 +1,207 @@
+// Concurrency limits on the real sandbox: an Orchestration's concurrency.max and the namespace limit of the
+// bridge (JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_NAMESPACE) hold runs Pending with Ready=False/Queued and
+// their place, visible in kubectl get; they start first-in first-out (priority first) as slots free, and never
+// more than the limit at once — also across a bridge SIGKILLed while runs are queued.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManagedProcess } from '../../sandbox/process.js';
+import { waitFor } from '../../sandbox/wait.js';
+import { createNamespace, startBridgeHarness, type BridgeHarness, type RunView } from '../support/bridge-harness.js';
+import { startBridgeProcess } from '../support/processes.js';
+import { kubectl, uniqueName } from '../support/sandbox.js';
+import { startTestWorker, type TestWorker } from '../support/temporal.js';
+import { stringify } from 'yaml';
+
+/**
+ * `hold` steps run until the test releases them by id. The activity records the order steps started in and
+ * the most that ever ran at once: what a limit promises, measured where the work happens.
+ */
+function holdActivities() {
+  const releases = new Map<string, () => void>();
+  const released = new Map<string, Promise<void>>();
+  const gate = (id: string) => {
+    if (!released.has(id)) released.set(id, new Promise<void>((resolve) => releases.set(id, resolve)));
+    return released.get(id)!;
+  };
+  const seen = { order: [] as string[], running: 0, most: 0 };
+  return {
+    seen,
+    release(id: string) {
+      void gate(id);
+      releases.get(id)!();
+    },
+    stepActivities: {
+      async hold(input: unknown) {
+        const id = (input as { id: string }).id;
+        if (!seen.order.includes(id)) seen.order.push(id);
+        seen.running++;
+        seen.most = Math.max(seen.most, seen.running);
+        try {
+          await gate(id);
+        } finally {
+          seen.running--;
+        }
+        return 'released';
+      },
+    },
+  };
+}
+
+const RUNS_API = 'orchestration.proompteng.ai/v1alpha1';
+const ready = (s: RunView) => s.conditions?.find((c) => c.type === 'Ready');
+
+async function statusIn(ns: string, name: string): Promise<RunView> {
+  const got = await kubectl(['get', 'orchrun', name, '-n', ns, '-o', 'json']);
+  if (got.code !== 0) throw new Error(`kubectl get orchrun ${name}: ${got.stderr}`);
+  const obj = JSON.parse(got.stdout) as { status?: RunView; metadata: { uid: string } };
+  return { ...obj.status, uid: obj.metadata.uid };
+}
+
+/** Waits until every named run satisfies `test`, reading them as a user would. */
+async function untilAll(ns: string, names: string[], what: string, test: (s: RunView, name: string) => boolean, timeoutMs = 60_000): Promise<Map<string, RunView>> {
+  return waitFor(
+    async () => {
+      const views = new Map<string, RunView>();
+      for (const name of names) views.set(name, await statusIn(ns, name));
+      return [...views].every(([name, s]) => test(s, name)) ? views : undefined;
+    },
+    { what, timeoutMs },
+  );
+}
+
+const isQueued = (s: RunView) => s.phase === 'Pending' && ready(s)?.reason === 'Queued' && s.queue !== undefined;
+const isRunning = (s: RunView) => s.phase === 'Running' && s.temporal !== undefined;
+
+describe('an Orchestration with concurrency.max', () => {
+  const gates = holdActivities();
+  let h: BridgeHarness;
+  beforeAll(async () => {
+    h = await startBridgeHarness('concurrency', { worker: { stepActivities: gates.stepActivities }, settings: { concurrency: { namespace: 3 } } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('runs two at a time, queues the rest in order with their place shown, and starts them first-in first-out, priority first', async () => {
+    const orch = uniqueName('nightly');
+    expect((await h.apply('Orchestration', orch, { concurrency: { max: 2 }, steps: [{ name: 'work', activity: { name: 'hold', input: { id: '{{params.id}}' } } }] })).code).toBe(0);
+    const names = [1, 2, 3, 4, 5].map((i) => `${orch}-${i}`);
+    for (const name of names) expect((await h.apply('OrchestrationRun', name, { orchestrationRef: { name: orch }, parameters: { id: name } })).code).toBe(0);
+
+    const first = await untilAll(h.ns, names, 'two running, three queued', (s, name) => (names.indexOf(name) < 2 ? isRunning(s) : isQueued(s)));
+    for (const [i, name] of names.slice(2).entries()) {
+      const s = first.get(name)!;
+      expect(s.queue).toMatchObject({ position: i + 1, heldBy: `Orchestration ${orch} concurrency.max=2` });
+      expect(ready(s)?.message).toContain(`waiting for Orchestration ${orch} concurrency.max=2 (2 running)`);
+      expect(s.temporal).toBeUndefined(); // no workflow exists for a queued run
+    }
+    // kubectl get shows the place.
+    const table = await kubectl(['get', 'orchrun', '-n', h.ns, names[2]!, names[4]!]);
+    expect(table.stdout).toMatch(/QUEUED/);
+    expect(table.stdout).toMatch(new RegExp(`${names[2]}\\s+Pending\\s+\\S*\\s*1\\s`));
+    expect(table.stdout).toMatch(new RegExp(`${names[4]}\\s+Pending\\s+\\S*\\s*3\\s`));
+    expect((await h.events(names[2]!)).map((e) => e.reason)).toContain('Queued');
+
+    // A later run with a higher priority goes to the head of the queue.
+    const urgent = `${orch}-urgent`;
+    expect((await h.apply('OrchestrationRun', urgent, { orchestrationRef: { name: orch }, parameters: { id: urgent }, priority: 10 })).code).toBe(0);
+    await untilAll(h.ns, [urgent], 'urgent queued first', (s) => isQueued(s) && s.queue?.position === 1);
+
+    // Each slot freed starts the head of the queue.
+    gates.release(names[0]!);
+    await untilAll(h.ns, [urgent], 'urgent running', isRunning);
+    gates.release(names[1]!);
+    await untilAll(h.ns, [names[2]!], 'the first queued running', isRunning);
+    // One slot at a time, so that the order the steps start in is the queue's.
+    gates.release(urgent);
+    await untilAll(h.ns, [names[3]!], 'the second queued running', isRunning);
+    gates.release(names[2]!);
+    await untilAll(h.ns, [names[4]!], 'the last queued running', isRunning);
+    for (const name of names.slice(3)) gates.release(name);
+    const done = await untilAll(h.ns, [...names, urgent], 'all Succeeded', (s) => s.phase === 'Succeeded', 90_000);
+    expect([...done.values()].every((s) => s.queue === undefined && ready(s)?.reason === 'WorkflowStarted')).toBe(true);
+    expect(gates.seen.order.slice(2)).toEqual([urgent, names[2], names[3], names[4]]);
+    expect(gates.seen.most).toBe(2);
+  });
+
+  it('holds inline runs by the namespace limit; a queued run cancelled or deleted leaves the queue without a workflow', async () => {
+    const base = uniqueName('ns-limit');
+    const names = [1, 2, 3, 4, 5, 6].map((i) => `${base}-${i}`);
+    const before = gates.seen.order.length;
+    for (const name of names) expect((await h.apply('OrchestrationRun', name, { steps: [{ name: 'work', activity: { name: 'hold', input: { id: name } } }] })).code).toBe(0);
+    const views = await untilAll(h.ns, names, 'three running, three queued by the namespace', (s, name) => (names.indexOf(name) < 3 ? isRunning(s) : isQueued(s)));
+    expect(views.get(names[3]!)!.queue).toMatchObject({ position: 1, heldBy: `namespace ${h.ns} JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_NAMESPACE=3` });
+
+    // Cancel the first queued one, delete the second: neither ever gets a workflow, and the third is next.
+    expect((await kubectl(['patch', 'orchrun', names[3]!, '-n', h.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}'])).code).toBe(0);
+    expect((await kubectl(['delete', 'orchrun', names[4]!, '-n', h.ns, '--wait=true', '--timeout=30s'])).code).toBe(0);
+    const cancelled = await h.phaseOf(names[3]!, 'Cancelled');
+    expect(cancelled.temporal).toBeUndefined();
+    expect(cancelled.cancelledBy).toBe('spec:kubectl-patch');
+    gates.release(names[0]!);
+    await untilAll(h.ns, [names[5]!], 'the last run started', isRunning);
+    for (const name of names) gates.release(name);
+    await untilAll(h.ns, [names[0]!, names[1]!, names[2]!, names[5]!], 'all Succeeded', (s) => s.phase === 'Succeeded', 90_000);
+    expect(gates.seen.order.slice(before)).toEqual(expect.arrayContaining([names[0], names[1], names[2], names[5]]));
+    expect(gates.seen.order.slice(before)).not.toContain(names[3]);
+    expect(gates.seen.order.slice(before)).not.toContain(names[4]);
+    expect(gates.seen.most).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('a bridge SIGKILLed while runs are queued', () => {
+  const gates = holdActivities();
+  let tw: TestWorker;
+  let ns: string;
+  let bridge: ManagedProcess | undefined;
+  const leaseName = uniqueName('queue-lease');
+  beforeAll(async () => {
+    ns = await createNamespace('queuekill');
+    tw = await startTestWorker({ stepActivities: gates.stepActivities });
+  });
+  afterAll(async () => {
+    await bridge?.stop(5000);
+    await tw?.stop();
+  });
+
+  it('loses no place and never runs more than the limit: the queue is read back from the runs', { timeout: 300_000 }, async () => {
+    const start = () => startBridgeProcess({ taskQueue: tw.taskQueue, namespace: ns, leaseName, env: { JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_NAMESPACE: '2' } });
+    bridge = await start();
+    const names = [1, 2, 3, 4, 5, 6].map((i) => `q-${i}`);
+    for (const name of names) {
+      const doc = stringify({ apiVersion: RUNS_API, kind: 'OrchestrationRun', metadata: { name }, spec: { steps: [{ name: 'work', activity: { name: 'hold', input: { id: name } } }] } });
+      expect((await kubectl(['apply', '-n', ns, '-f', '-'], doc)).code).toBe(0);
+    }
+    await untilAll(ns, names, 'two running, four queued', (s, name) => (names.indexOf(name) < 2 ? isRunning(s) : isQueued(s)), 90_000);
+
+    // Killed while a slot frees: the new leader must neither lose q-3's turn nor start two in its place.
+    gates.release('q-1');
+    process.kill(bridge.pid!, 'SIGKILL');
+    bridge = await start();
+    await untilAll(ns, ['q-3'], 'q-3 running after the restart', isRunning, 90_000);
+    const mid = await untilAll(ns, ['q-4', 'q-5', 'q-6'], 'the rest still queued in order', (s) => isQueued(s), 60_000);
+    expect(['q-4', 'q-5', 'q-6'].map((n) => mid.get(n)!.queue?.position)).toEqual([1, 2, 3]);
+
+    process.kill(bridge.pid!, 'SIGKILL');
+    bridge = await start();
+    // One slot at a time from here, so that the order the steps start in is the queue's.
+    for (const [freed, next] of [['q-2', 'q-4'], ['q-3', 'q-5'], ['q-4', 'q-6']] as const) {
+      gates.release(freed);
+      await untilAll(ns, [next], `${next} running`, isRunning, 90_000);
+    }
+    for (const name of names.slice(4)) gates.release(name);
+    await untilAll(ns, names, 'all Succeeded', (s) => s.phase === 'Succeeded', 120_000);
+    expect(gates.seen.order.slice(2)).toEqual(['q-3', 'q-4', 'q-5', 'q-6']);
+    expect(gates.seen.most).toBeLessThanOrEqual(2);
+    // One workflow per run, whatever the kills did (visibility lags: wait for all six, then count).
+    const ids = await waitFor(
+      async () => {
+        const found: string[] = [];
+        for await (const wf of tw.client.workflow.list({ query: `OrchestrationRunNamespace = "${ns}"` })) found.push(wf.workflowId);
+        return found.length >= 6 ? found : undefined;
+      },
+      { what: 'six workflows listed', timeoutMs: 30_000 },
+    );
+    expect(ids.length).toBe(6);
+    expect(new Set(ids).size).toBe(6);
+  });
+});

@@ -33,6 +33,10 @@ export interface Sizes {
   /** Start latency: runs created one after the other, and at once, per namespace setting and round. */
   scaleStartRuns: number;
   scaleBurstRuns: number;
+  /** Concurrency queue: runs created at once, the Orchestration's concurrency.max, the step's seconds. */
+  queueRuns: number;
+  queueLimit: number;
+  queueStepSeconds: number;
 }
 
 export const FULL: Sizes = {
@@ -56,6 +60,9 @@ export const FULL: Sizes = {
   scaleNamespaces: 50,
   scaleStartRuns: 20,
   scaleBurstRuns: 20,
+  queueRuns: 300,
+  queueLimit: 10,
+  queueStepSeconds: 2,
 };
 
 // Every row runs, at sizes that only show the harness works: no number of a quick run means anything.
@@ -80,4 +87,7 @@ export const QUICK: Sizes = {
   scaleNamespaces: 3,
   scaleStartRuns: 2,
   scaleBurstRuns: 3,
+  queueRuns: 6,
+  queueLimit: 2,
+  queueStepSeconds: 1,
 };

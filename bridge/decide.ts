@@ -216,6 +216,25 @@ function startedApply(input: ReconcileInput, runId: string): BridgeStatusApply {
 }
 
 export function decide(input: ReconcileInput): Decision {
+  const decided = decideRun(input);
+  return input.run.status?.queue ? leaveQueue(decided) : decided;
+}
+
+/**
+ * A queued run that leaves the queue any other way than by starting (cancelled, deleted, now invalid, its
+ * Orchestration gone) drops its stale place in the same write that says what it is now.
+ */
+function leaveQueue(decided: Decision): Decision {
+  const actions = decided.actions.map((action): Action => {
+    if (action.type !== 'patchStatus' || 'queue' in action.status) return action;
+    const ready = conditionOf(action.status.conditions ?? undefined, 'Ready');
+    const left = (action.status.phase && action.status.phase !== 'Pending') || (ready !== undefined && ready.reason !== Reasons.Queued);
+    return left ? { ...action, status: { ...action.status, queue: null } } : action;
+  });
+  return { ...decided, actions };
+}
+
+function decideRun(input: ReconcileInput): Decision {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   if (run.metadata.deletionTimestamp) return deletionActions(input, RUNTIME_CLEANUP_FINALIZER);

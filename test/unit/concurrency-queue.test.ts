@@ -185,6 +185,21 @@ describe('decide: a run under a concurrency limit', () => {
     expect(patchOf(decide(input(cachedRun('r', { status: shown }), undefined)))).toEqual({ message: null, queue: null });
   });
 
+  it('drops the place of a queued run that leaves the queue otherwise: cancelled, its Orchestration gone, invalid', () => {
+    const queuedStatus: OrchestrationRunStatus = {
+      phase: 'Pending',
+      queue: { position: 2, of: 2, heldBy: held.heldBy, since: NOW, lastUpdateTime: NOW },
+      conditions: [{ type: 'Ready', status: 'False', reason: 'Queued', lastTransitionTime: NOW }],
+    };
+    const cancelling: OrchestrationRunStatus = { ...queuedStatus, cancelledBy: 'spec:kubectl-patch', conditions: [...queuedStatus.conditions!, { type: 'Cancelled', status: 'Unknown', reason: 'SpecCancel', lastTransitionTime: NOW }] };
+    const cancelled = decide(input({ ...cachedRun('r', { status: cancelling }), spec: { ...cachedRun('r').spec, cancel: true } }, undefined));
+    expect(patchOf(cancelled)).toMatchObject({ phase: 'Cancelled', queue: null });
+    const orphaned = decide(input(cachedRun('r', { ref: 'gone', status: queuedStatus }), undefined));
+    expect(patchOf(orphaned)).toMatchObject({ phase: 'Pending', queue: null, conditions: [expect.objectContaining({ reason: 'OrchestrationNotFound' })] });
+    const invalid = decide(input({ ...cachedRun('r', { status: queuedStatus }), spec: { steps: [{ name: 'a', dependsOn: ['b'], activity: { name: 'noop' } }, { name: 'b', dependsOn: ['a'], activity: { name: 'noop' } }] } }, undefined));
+    expect(patchOf(invalid)).toMatchObject({ phase: 'Failed', queue: null });
+  });
+
   it('does not read Temporal for a queued run: it has no workflow', () => {
     const queued = cachedRun('r', { status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False', reason: 'Queued', lastTransitionTime: NOW }] } });
     expect(needsWorkflowRead(queued)).toBe(false);

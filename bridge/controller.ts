@@ -20,7 +20,7 @@ import { watchClosedWorkflows } from './closed-workflows.js';
 import { releaseDeadline } from './decide-cancel.js';
 import { decide } from './decide.js';
 import { createExecutor } from './executor.js';
-import { isQueued, needsWorkflowRead } from './finished-run.js';
+import { needsWorkflowRead } from './finished-run.js';
 import { isStarting } from './queue-plan.js';
 import { createRunQueue } from './run-queue.js';
 import { watchRunsAndOrchestrations } from './informers.js';
@@ -86,7 +86,7 @@ export function createController(options: ControllerOptions) {
     setImmediate(() => {
       kickPending = false;
       if (stopped || !runQueue.enabled()) return;
-      for (const key of runQueue.admittedWaiting()) queue.add(key);
+      for (const key of runQueue.admittedWaiting()) queue.addFirst(key);
       metrics.runsQueued.set(runQueue.queued());
     });
   };
@@ -328,7 +328,8 @@ export function createController(options: ControllerOptions) {
       // A finished run whose end is recorded is not resynced: nothing about it changes with time but its
       // retention, which its own reconcile requeues for; an edit, a deletion or a restart's relist still reach it.
       resync = setInterval(() => {
-        for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun) || isQueued(run as OrchestrationRun)) enqueueRun(run);
+        // A queued run is looked at again by its own requeue (the refresh of its place) and whenever a slot frees.
+        for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun)) enqueueRun(run);
         for (const informer of watched.orchestrations.informers) for (const orchestration of informer.list()) enqueueOrchestration(orchestration);
       }, options.resyncMs ?? 30_000);
     },

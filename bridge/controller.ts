@@ -20,7 +20,7 @@ import { watchClosedWorkflows } from './closed-workflows.js';
 import { releaseDeadline } from './decide-cancel.js';
 import { decide } from './decide.js';
 import { createExecutor } from './executor.js';
-import { needsWorkflowRead } from './finished-run.js';
+import { isQueued, needsWorkflowRead } from './finished-run.js';
 import { isStarting } from './queue-plan.js';
 import { createRunQueue } from './run-queue.js';
 import { watchRunsAndOrchestrations } from './informers.js';
@@ -76,8 +76,9 @@ export function createController(options: ControllerOptions) {
     orchestration: (namespace, name) => watched.orchestrations.get(namespace, name),
   });
   /**
-   * A slot may have freed (a run ended or went away, an Orchestration changed): the runs the queue now admits
-   * are reconciled at once. Coalesced: one plan per burst of events.
+   * A slot may have freed (a run ended or went away): the runs the queue now admits are reconciled at once,
+   * ahead of the backlog. Coalesced: one plan per burst of events. (A raised concurrency.max reaches the runs
+   * of that Orchestration through enqueueReferencingRuns.)
    */
   let kickPending = false;
   const kickQueue = () => {
@@ -91,7 +92,7 @@ export function createController(options: ControllerOptions) {
     });
   };
   const onRunChanged = (obj: KubernetesObject) => {
-    runQueue.invalidate();
+    runQueue.changed(obj);
     const phase = (obj as Partial<OrchestrationRun>).status?.phase;
     if (isTerminalPhase(phase)) kickQueue();
   };
@@ -123,7 +124,8 @@ export function createController(options: ControllerOptions) {
 
   /** The run's workflow as Temporal describes it; not read for a finished run whose status records the end. */
   async function observeWorkflow(key: string, run: OrchestrationRun, workflowId: string): Promise<WorkflowView> {
-    if (!needsWorkflowRead(run) && !mustRead.delete(key)) return { found: false, notRead: true };
+    // A run this process is starting may still read as queued in the cache: its workflow is read, not assumed absent.
+    if (!needsWorkflowRead(run) && !mustRead.delete(key) && !runQueue.isReserved(run.metadata.uid ?? '')) return { found: false, notRead: true };
     const now = Date.now();
     // A deleted run is released by its deadline: the read may not outlast it (but gets a last short try).
     const release = releaseDeadline(run, options.settings);
@@ -145,6 +147,8 @@ export function createController(options: ControllerOptions) {
     if (!from || workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || run.spec.cancel) return undefined;
     // A run waiting for its Orchestration does not start yet (resolveRun says so first): no Temporal read per pass.
     if (run.spec.orchestrationRef && !orchestration) return undefined;
+    // Nor does a run the concurrency queue holds (decide queues it without the resume source).
+    if (mayQueue(run, workflow) && runQueue.admission(run)?.admitted === false) return undefined;
     const cached = watched.runs.get(run.metadata.namespace, from);
     const earlier = cached ? parseRun(cached) : undefined;
     if (earlier && !earlier.ok) return { ok: false, problem: `resumeFrom: run "${from}" does not match the schema: ${earlier.problems.join('; ')}` };
@@ -191,7 +195,7 @@ export function createController(options: ControllerOptions) {
     // Read and, when the run starts, reserved in one tick: no other reconcile can take the same slot between.
     const admission = mayQueue(run, workflow) ? runQueue.admission(run) : undefined;
     const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}) });
-    if (admission?.admitted && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
+    if ((admission?.admitted || isQueued(run)) && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
     if (admission) metrics.runsQueued.set(runQueue.queued());
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
     await executor.execute(run, workflowId, actions);
@@ -266,7 +270,7 @@ export function createController(options: ControllerOptions) {
     async start(): Promise<void> {
       for (const informer of watched.runs.informers) {
         informer.on('add', (obj) => {
-          runQueue.invalidate();
+          runQueue.changed(obj);
           enqueueRun(obj);
         });
         informer.on('update', (obj) => {
@@ -275,7 +279,7 @@ export function createController(options: ControllerOptions) {
         });
         informer.on('delete', (obj) => {
           counted.delete(obj.metadata?.uid ?? '');
-          runQueue.invalidate();
+          runQueue.removed(obj);
           kickQueue();
         });
       }

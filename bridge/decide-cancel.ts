@@ -20,7 +20,7 @@ import {
   type StepCounts,
   type StepStatus,
 } from '../core/index.js';
-import { effectiveCancellationPolicy } from './resolve-run.js';
+import { effectiveCancellationPolicy } from '../core/resolve-run.js';
 import { CANCEL_DEFAULTS, decision, type Action, type Decision, type ReconcileInput, type StatusPatch } from './types.js';
 
 type Status = OrchestrationRunStatus;

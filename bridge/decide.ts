@@ -4,10 +4,10 @@
  */
 import { boundText, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
 import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
-import { specControls } from './spec-controls.js';
+import { specControls } from '../core/spec-controls.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
-import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
+import { effectiveCancellationPolicy, resolveRun, type Resolution } from '../core/resolve-run.js';
 import { isStarting, queueRefreshMs, type Admission } from './queue-plan.js';
 import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 

@@ -62,7 +62,7 @@ describe('OrchestrationRun admission', () => {
     [
       'both activity and job',
       { steps: [{ name: 'a', ...sleep(1), job: { image: 'busybox' } }] },
-      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job \(or approval\) must be set/,
+      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job \(or approval, orchestration\) must be set/,
     ],
     ['neither activity nor job', { steps: [{ name: 'a' }] }, /spec\.steps\[0\]: Invalid value.*exactly one of activity or job/],
     [

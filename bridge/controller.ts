@@ -7,12 +7,17 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
+  checkNesting,
+  describeNesting,
+  isChildRun,
   isTerminalPhase,
+  runDepth,
   parseOrchestration,
   parseRun,
   pendingCancel,
   workflowIdFor,
   type Orchestration,
+  type NestingStep,
   type OrchestrationRun,
   type RunPhase,
 } from '../core/index.js';
@@ -27,7 +32,7 @@ import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
 import { runningWorkflowPages, startOrphanSweep } from './orphan-sweep.js';
 import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
-import type { BridgeSettings, WorkflowView } from './types.js';
+import type { BridgeSettings, ParentView, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
 import { DeadlineReads, readWorkflow, TEMPORAL_READ_DEADLINE_MS } from './workflow-reader.js';
 import { loadResumeSource, RESUME_READ_DEADLINE_MS, type ResumeSource } from './resume-source.js';
@@ -151,8 +156,36 @@ export function createController(options: ControllerOptions) {
     return reads.read(Date.now() + RESUME_READ_DEADLINE_MS, () => loadResumeSource(options.client, run.metadata.namespace, from, earlier?.value));
   }
 
+  /** Before a run starts: whether it has started (its workflow found, or recorded), ended or goes away. */
+  const notStarted = (run: OrchestrationRun, workflow: WorkflowView) => !workflow.found && !run.status?.temporal && !isTerminalPhase(run.status?.phase) && !run.metadata.deletionTimestamp;
+
+  /** The Orchestrations a run about to start reaches through orchestration steps: a cycle or too deep (from the cache). */
+  function nestingProblem(run: OrchestrationRun, orchestration: Orchestration | undefined): string | undefined {
+    const own = [...(run.spec.steps ?? orchestration?.spec.steps ?? []), ...(run.spec.finally ?? orchestration?.spec.finally ?? [])];
+    if (!own.some((s) => s.orchestration)) return undefined;
+    const stepsOf = (name: string): NestingStep[] | undefined => {
+      const spec = (watched.orchestrations.get(run.metadata.namespace, name) as { spec?: { steps?: unknown; finally?: unknown } } | undefined)?.spec;
+      if (!spec) return undefined;
+      // Only `orchestration.name` is read; an Orchestration the schema rejects is reported by its own status.
+      return [spec.steps, spec.finally].flatMap((list) => (Array.isArray(list) ? (list as NestingStep[]) : []));
+    };
+    const checked = checkNesting(run.spec.steps ? undefined : run.spec.orchestrationRef?.name, own, stepsOf, runDepth(run));
+    return checked.ok ? undefined : describeNesting(checked);
+  }
+
+  /** A child run's parent, by the owner reference its creator set (name and uid). */
+  function parentOf(run: OrchestrationRun): ParentView {
+    const owner = (run.metadata as { ownerReferences?: { name?: string; uid?: string; kind?: string }[] }).ownerReferences?.find((o) => o.kind === 'OrchestrationRun');
+    if (!owner?.name) return { found: false };
+    const cached = watched.runs.get(run.metadata.namespace, owner.name) as Partial<OrchestrationRun> | undefined;
+    if (cached?.metadata?.uid !== owner.uid) return { found: false, name: owner.name };
+    return { found: true, name: owner.name, ...(cached?.status?.phase ? { phase: cached.status.phase } : {}) };
+  }
+
   /** A run about to start, which a concurrency limit may hold back (one already starting holds its slot). */
   function mayQueue(run: OrchestrationRun, workflow: WorkflowView): boolean {
+    // A child run takes no place: its parent holds one, and would wait on its child waiting for a slot.
+    if (isChildRun(run)) return false;
     if (workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || isStarting(run)) return false;
     return runQueue.enabled();
   }
@@ -190,7 +223,10 @@ export function createController(options: ControllerOptions) {
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
     // Read and, when the run starts, reserved in one tick: no other reconcile can take the same slot between.
     const admission = mayQueue(run, workflow) ? runQueue.admission(run) : undefined;
-    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}) });
+    const starting = notStarted(run, workflow);
+    const parent = starting && isChildRun(run) ? parentOf(run) : undefined;
+    const nesting = starting && !isChildRun(run) ? nestingProblem(run, orchestration) : undefined;
+    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}), ...(parent ? { parent } : {}), ...(nesting ? { nestingProblem: nesting } : {}) });
     if (admission?.admitted && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
     if (admission) metrics.runsQueued.set(runQueue.queued());
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');

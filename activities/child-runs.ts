@@ -109,7 +109,7 @@ export function createChildRunActivities(kubeConfig: KubeConfig) {
     const resolved = resolveRun(child.value, template.value);
     if (resolved.kind === 'orchestrationNotFound') throw invalid(`step "${step}": Orchestration ${parent.namespace}/${resolved.name} not found`);
     if (resolved.kind === 'invalid') throw invalid(`step "${step}": the child run ${parent.namespace}/${name} is invalid: ${resolved.problems.slice(0, 5).join('; ')}`);
-    return { name, uid: child.value.metadata.uid, depth, snapshot: resolved.snapshot };
+    return { name, uid: child.value.metadata.uid, depth, snapshot: { ...resolved.snapshot, returnOutputs: true } };
   }
 
   return { createChildRun };

@@ -23,6 +23,26 @@ export const ChildRunLabels = {
  */
 export const MAX_ORCHESTRATION_DEPTH = 5;
 
+/**
+ * A child run returns its steps' outputs up to this many characters in all (the JSON of each entry), in the
+ * steps' order; the rest are left out, so a child's result stays far below Temporal's payload limit.
+ */
+export const CHILD_OUTPUTS_MAX_CHARS = 64 * 1024;
+
+/** The outputs a child run returns: whole entries, in order, while they fit. */
+export function boundedOutputs(outputs: Record<string, string | undefined>, max = CHILD_OUTPUTS_MAX_CHARS): Record<string, string> {
+  const kept: Record<string, string> = {};
+  let size = 2;
+  for (const [name, output] of Object.entries(outputs)) {
+    if (output === undefined) continue;
+    const entry = JSON.stringify(name).length + JSON.stringify(output).length + 2;
+    if (size + entry > max) continue;
+    size += entry;
+    kept[name] = output;
+  }
+  return kept;
+}
+
 /** An object name is at most 253 characters (a DNS-1123 subdomain). */
 const MAX_OBJECT_NAME = 253;
 

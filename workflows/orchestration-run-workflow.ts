@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import {
   allStepCounts,
+  boundedOutputs,
   applyStepEvent,
   referencedOutputs,
   reuseSteps,
@@ -355,8 +356,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     const type = reason === Reasons.DeadlineExceeded ? RUN_DEADLINE_EXCEEDED : reason === Reasons.FinallyFailed ? RUN_FINALLY_FAILED : RUN_FAILED;
     throw ApplicationFailure.nonRetryable(message, type, { stepCounts: counts });
   }
-  const known = Object.entries(outputs).filter((e): e is [string, string] => e[1] !== undefined);
-  return { phase: final, stepCounts: counts, statusWrites: reporter.writes, generations: generation, ...(known.length > 0 ? { outputs: Object.fromEntries(known) } : {}) };
+  return { phase: final, stepCounts: counts, statusWrites: reporter.writes, generations: generation, ...(snapshot.returnOutputs ? { outputs: boundedOutputs(outputs) } : {}) };
 
   /** The finally steps, shielded from the run's cancellation, reading how the DAG ended. */
   async function runFinally(part: FinallyPart, ran: RunPhase): Promise<void> {

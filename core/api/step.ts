@@ -51,6 +51,11 @@ export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_PARAMETERS = 256;
 /** A parameter value, at most (characters). */
 export const MAX_PARAMETER_VALUE = 65536;
+/**
+ * Parameters an orchestration step passes its child, at most: fewer than a run's own, as the apiserver prices
+ * the key rule once per step (5,000 steps × 256 keys is over its budget; × 64 is within).
+ */
+export const MAX_CHILD_PARAMETERS = 64;
 
 export const OrchestrationStepSchema = z
   .object({
@@ -62,11 +67,11 @@ export const OrchestrationStepSchema = z
       .describe("An Orchestration in the run's namespace, run as a child OrchestrationRun owned by this run."),
     parameters: z
       .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(MAX_PARAMETER_VALUE))
-      .refine((parameters) => Object.keys(parameters).length <= MAX_PARAMETERS, `at most ${MAX_PARAMETERS} parameters`)
+      .refine((parameters) => Object.keys(parameters).length <= MAX_CHILD_PARAMETERS, `at most ${MAX_CHILD_PARAMETERS} parameters`)
       .optional()
       .describe('Parameters of the child run; values may use {{params.NAME}} and {{steps.NAME.output}}.')
       .meta({
-        maxProperties: MAX_PARAMETERS,
+        maxProperties: MAX_CHILD_PARAMETERS,
         'x-kubernetes-validations': [{ rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))", message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*' }],
       }),
   })

@@ -1,0 +1,171 @@
+// Sub-orchestrations through the bridge, on the real sandbox: a step that runs another Orchestration as a
+// child OrchestrationRun (owned by the parent, labelled), whose workflow is a Temporal child workflow of the
+// parent's; its outputs reach the parent's later steps; a cancel of the parent reaches the child; a cycle
+// of Orchestrations is refused with its path; a failing child fails the parent's step.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChildRunLabels, childRunNameFor } from '../../core/index.js';
+import { waitFor } from '../../sandbox/wait.js';
+import { startBridgeHarness, type BridgeHarness, type RunView } from '../support/bridge-harness.js';
+import { kubectl, temporalCli, uniqueName } from '../support/sandbox.js';
+
+/** `hold` steps end when the test releases them: what the test looks at is in place however slow the host. */
+const releases = new Map<string, () => void>();
+const released = new Map<string, Promise<void>>();
+const gate = (id: string) => {
+  if (!released.has(id)) released.set(id, new Promise<void>((resolve) => releases.set(id, resolve)));
+  return released.get(id)!;
+};
+const stepActivities = {
+  async hold(input: unknown) {
+    await gate((input as { id: string }).id);
+    return 'released';
+  },
+  echo(input: unknown) {
+    return Promise.resolve((input as { text: string }).text);
+  },
+};
+
+let h: BridgeHarness;
+beforeAll(async () => {
+  h = await startBridgeHarness('subrun', { worker: { stepActivities } });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const step = (s: RunView, name: string) => s.steps?.find((e) => e.name === name);
+
+async function until(name: string, what: string, test: (s: RunView) => boolean, timeoutMs = 60_000): Promise<RunView> {
+  return waitFor(
+    async () => {
+      const s = await h.status(name);
+      return test(s) ? s : undefined;
+    },
+    { what: `run ${name}: ${what}`, timeoutMs },
+  );
+}
+
+interface Described {
+  workflowExecutionInfo: { parentExecution?: { workflowId: string }; status: string };
+  pendingChildren?: { workflowId: string }[];
+}
+async function describeWorkflow(workflowId: string): Promise<Described> {
+  const out = await temporalCli(['workflow', 'describe', '--workflow-id', workflowId, '--output', 'json']);
+  expect(out.code, out.stderr).toBe(0);
+  return JSON.parse(out.stdout) as Described;
+}
+
+interface ChildObject {
+  metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string }[] };
+  spec: { orchestrationRef?: { name: string }; parameters?: Record<string, string> };
+}
+async function childrenOf(parent: string): Promise<ChildObject[]> {
+  const out = await kubectl(['get', 'orchrun', '-n', h.ns, '-l', `${ChildRunLabels.parentRun}=${parent}`, '-o', 'json']);
+  expect(out.code, out.stderr).toBe(0);
+  return (JSON.parse(out.stdout) as { items: ChildObject[] }).items;
+}
+
+describe('orchestration steps', () => {
+  it('runs the child as an owned, labelled run whose workflow is a child workflow; the next step reads its outputs', async () => {
+    const child = uniqueName('greeter');
+    const parent = uniqueName('parent');
+    await h.apply('Orchestration', child, {
+      steps: [
+        { name: 'wait', activity: { name: 'hold', input: { id: parent } } },
+        { name: 'greet', activity: { name: 'echo', input: { text: 'hello {{params.who}}' } } },
+      ],
+    });
+    await h.apply('OrchestrationRun', parent, {
+      parameters: { who: 'world' },
+      steps: [
+        { name: 'first', activity: { name: 'echo', input: { text: 'w-o-r-l-d' } } },
+        { name: 'middle', orchestration: { name: child, parameters: { who: '{{params.who}} via {{steps.first.output}}' } } },
+        { name: 'last', activity: { name: 'echo', input: { text: 'child said {{steps.middle.output}}' } } },
+      ],
+    });
+    const running = await until(parent, 'middle running its child', (s) => step(s, 'middle')?.phase === 'Running' && step(s, 'middle')?.childRun !== undefined);
+    const childName = step(running, 'middle')!.childRun!;
+    expect(childName).toBe(childRunNameFor({ name: parent, uid: running.uid }, 'middle'));
+
+    // Visible with kubectl: owned by the parent, labelled with it, its parameters substituted.
+    const [listed, ...more] = await childrenOf(parent);
+    expect(more).toEqual([]);
+    expect(listed!.metadata.name).toBe(childName);
+    expect(listed!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'OrchestrationRun', name: parent, uid: running.uid })]);
+    expect(listed!.metadata.labels).toMatchObject({ [ChildRunLabels.parentStep]: 'middle', [ChildRunLabels.parentUid]: running.uid, [ChildRunLabels.depth]: '1' });
+    expect(listed!.spec).toEqual({ orchestrationRef: { name: child }, parameters: { who: 'world via w-o-r-l-d' } });
+
+    // The child's workflow runs as a child workflow of the parent's, and the bridge mirrors it like any run.
+    const childRunning = await until(childName, 'running with its workflow recorded', (s) => s.phase === 'Running' && s.temporal?.workflowId !== undefined);
+    const parentWorkflow = await describeWorkflow(running.temporal!.workflowId);
+    expect(parentWorkflow.pendingChildren?.map((c) => c.workflowId)).toEqual([childRunning.temporal!.workflowId]);
+    const childWorkflow = await describeWorkflow(childRunning.temporal!.workflowId);
+    expect(childWorkflow.workflowExecutionInfo.parentExecution?.workflowId).toBe(running.temporal!.workflowId);
+
+    void gate(parent);
+    releases.get(parent)!();
+    const done = await h.phaseOf(parent, 'Succeeded');
+    const childDone = await h.phaseOf(childName, 'Succeeded');
+    expect(step(childDone, 'greet')?.output).toBe('hello world via w-o-r-l-d');
+    expect(JSON.parse(step(done, 'middle')!.output!)).toEqual({ wait: 'released', greet: 'hello world via w-o-r-l-d' });
+    expect(step(done, 'middle')).toMatchObject({ phase: 'Succeeded', childRun: childName });
+    expect(step(done, 'last')?.output).toBe(`child said ${step(done, 'middle')!.output!}`);
+  });
+
+  it('a parent cancelled while its child runs ends Cancelled, and so does the child, naming the parent', async () => {
+    const child = uniqueName('slow');
+    const parent = uniqueName('cparent');
+    await h.apply('Orchestration', child, { steps: [{ name: 'forever', activity: { name: 'sleep', input: { seconds: 3600 } } }] });
+    await h.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: child } }, { name: 'after', activity: { name: 'echo', input: { text: 'x' } } }] });
+    const running = await until(parent, 'sub running its child', (s) => step(s, 'sub')?.childRun !== undefined);
+    const childName = step(running, 'sub')!.childRun!;
+    await until(childName, 'its step running', (s) => step(s, 'forever')?.phase === 'Running');
+
+    const patched = await kubectl(['patch', 'orchrun', parent, '-n', h.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
+    expect(patched.code, patched.stderr).toBe(0);
+    const done = await h.phaseOf(parent, 'Cancelled');
+    expect(done.cancelledBy).toBe('spec:kubectl-patch');
+    expect(step(done, 'sub')?.phase).toBe('Cancelled');
+    expect(step(done, 'after')?.phase).toBe('Cancelled');
+    const childDone = await until(childName, 'Cancelled naming its parent', (s) => s.phase === 'Cancelled' && s.cancelledBy !== undefined);
+    expect(childDone.cancelledBy).toBe(`parent:${parent}`);
+    expect(childDone.conditions?.find((c) => c.type === 'Cancelled')).toMatchObject({ status: 'True', reason: 'ParentCancelled' });
+    expect(step(childDone, 'forever')?.phase).toBe('Cancelled');
+  });
+
+  it('a cycle of Orchestrations is refused before the run starts, naming the path', async () => {
+    const a = uniqueName('a');
+    const b = uniqueName('b');
+    await h.apply('Orchestration', a, { steps: [{ name: 'to-b', orchestration: { name: b } }] });
+    await h.apply('Orchestration', b, { steps: [{ name: 'to-a', orchestration: { name: a } }] });
+    const run = uniqueName('cycle');
+    await h.apply('OrchestrationRun', run, { orchestrationRef: { name: a } });
+    const failed = await h.phaseOf(run, 'Failed');
+    expect(failed.message).toContain(`Orchestration ${a} → ${b} → ${a}`);
+    expect(failed.conditions?.find((c) => c.type === 'Succeeded')?.reason).toBe('InvalidSpec');
+    expect(failed.temporal).toBeUndefined();
+    expect(await childrenOf(run)).toEqual([]);
+  });
+
+  it('a failing child fails the parent step, naming the child run', async () => {
+    const child = uniqueName('failing');
+    const parent = uniqueName('fparent');
+    await h.apply('Orchestration', child, { steps: [{ name: 'boom', activity: { name: 'fail', input: { message: 'it broke' } } }] });
+    await h.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: child } }, { name: 'after', activity: { name: 'echo', input: { text: 'x' } } }] });
+    const done = await h.phaseOf(parent, 'Failed');
+    const sub = step(done, 'sub')!;
+    expect(sub).toMatchObject({ phase: 'Failed', reason: 'ChildRunFailed' });
+    expect(sub.message).toContain(`child run ${h.ns}/${sub.childRun!} failed`);
+    expect(step(done, 'after')?.phase).toBe('Skipped');
+    const childDone = await h.phaseOf(sub.childRun!, 'Failed');
+    expect(step(childDone, 'boom')?.message).toContain('it broke');
+  });
+
+  it('an orchestration step naming no Orchestration fails with that reason', async () => {
+    const parent = uniqueName('mparent');
+    await h.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: 'no-such-orchestration' } }] });
+    const done = await h.phaseOf(parent, 'Failed');
+    expect(step(done, 'sub')).toMatchObject({ phase: 'Failed', reason: 'ChildRunInvalid' });
+    expect(step(done, 'sub')?.message).toContain(`Orchestration ${h.ns}/no-such-orchestration not found`);
+  });
+});

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChildRunLabels, childRunNameFor } from '../../core/index.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { startBridgeHarness, type BridgeHarness, type RunView } from '../support/bridge-harness.js';
+import { stringify } from 'yaml';
 import { kubectl, temporalCli, uniqueName } from '../support/sandbox.js';
 
 /** `hold` steps end when the test releases them: what the test looks at is in place however slow the host. */
@@ -167,5 +168,85 @@ describe('orchestration steps', () => {
     const done = await h.phaseOf(parent, 'Failed');
     expect(step(done, 'sub')).toMatchObject({ phase: 'Failed', reason: 'ChildRunInvalid' });
     expect(step(done, 'sub')?.message).toContain(`Orchestration ${h.ns}/no-such-orchestration not found`);
+  });
+
+  it("the parent's suspend and resume reach its running child, recorded as suspended by the parent", async () => {
+    const child = uniqueName('held');
+    const parent = uniqueName('sparent');
+    await h.apply('Orchestration', child, {
+      steps: [
+        { name: 'wait', activity: { name: 'hold', input: { id: parent } } },
+        { name: 'next', activity: { name: 'echo', input: { text: 'went on' } } },
+      ],
+    });
+    await h.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: child } }] });
+    const running = await until(parent, 'sub running its child', (s) => step(s, 'sub')?.childRun !== undefined);
+    const childName = step(running, 'sub')!.childRun!;
+    await until(childName, 'wait running', (s) => step(s, 'wait')?.phase === 'Running');
+
+    const suspend = (value: boolean) => kubectl(['patch', 'orchrun', parent, '-n', h.ns, '--type=merge', '-p', JSON.stringify({ spec: { suspend: value } })]);
+    expect((await suspend(true)).code).toBe(0);
+    const suspended = await until(childName, 'Suspended by its parent', (s) => s.conditions?.find((c) => c.type === 'Suspended')?.status === 'True');
+    expect(suspended.suspendedBy).toBe(`parent:${parent}`);
+    // The running step finishes; nothing new starts in the child while its parent is suspended.
+    void gate(parent);
+    releases.get(parent)!();
+    const held = await until(childName, 'wait done, still suspended', (s) => step(s, 'wait')?.phase === 'Succeeded');
+    expect(held.suspendedBy).toBe(`parent:${parent}`);
+    expect(step(held, 'next')?.phase).toBe('Pending');
+
+    expect((await suspend(false)).code).toBe(0);
+    const childDone = await h.phaseOf(childName, 'Succeeded');
+    expect(step(childDone, 'next')?.output).toBe('went on');
+    expect(childDone.suspendedBy).toBeUndefined();
+    await h.phaseOf(parent, 'Succeeded');
+  });
+
+  it("the parent's deadline cancels its running child", async () => {
+    const child = uniqueName('long');
+    const parent = uniqueName('dparent');
+    await h.apply('Orchestration', child, { steps: [{ name: 'forever', activity: { name: 'sleep', input: { seconds: 3600 } } }] });
+    await h.apply('OrchestrationRun', parent, { activeDeadlineSeconds: 5, steps: [{ name: 'sub', orchestration: { name: child } }] });
+    const done = await h.phaseOf(parent, 'Failed');
+    expect(done.conditions?.find((c) => c.type === 'Succeeded')?.reason).toBe('DeadlineExceeded');
+    const childName = step(done, 'sub')!.childRun!;
+    expect(step(done, 'sub')?.phase).toBe('Cancelled');
+    const childDone = await until(childName, 'Cancelled naming its parent', (s) => s.phase === 'Cancelled' && s.cancelledBy !== undefined);
+    expect(childDone.cancelledBy).toBe(`parent:${parent}`);
+  });
+
+  it('a child run whose parent never starts its workflow waits, then fails once the parent ended', async () => {
+    const template = uniqueName('orphan');
+    const parent = uniqueName('eparent');
+    await h.apply('Orchestration', template, { steps: [{ name: 'x', activity: { name: 'echo', input: { text: 'x' } } }] });
+    await h.apply('OrchestrationRun', parent, { steps: [{ name: 'wait', activity: { name: 'hold', input: { id: parent } } }] });
+    const running = await until(parent, 'wait running', (s) => step(s, 'wait')?.phase === 'Running');
+    // A child as createChildRun makes one, but no workflow of the parent will ever start it.
+    const name = uniqueName('stray');
+    const created = await kubectl(
+      ['apply', '-n', h.ns, '-f', '-'],
+      stringify({
+        apiVersion: 'orchestration.proompteng.ai/v1alpha1',
+        kind: 'OrchestrationRun',
+        metadata: {
+          name,
+          labels: { [ChildRunLabels.parentRun]: parent, [ChildRunLabels.parentUid]: running.uid, [ChildRunLabels.parentStep]: 'wait', [ChildRunLabels.depth]: '1' },
+          ownerReferences: [{ apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', name: parent, uid: running.uid, controller: true }],
+        },
+        spec: { orchestrationRef: { name: template } },
+      }),
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const waiting = await until(name, 'WaitingForParent', (s) => s.conditions?.find((c) => c.type === 'Ready')?.reason === 'WaitingForParent');
+    expect(waiting.phase).toBe('Pending');
+    expect(waiting.temporal).toBeUndefined();
+
+    void gate(parent);
+    releases.get(parent)!();
+    await h.phaseOf(parent, 'Succeeded');
+    const failed = await h.phaseOf(name, 'Failed');
+    expect(failed.conditions?.find((c) => c.type === 'Succeeded')?.reason).toBe('ParentEnded');
+    expect(failed.message).toBe(`parent run ${parent} ended Succeeded before it started this child run's workflow`);
+    expect(failed.temporal).toBeUndefined();
   });
 });

@@ -81,8 +81,9 @@ export function createController(options: ControllerOptions) {
     orchestration: (namespace, name) => watched.orchestrations.get(namespace, name),
   });
   /**
-   * A slot may have freed (a run ended or went away, an Orchestration changed): the runs the queue now admits
-   * are reconciled at once. Coalesced: one plan per burst of events.
+   * A slot may have freed (a run ended or went away): the runs the queue now admits are reconciled at once,
+   * ahead of the backlog. Coalesced: one plan per burst of events. (A raised concurrency.max reaches the runs
+   * of that Orchestration through enqueueReferencingRuns.)
    */
   let kickPending = false;
   const kickQueue = () => {
@@ -91,12 +92,12 @@ export function createController(options: ControllerOptions) {
     setImmediate(() => {
       kickPending = false;
       if (stopped || !runQueue.enabled()) return;
-      for (const key of runQueue.admittedWaiting()) queue.add(key);
+      for (const key of runQueue.admittedWaiting()) queue.addFirst(key);
       metrics.runsQueued.set(runQueue.queued());
     });
   };
   const onRunChanged = (obj: KubernetesObject) => {
-    runQueue.invalidate();
+    runQueue.changed(obj);
     const phase = (obj as Partial<OrchestrationRun>).status?.phase;
     if (isTerminalPhase(phase)) kickQueue();
   };
@@ -128,7 +129,8 @@ export function createController(options: ControllerOptions) {
 
   /** The run's workflow as Temporal describes it; not read for a finished run whose status records the end. */
   async function observeWorkflow(key: string, run: OrchestrationRun, workflowId: string): Promise<WorkflowView> {
-    if (!needsWorkflowRead(run) && !mustRead.delete(key)) return { found: false, notRead: true };
+    // A run this process is starting may still read as queued in the cache: its workflow is read, not assumed absent.
+    if (!needsWorkflowRead(run) && !mustRead.delete(key) && !runQueue.isReserved(run.metadata.uid ?? '')) return { found: false, notRead: true };
     const now = Date.now();
     // A deleted run is released by its deadline: the read may not outlast it (but gets a last short try).
     const release = releaseDeadline(run, options.settings);
@@ -150,6 +152,8 @@ export function createController(options: ControllerOptions) {
     if (!from || workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || run.spec.cancel) return undefined;
     // A run waiting for its Orchestration does not start yet (resolveRun says so first): no Temporal read per pass.
     if (run.spec.orchestrationRef && !orchestration) return undefined;
+    // Nor does a run the concurrency queue holds (decide queues it without the resume source).
+    if (mayQueue(run, workflow) && runQueue.admission(run)?.admitted === false) return undefined;
     const cached = watched.runs.get(run.metadata.namespace, from);
     const earlier = cached ? parseRun(cached) : undefined;
     if (earlier && !earlier.ok) return { ok: false, problem: `resumeFrom: run "${from}" does not match the schema: ${earlier.problems.join('; ')}` };
@@ -227,7 +231,7 @@ export function createController(options: ControllerOptions) {
     const parent = starting && isChildRun(run) ? parentOf(run) : undefined;
     const nesting = starting && !isChildRun(run) ? nestingProblem(run, orchestration) : undefined;
     const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}), ...(parent ? { parent } : {}), ...(nesting ? { nestingProblem: nesting } : {}) });
-    if (admission?.admitted && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
+    if ((admission?.admitted || isQueued(run)) && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
     if (admission) metrics.runsQueued.set(runQueue.queued());
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
     await executor.execute(run, workflowId, actions);
@@ -302,7 +306,7 @@ export function createController(options: ControllerOptions) {
     async start(): Promise<void> {
       for (const informer of watched.runs.informers) {
         informer.on('add', (obj) => {
-          runQueue.invalidate();
+          runQueue.changed(obj);
           enqueueRun(obj);
         });
         informer.on('update', (obj) => {
@@ -311,7 +315,7 @@ export function createController(options: ControllerOptions) {
         });
         informer.on('delete', (obj) => {
           counted.delete(obj.metadata?.uid ?? '');
-          runQueue.invalidate();
+          runQueue.removed(obj);
           kickQueue();
         });
       }
@@ -364,7 +368,8 @@ export function createController(options: ControllerOptions) {
       // A finished run whose end is recorded is not resynced: nothing about it changes with time but its
       // retention, which its own reconcile requeues for; an edit, a deletion or a restart's relist still reach it.
       resync = setInterval(() => {
-        for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun) || isQueued(run as OrchestrationRun)) enqueueRun(run);
+        // A queued run is looked at again by its own requeue (the refresh of its place) and whenever a slot frees.
+        for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun)) enqueueRun(run);
         for (const informer of watched.orchestrations.informers) for (const orchestration of informer.list()) enqueueOrchestration(orchestration);
       }, options.resyncMs ?? 30_000);
     },

@@ -9,7 +9,8 @@ import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retr
 import { invalidRunActions } from './decide-invalid.js';
 import { childBeforeStart } from './decide-child.js';
 import { effectiveCancellationPolicy, resolveRun, type Resolution } from '../core/resolve-run.js';
-import { isStarting, queueRefreshMs, type Admission } from './queue-plan.js';
+import { leaveQueue, queued, startingStatus } from './decide-queue.js';
+import { isStarting } from './queue-plan.js';
 import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 
 /**
@@ -89,6 +90,8 @@ function beforeStart(input: ReconcileInput): Decision {
   const { run, now } = input;
   const status = run.status ?? {};
   const generation = run.metadata.generation;
+  // A queued resumed run: the run it resumes is read from Temporal only once it may start.
+  if (run.spec.resumeFrom && !input.resume && input.admission?.admitted === false && !isStarting(run)) return queued(input, input.admission, []);
   // A referenced Orchestration the schema rejects makes the run invalid, naming the template's problems.
   const ref = run.spec.orchestrationRef?.name;
   const resolution: Resolution =
@@ -119,22 +122,11 @@ function beforeStart(input: ReconcileInput): Decision {
   const actions: Action[] = retriggerActions(input);
   const admission = isStarting(run) ? undefined : input.admission;
   if (admission && !admission.admitted) return queued(input, admission, actions);
-  if (admission) {
-    // Recorded before the workflow starts (compare-and-swap on the version decide saw): from here on the run
-    // holds its slot, for this bridge and for any leader after it.
-    const message = 'admitted under the concurrency limits; starting its workflow';
-    actions.push({
-      type: 'patchStatus',
-      status: {
-        phase: 'Pending',
-        ...(status.message ? { message: null } : {}),
-        ...(status.queue ? { queue: null } : {}),
-        conditions: setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.Starting, message, observedGeneration: generation }, now),
-      },
-    });
-  } else if (status.phase === 'Pending' && (status.message || status.queue)) {
-    // The message from waiting (OrchestrationNotFound, a limit since lifted) no longer holds; cleared before the workflow writes.
-    actions.push({ type: 'patchStatus', status: { message: null, ...(status.queue ? { queue: null } : {}) } });
+  const starting = startingStatus(input, admission);
+  if (starting) actions.push({ type: 'patchStatus', status: starting });
+  else if (status.phase === 'Pending' && status.message) {
+    // The message from waiting (OrchestrationNotFound) no longer holds; cleared before the workflow writes.
+    actions.push({ type: 'patchStatus', status: { message: null } });
   }
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
   actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot });
@@ -155,41 +147,6 @@ function beforeStart(input: ReconcileInput): Decision {
   }
   // At once: the started workflow's reference goes on the run.
   return decision(actions, 0);
-}
-
-/**
- * A run over a concurrency limit: Pending, Ready=False/Queued, and status.queue with its place. The place is
- * rewritten at once when the run is first queued or another limit holds it, else at most once per refresh
- * interval (queueRefreshMs), so a long queue moving costs a bounded number of writes.
- */
-function queued(input: ReconcileInput, admission: Extract<Admission, { admitted: false }>, retrigger: Action[]): Decision {
-  const { run, now } = input;
-  const status = run.status ?? {};
-  const generation = run.metadata.generation;
-  const shown = status.queue;
-  const wasQueued = conditionOf(status.conditions, 'Ready')?.reason === Reasons.Queued && shown !== undefined;
-  const refreshMs = queueRefreshMs(admission.of);
-  const sinceWrite = shown ? Date.parse(now) - Date.parse(shown.lastUpdateTime) : Infinity;
-  const moved = shown?.position !== admission.position || shown.of !== admission.of;
-  if (wasQueued && shown.heldBy === admission.heldBy && (!moved || sinceWrite < refreshMs)) return decision(retrigger, moved ? refreshMs - sinceWrite : refreshMs);
-  const message = `queued: ${admission.position} of ${admission.of} waiting for ${admission.heldBy} (${admission.running} running)`;
-  return decision(
-    [
-      ...retrigger,
-      {
-        type: 'patchStatus',
-        status: {
-          phase: 'Pending',
-          message,
-          observedGeneration: generation,
-          queue: { position: admission.position, of: admission.of, heldBy: admission.heldBy, since: shown?.since ?? wholeSeconds(now), lastUpdateTime: wholeSeconds(now) },
-          conditions: setCondition(status.conditions, { type: 'Ready', status: 'False', reason: Reasons.Queued, message, observedGeneration: generation }, now),
-        },
-      },
-      ...(wasQueued ? [] : [{ type: 'event', eventType: 'Normal', reason: Reasons.Queued, message } as const]),
-    ],
-    refreshMs,
-  );
 }
 
 function runningStatus(input: ReconcileInput, runId: string): StatusPatch {
@@ -220,6 +177,11 @@ function startedApply(input: ReconcileInput, runId: string): BridgeStatusApply {
 }
 
 export function decide(input: ReconcileInput): Decision {
+  const decided = decideRun(input);
+  return input.run.status?.queue ? leaveQueue(decided) : decided;
+}
+
+function decideRun(input: ReconcileInput): Decision {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   if (run.metadata.deletionTimestamp) return deletionActions(input, RUNTIME_CLEANUP_FINALIZER);

@@ -35,7 +35,7 @@ export function createMetrics() {
       help: 'Cancel requests the orphan sweep sent to running workflows whose run was gone (repeated until they close; idempotent)',
       registers: [registry],
     }),
-    runsQueued: new Gauge({ name: 'orchestration_runs_queued', help: 'OrchestrationRuns waiting for a concurrency slot (Ready=False/Queued), as of the last slot freed', registers: [registry] }),
+    runsQueued: new Gauge({ name: 'orchestration_runs_queued', help: 'OrchestrationRuns waiting for a concurrency slot (Ready=False/Queued), as of the last reconcile that asked the queue', registers: [registry] }),
     startLatency: new Histogram({
       name: 'orchestration_run_start_latency_seconds',
       help: 'OrchestrationRun created → its workflow started',

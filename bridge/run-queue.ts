@@ -6,7 +6,7 @@
  * reserved run keeps its slot while its Starting write is retried.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { isChildRun, isTerminalPhase, type OrchestrationRun } from '../core/index.js';
+import { boundText, isChildRun, isTerminalPhase, type OrchestrationRun } from '../core/index.js';
 import { holdsSlot, planQueue, type Admission, type Limit, type QueueEntry } from './queue-plan.js';
 
 export interface RunQueueOptions {
@@ -42,6 +42,10 @@ export function createRunQueue(options: RunQueueOptions) {
   const reserved = new Map<string, number>();
   let plan: Map<string, Admission> | undefined;
   let queuedCount = 0;
+  /** What the plan read of each run: a change elsewhere (a progress write, a place shown) keeps the plan. */
+  const seenAs = new Map<string, string>();
+  const signature = (run: RawRun) =>
+    [isTerminalPhase(run.status?.phase), holdsSlot(run), !!run.metadata?.deletionTimestamp, !!run.spec?.cancel, run.spec?.priority ?? 0, run.spec?.orchestrationRef?.name ?? '', run.spec?.triggerKey ?? ''].join('\u0000');
 
   /** The limits that apply to a run (most specific first), registering each in `limits`. */
   function limitsOf(run: RawRun, limits: Map<string, Limit>): string[] {
@@ -52,7 +56,8 @@ export function createRunQueue(options: RunQueueOptions) {
     if (ref && own) {
       const trigger = own.perTriggerKey ? (run.spec?.triggerKey ?? '') : undefined;
       const key = `orchestration/${namespace}/${ref}${trigger === undefined ? '' : `/${trigger}`}`;
-      const name = `Orchestration ${ref}${trigger === undefined ? '' : ` triggerKey "${trigger}"`} concurrency.max=${own.max}`;
+      // Bounded: status.queue.heldBy holds 512 characters, and a name and a triggerKey may have 253 each.
+      const name = `Orchestration ${boundText(ref, 200)}${trigger === undefined ? '' : ` triggerKey "${boundText(trigger, 200)}"`} concurrency.max=${own.max}`;
       limits.set(key, { key, max: own.max, name });
       keys.push(key);
     }
@@ -111,12 +116,30 @@ export function createRunQueue(options: RunQueueOptions) {
       for (const obj of options.orchestrations()) if (orchestrationLimit(obj)) return true;
       return false;
     },
-    /** The cache changed: the next question computes the plan again. */
+    /** Something the plan reads changed (an Orchestration): the next question computes the plan again. */
     invalidate(): void {
       plan = undefined;
     },
+    /** A run was added or updated in the cache: the plan is computed again only if what it reads of the run changed. */
+    changed(obj: KubernetesObject): void {
+      const uid = obj.metadata?.uid ?? '';
+      const now = signature(obj as RawRun);
+      if (seenAs.get(uid) === now) return;
+      seenAs.set(uid, now);
+      plan = undefined;
+    },
+    removed(obj: KubernetesObject): void {
+      seenAs.delete(obj.metadata?.uid ?? '');
+      plan = undefined;
+    },
+    /** Whether this process is starting the run (it may still read as queued in the cache). */
+    isReserved(uid: string): boolean {
+      return reserved.has(uid);
+    },
     /** Whether the run may start now, or where it waits; undefined when no limit applies to it. */
     admission(run: OrchestrationRun): Admission | undefined {
+      // No limit covers the run: no plan to compute for it.
+      if (limitsOf(run as RawRun, new Map()).length === 0) return undefined;
       // Reserved but not yet recorded as starting (its write failed and is retried): it keeps its slot.
       if (reserved.has(run.metadata.uid ?? '')) return { admitted: true };
       plan ??= compute();

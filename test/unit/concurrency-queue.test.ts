@@ -180,9 +180,36 @@ describe('decide: a run under a concurrency limit', () => {
     expect(d.actions.map((a) => a.type)).toEqual(['startWorkflow']);
   });
 
-  it('drops a stale place when no limit holds the run any more', () => {
-    const shown: OrchestrationRunStatus = { phase: 'Pending', message: 'queued', queue: { position: 1, of: 1, heldBy: held.heldBy, since: NOW, lastUpdateTime: NOW } };
-    expect(patchOf(decide(input(cachedRun('r', { status: shown }), undefined)))).toEqual({ message: null, queue: null });
+  it('starts a queued run that no limit holds any more, recording Starting so that the next pass reads its workflow', () => {
+    const shown: OrchestrationRunStatus = {
+      phase: 'Pending',
+      message: 'queued',
+      queue: { position: 1, of: 1, heldBy: held.heldBy, since: NOW, lastUpdateTime: NOW },
+      conditions: [{ type: 'Ready', status: 'False', reason: 'Queued', lastTransitionTime: NOW }],
+    };
+    const first = decide(input(cachedRun('r', { status: shown }), undefined));
+    expect(first.actions.map((a) => a.type)).toEqual(['patchStatus', 'addFinalizer', 'startWorkflow']);
+    const written = patchOf(first)!;
+    expect(written).toMatchObject({ phase: 'Pending', message: null, queue: null, conditions: [expect.objectContaining({ reason: 'Starting', message: 'no concurrency limit holds the run any more; starting its workflow' })] });
+    // Pass 2 sees what pass 1 wrote: no longer queued, so its workflow is read (found: no second start).
+    const after = cachedRun('r', { status: { phase: 'Pending', conditions: written.conditions! } });
+    expect(needsWorkflowRead(after)).toBe(true);
+    expect(decide({ ...input(after, undefined), workflow: { found: true, runId: 'run-1', status: 'RUNNING' } }).actions.map((a) => a.type)).not.toContain('startWorkflow');
+  });
+
+  it('drops the place of a queued run that leaves the queue otherwise: cancelled, its Orchestration gone, invalid', () => {
+    const queuedStatus: OrchestrationRunStatus = {
+      phase: 'Pending',
+      queue: { position: 2, of: 2, heldBy: held.heldBy, since: NOW, lastUpdateTime: NOW },
+      conditions: [{ type: 'Ready', status: 'False', reason: 'Queued', lastTransitionTime: NOW }],
+    };
+    const cancelling: OrchestrationRunStatus = { ...queuedStatus, cancelledBy: 'spec:kubectl-patch', conditions: [...queuedStatus.conditions!, { type: 'Cancelled', status: 'Unknown', reason: 'SpecCancel', lastTransitionTime: NOW }] };
+    const cancelled = decide(input({ ...cachedRun('r', { status: cancelling }), spec: { ...cachedRun('r').spec, cancel: true } }, undefined));
+    expect(patchOf(cancelled)).toMatchObject({ phase: 'Cancelled', queue: null });
+    const orphaned = decide(input(cachedRun('r', { ref: 'gone', status: queuedStatus }), undefined));
+    expect(patchOf(orphaned)).toMatchObject({ phase: 'Pending', queue: null, conditions: [expect.objectContaining({ reason: 'OrchestrationNotFound' })] });
+    const invalid = decide(input({ ...cachedRun('r', { status: queuedStatus }), spec: { steps: [{ name: 'a', dependsOn: ['b'], activity: { name: 'noop' } }, { name: 'b', dependsOn: ['a'], activity: { name: 'noop' } }] } }, undefined));
+    expect(patchOf(invalid)).toMatchObject({ phase: 'Failed', queue: null });
   });
 
   it('does not read Temporal for a queued run: it has no workflow', () => {

@@ -250,3 +250,47 @@ describe('orchestration steps', () => {
     expect(failed.temporal).toBeUndefined();
   });
 });
+
+describe('orchestration steps under a concurrency limit', () => {
+  let limited: BridgeHarness;
+  beforeAll(async () => {
+    limited = await startBridgeHarness('subrun-limit', { worker: { stepActivities }, settings: { concurrency: { namespace: 1 } } });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('a child takes no slot: under a namespace limit of 1 the parent holds it, its child runs, the next run waits its turn', async () => {
+    const child = uniqueName('inner');
+    const parent = uniqueName('lparent');
+    const next = uniqueName('next');
+    await limited.apply('Orchestration', child, { steps: [{ name: 'wait', activity: { name: 'hold', input: { id: parent } } }] });
+    await limited.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: child } }] });
+    const running = await waitFor(
+      async () => {
+        const s = await limited.status(parent);
+        return s.steps?.[0]?.childRun ? s : undefined;
+      },
+      { what: `run ${parent}: its child started`, timeoutMs: 60_000 },
+    );
+    const childName = running.steps![0]!.childRun!;
+    await waitFor(async () => ((await limited.status(childName)).steps?.[0]?.phase === 'Running' ? true : undefined), { what: `child ${childName} running`, timeoutMs: 60_000 });
+    await limited.apply('OrchestrationRun', next, { steps: [{ name: 'x', activity: { name: 'echo', input: { text: 'x' } } }] });
+    const queued = await waitFor(
+      async () => {
+        const s = await limited.status(next);
+        return s.queue ? s : undefined;
+      },
+      { what: `run ${next} queued`, timeoutMs: 60_000 },
+    );
+    // Held by the parent alone: the running child is not counted.
+    expect(queued.queue).toMatchObject({ position: 1, of: 1 });
+    expect(queued.message).toContain('(1 running)');
+    expect((await limited.status(childName)).queue).toBeUndefined();
+
+    void gate(parent);
+    releases.get(parent)!();
+    await limited.phaseOf(parent, 'Succeeded');
+    await limited.phaseOf(next, 'Succeeded');
+  });
+});

@@ -162,6 +162,21 @@ describe('orchestration steps', () => {
     expect(step(childDone, 'boom')?.message).toContain('it broke');
   });
 
+  it('a child cancelled on its own (its spec.cancel) fails the parent step, which says so', async () => {
+    const child = uniqueName('alone');
+    const parent = uniqueName('oparent');
+    await h.apply('Orchestration', child, { steps: [{ name: 'forever', activity: { name: 'sleep', input: { seconds: 3600 } } }] });
+    await h.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: child } }] });
+    const running = await until(parent, 'sub running its child', (s) => step(s, 'sub')?.childRun !== undefined);
+    const childName = step(running, 'sub')!.childRun!;
+    await until(childName, 'its step running', (s) => step(s, 'forever')?.phase === 'Running');
+    expect((await kubectl(['patch', 'orchrun', childName, '-n', h.ns, '--type=merge', '-p', '{"spec":{"cancel":true}}'])).code).toBe(0);
+    const childDone = await h.phaseOf(childName, 'Cancelled');
+    expect(childDone.cancelledBy).toBe('spec:kubectl-patch');
+    const done = await h.phaseOf(parent, 'Failed');
+    expect(step(done, 'sub')).toMatchObject({ phase: 'Failed', reason: 'ChildRunFailed', message: `child run ${h.ns}/${childName} was cancelled` });
+  });
+
   it('an orchestration step naming no Orchestration fails with that reason', async () => {
     const parent = uniqueName('mparent');
     await h.apply('OrchestrationRun', parent, { steps: [{ name: 'sub', orchestration: { name: 'no-such-orchestration' } }] });

@@ -106,6 +106,21 @@ export function createController(options: ControllerOptions) {
 
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
   const enqueueOrchestration = (obj: KubernetesObject) => queue.add(ORCHESTRATION_KEY_PREFIX + keyOf(obj));
+  /** The steps of a cached Orchestration, as far as the nesting check reads them (`orchestration.name`). */
+  const nestingStepsOf = (namespace: string) => (name: string): NestingStep[] | undefined => {
+    const spec = (watched.orchestrations.get(namespace, name) as { spec?: { steps?: unknown; finally?: unknown } } | undefined)?.spec;
+    if (!spec) return undefined;
+    // An Orchestration the schema rejects is reported by its own status; here only the names it runs count.
+    return [spec.steps, spec.finally].flatMap((list) => (Array.isArray(list) ? (list as NestingStep[]) : []));
+  };
+  // How an Orchestration nests depends on the ones it runs: a change to one is looked at from every
+  // Orchestration of the namespace that runs some other (a cycle closes or opens through any of them).
+  const enqueueNestingOrchestrations = (obj: KubernetesObject) => {
+    for (const other of watched.orchestrations.list(obj.metadata?.namespace ?? '')) {
+      const steps = (other as { spec?: { steps?: unknown } }).spec?.steps;
+      if (other.metadata?.name !== obj.metadata?.name && Array.isArray(steps) && steps.some((s) => (s as NestingStep | undefined)?.orchestration)) enqueueOrchestration(other);
+    }
+  };
   // A change to an Orchestration concerns the runs that reference it (e.g. one waiting for it to exist).
   const enqueueReferencingRuns = (obj: KubernetesObject) => {
     const namespace = obj.metadata?.namespace ?? '';
@@ -167,13 +182,7 @@ export function createController(options: ControllerOptions) {
   function nestingProblem(run: OrchestrationRun, orchestration: Orchestration | undefined): string | undefined {
     const own = [...(run.spec.steps ?? orchestration?.spec.steps ?? []), ...(run.spec.finally ?? orchestration?.spec.finally ?? [])];
     if (!own.some((s) => s.orchestration)) return undefined;
-    const stepsOf = (name: string): NestingStep[] | undefined => {
-      const spec = (watched.orchestrations.get(run.metadata.namespace, name) as { spec?: { steps?: unknown; finally?: unknown } } | undefined)?.spec;
-      if (!spec) return undefined;
-      // Only `orchestration.name` is read; an Orchestration the schema rejects is reported by its own status.
-      return [spec.steps, spec.finally].flatMap((list) => (Array.isArray(list) ? (list as NestingStep[]) : []));
-    };
-    const checked = checkNesting(run.spec.steps ? undefined : run.spec.orchestrationRef?.name, own, stepsOf, runDepth(run));
+    const checked = checkNesting(run.spec.steps ? undefined : run.spec.orchestrationRef?.name, own, nestingStepsOf(run.metadata.namespace), runDepth(run));
     return checked.ok ? undefined : describeNesting(checked);
   }
 
@@ -198,7 +207,7 @@ export function createController(options: ControllerOptions) {
     metrics.reconciles.inc();
     if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) {
       const [namespace, name] = key.slice(ORCHESTRATION_KEY_PREFIX.length).split('/') as [string, string];
-      await validity.orchestration(key, watched.orchestrations.get(namespace, name));
+      await validity.orchestration(key, watched.orchestrations.get(namespace, name), nestingStepsOf(namespace));
       return {};
     }
     const [namespace, name] = key.split('/') as [string, string];
@@ -323,9 +332,11 @@ export function createController(options: ControllerOptions) {
         for (const event of ['add', 'update'] as const) {
           informer.on(event, enqueueReferencingRuns);
           informer.on(event, enqueueOrchestration);
+          informer.on(event, enqueueNestingOrchestrations);
           informer.on(event, () => runQueue.invalidate()); // its concurrency may have changed
         }
         informer.on('delete', enqueueReferencingRuns); // onSourceRemoved
+        informer.on('delete', enqueueNestingOrchestrations);
         informer.on('delete', () => runQueue.invalidate());
       }
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {

@@ -146,6 +146,21 @@ describe('orchestration steps', () => {
     expect(failed.conditions?.find((c) => c.type === 'Succeeded')?.reason).toBe('InvalidSpec');
     expect(failed.temporal).toBeUndefined();
     expect(await childrenOf(run)).toEqual([]);
+    // Each Orchestration of the cycle says so itself, as kubectl shows it.
+    for (const [name, path] of [
+      [a, `${a} → ${b} → ${a}`],
+      [b, `${b} → ${a} → ${b}`],
+    ] as const) {
+      const ready = await waitFor(
+        async () => {
+          const got = await kubectl(['get', 'orchestrations.orchestration.proompteng.ai', name, '-n', h.ns, '-o', 'json']);
+          const condition = (JSON.parse(got.stdout) as { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }).status?.conditions?.find((c) => c.type === 'Ready');
+          return condition?.status === 'False' ? condition : undefined;
+        },
+        { what: `Orchestration ${name} Ready=False`, timeoutMs: 60_000 },
+      );
+      expect(ready).toMatchObject({ reason: 'InvalidSpec', message: expect.stringContaining(`Orchestration ${path}`) as unknown });
+    }
   });
 
   it('a failing child fails the parent step, naming the child run', async () => {

@@ -29,10 +29,14 @@ interface ChildResult {
 const createChildRunFor = (step: string) =>
   proxyActivities<ChildRunActivities>({
     startToCloseTimeout: '1 minute',
-    // The apiserver unreachable for a while is retried; a rejected spec fails at once (non-retryable).
-    retry: { maximumAttempts: 10, initialInterval: '1 second', maximumInterval: '30 seconds' },
+    // An apiserver out of reach is the infrastructure's failure, not the step's: retried until it answers (or
+    // the run is cancelled, or passes its deadline). What it refuses fails the step at once (non-retryable).
+    retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
     summary: `child run of step ${step}`,
   }).createChildRun;
+
+/** Failure types of createChildRun that say why the step failed; any other is shown as ChildRunFailed. */
+const CREATE_FAILURES: readonly string[] = [Reasons.ChildRunInvalid, Reasons.ParentEnded, 'ChildRunConflict'];
 
 /** The cause of a child workflow's failure, as the step shows it. */
 function causeOf(err: unknown): string {
@@ -51,7 +55,8 @@ export async function runOrchestrationStep(step: Step & { orchestration: NonNull
   } catch (err) {
     if (isCancellation(err)) return { type: 'cancelled', step: index, at: now(), message: 'cancelled before its child run started' };
     const type = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
-    return { type: 'failed', step: index, at: now(), reason: type ?? Reasons.ChildRunInvalid, message: `could not start a child run: ${causeOf(err)}` };
+    const reason = type && CREATE_FAILURES.includes(type) ? type : Reasons.ChildRunFailed;
+    return { type: 'failed', step: index, at: now(), reason, message: `could not start a child run: ${causeOf(err)}` };
   }
   const childRef = `${run.namespace}/${child.name}`;
   const workflowId = workflowIdFor({ namespace: run.namespace, name: child.name, uid: child.uid });

@@ -316,7 +316,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
       return continueAsNew<typeof orchestrationRunWorkflow>({
         snapshot,
         continuation: {
-          state: carriedState(dag, state, referencedOutputs([...snapshot.steps, ...(fin ? finallySteps : [])])),
+          // A child run also carries the outputs it will return to its parent (bounded as it returns them).
+          state: carriedState(dag, state, new Set([...referencedOutputs([...snapshot.steps, ...(fin ? finallySteps : [])]), ...(snapshot.returnOutputs ? Object.keys(boundedOutputs(outputs)) : [])])),
           startTime,
           statusWrites: reporter.writes,
           generation: generation + 1,

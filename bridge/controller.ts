@@ -7,20 +7,17 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
-  checkNesting,
-  describeNesting,
   isChildRun,
   isTerminalPhase,
-  runDepth,
   parseOrchestration,
   parseRun,
   pendingCancel,
   workflowIdFor,
   type Orchestration,
-  type NestingStep,
   type OrchestrationRun,
   type RunPhase,
 } from '../core/index.js';
+import { createChildRunViews } from './child-runs.js';
 import { watchClosedWorkflows } from './closed-workflows.js';
 import { releaseDeadline } from './decide-cancel.js';
 import { decide } from './decide.js';
@@ -32,7 +29,7 @@ import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
 import { runningWorkflowPages, startOrphanSweep } from './orphan-sweep.js';
 import { reconcileHandler, type ReconcileResult } from './reconcile-result.js';
-import type { BridgeSettings, ParentView, WorkflowView } from './types.js';
+import type { BridgeSettings, WorkflowView } from './types.js';
 import { WorkQueue } from './work-queue.js';
 import { DeadlineReads, readWorkflow, TEMPORAL_READ_DEADLINE_MS } from './workflow-reader.js';
 import { loadResumeSource, RESUME_READ_DEADLINE_MS, type ResumeSource } from './resume-source.js';
@@ -106,21 +103,8 @@ export function createController(options: ControllerOptions) {
 
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
   const enqueueOrchestration = (obj: KubernetesObject) => queue.add(ORCHESTRATION_KEY_PREFIX + keyOf(obj));
-  /** The steps of a cached Orchestration, as far as the nesting check reads them (`orchestration.name`). */
-  const nestingStepsOf = (namespace: string) => (name: string): NestingStep[] | undefined => {
-    const spec = (watched.orchestrations.get(namespace, name) as { spec?: { steps?: unknown; finally?: unknown } } | undefined)?.spec;
-    if (!spec) return undefined;
-    // An Orchestration the schema rejects is reported by its own status; here only the names it runs count.
-    return [spec.steps, spec.finally].flatMap((list) => (Array.isArray(list) ? (list as NestingStep[]) : []));
-  };
-  // How an Orchestration nests depends on the ones it runs: a change to one is looked at from every
-  // Orchestration of the namespace that runs some other (a cycle closes or opens through any of them).
-  const enqueueNestingOrchestrations = (obj: KubernetesObject) => {
-    for (const other of watched.orchestrations.list(obj.metadata?.namespace ?? '')) {
-      const steps = (other as { spec?: { steps?: unknown } }).spec?.steps;
-      if (other.metadata?.name !== obj.metadata?.name && Array.isArray(steps) && steps.some((s) => (s as NestingStep | undefined)?.orchestration)) enqueueOrchestration(other);
-    }
-  };
+  const childRuns = createChildRunViews(watched.orchestrations, watched.runs);
+  const enqueueNestingOrchestrations = (obj: KubernetesObject) => childRuns.nestingDependents(obj).forEach(enqueueOrchestration);
   // A change to an Orchestration concerns the runs that reference it (e.g. one waiting for it to exist).
   const enqueueReferencingRuns = (obj: KubernetesObject) => {
     const namespace = obj.metadata?.namespace ?? '';
@@ -178,23 +162,6 @@ export function createController(options: ControllerOptions) {
   /** Before a run starts: whether it has started (its workflow found, or recorded), ended or goes away. */
   const notStarted = (run: OrchestrationRun, workflow: WorkflowView) => !workflow.found && !run.status?.temporal && !isTerminalPhase(run.status?.phase) && !run.metadata.deletionTimestamp;
 
-  /** The Orchestrations a run about to start reaches through orchestration steps: a cycle or too deep (from the cache). */
-  function nestingProblem(run: OrchestrationRun, orchestration: Orchestration | undefined): string | undefined {
-    const own = [...(run.spec.steps ?? orchestration?.spec.steps ?? []), ...(run.spec.finally ?? orchestration?.spec.finally ?? [])];
-    if (!own.some((s) => s.orchestration)) return undefined;
-    const checked = checkNesting(run.spec.steps ? undefined : run.spec.orchestrationRef?.name, own, nestingStepsOf(run.metadata.namespace), runDepth(run));
-    return checked.ok ? undefined : describeNesting(checked);
-  }
-
-  /** A child run's parent, by the owner reference its creator set (name and uid). */
-  function parentOf(run: OrchestrationRun): ParentView {
-    const owner = (run.metadata as { ownerReferences?: { name?: string; uid?: string; kind?: string }[] }).ownerReferences?.find((o) => o.kind === 'OrchestrationRun');
-    if (!owner?.name) return { found: false };
-    const cached = watched.runs.get(run.metadata.namespace, owner.name) as Partial<OrchestrationRun> | undefined;
-    if (cached?.metadata?.uid !== owner.uid) return { found: false, name: owner.name };
-    return { found: true, name: owner.name, ...(cached?.status?.phase ? { phase: cached.status.phase } : {}) };
-  }
-
   /** A run about to start, which a concurrency limit may hold back (one already starting holds its slot). */
   function mayQueue(run: OrchestrationRun, workflow: WorkflowView): boolean {
     // A child run takes no place: its parent holds one, and would wait on its child waiting for a slot.
@@ -207,7 +174,7 @@ export function createController(options: ControllerOptions) {
     metrics.reconciles.inc();
     if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) {
       const [namespace, name] = key.slice(ORCHESTRATION_KEY_PREFIX.length).split('/') as [string, string];
-      await validity.orchestration(key, watched.orchestrations.get(namespace, name), nestingStepsOf(namespace));
+      await validity.orchestration(key, watched.orchestrations.get(namespace, name), childRuns.stepsOf(namespace));
       return {};
     }
     const [namespace, name] = key.split('/') as [string, string];
@@ -237,8 +204,8 @@ export function createController(options: ControllerOptions) {
     // Read and, when the run starts, reserved in one tick: no other reconcile can take the same slot between.
     const admission = mayQueue(run, workflow) ? runQueue.admission(run) : undefined;
     const starting = notStarted(run, workflow);
-    const parent = starting && isChildRun(run) ? parentOf(run) : undefined;
-    const nesting = starting && !isChildRun(run) ? nestingProblem(run, orchestration) : undefined;
+    const parent = starting && isChildRun(run) ? childRuns.parentOf(run) : undefined;
+    const nesting = starting && !isChildRun(run) ? childRuns.nestingProblem(run, orchestration) : undefined;
     const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}), ...(parent ? { parent } : {}), ...(nesting ? { nestingProblem: nesting } : {}) });
     if ((admission?.admitted || isQueued(run)) && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
     if (admission) metrics.runsQueued.set(runQueue.queued());

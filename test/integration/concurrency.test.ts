@@ -7,7 +7,8 @@ import type { ManagedProcess } from '../../sandbox/process.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { createNamespace, startBridgeHarness, type BridgeHarness, type RunView } from '../support/bridge-harness.js';
 import { startBridgeProcess } from '../support/processes.js';
-import { kubectl, uniqueName } from '../support/sandbox.js';
+import { installCrds } from '../../sandbox/kubernetes/apply.js';
+import { kubectl, sandboxEnv, uniqueName } from '../support/sandbox.js';
 import { startTestWorker, type TestWorker } from '../support/temporal.js';
 import { stringify } from 'yaml';
 
@@ -163,6 +164,28 @@ describe('an Orchestration with concurrency.max', () => {
   });
 });
 
+describe('a namespace whose queue a ResourceQuota bounds', () => {
+  it('refuses the run over the quota at create time, naming the quota', { timeout: 180_000 }, async () => {
+    await installCrds(sandboxEnv().KUBECONFIG);
+    const ns = await createNamespace('queuequota');
+    const quota = await kubectl(['create', 'quota', 'runs', '-n', ns, '--hard=count/orchestrationruns.orchestration.proompteng.ai=2']);
+    expect(quota.code, quota.stderr).toBe(0);
+    // The quota controller computes the quota's status first; admission counts against it from then on.
+    await waitFor(async () => ((await kubectl(['get', 'quota', 'runs', '-n', ns, '-o', 'jsonpath={.status.used}'])).stdout.includes('orchestrationruns') ? true : undefined), {
+      what: `quota ${ns}/runs computed`,
+      timeoutMs: 120_000,
+    });
+    const create = (name: string) => kubectl(['create', '-n', ns, '-f', '-'], stringify({ apiVersion: RUNS_API, kind: 'OrchestrationRun', metadata: { name }, spec: { steps: [{ name: 'a', activity: { name: 'sleep', input: { seconds: 0 } } }] } }));
+    for (const name of ['r1', 'r2']) {
+      const created = await create(name);
+      expect(created.code, created.stderr).toBe(0);
+    }
+    const refused = await create('r3');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/exceeded quota: runs/);
+  });
+});
+
 describe('a bridge SIGKILLed while runs are queued', () => {
   const gates = holdActivities();
   let tw: TestWorker;
@@ -170,6 +193,7 @@ describe('a bridge SIGKILLed while runs are queued', () => {
   let bridge: ManagedProcess | undefined;
   const leaseName = uniqueName('queue-lease');
   beforeAll(async () => {
+    await installCrds(sandboxEnv().KUBECONFIG);
     ns = await createNamespace('queuekill');
     tw = await startTestWorker({ stepActivities: gates.stepActivities });
   });

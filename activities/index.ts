@@ -6,6 +6,7 @@ import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_JOB_TTL_SECONDS, UNKNOWN_ACTIVITY } from '../core/index.js';
+import { createChildRunActivities } from './child-runs.js';
 import { fail } from './builtins/fail.js';
 import type { FencePolicy } from './builtins/http-destinations.js';
 import { createHttpStep } from './builtins/http.js';
@@ -34,6 +35,7 @@ export interface ActivityDeps {
 
 export type StatusActivities = ReturnType<typeof createStatusActivities>;
 export type ControlActivities = { updateCaller: typeof updateCaller };
+export type { ChildRunActivities } from './child-runs.js';
 
 export function createActivities(deps: ActivityDeps) {
   const steps = { ...builtinStepActivities(deps.httpFence, deps.metrics), ...deps.stepActivities };
@@ -43,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...wrapped,
     ...createStatusActivities(deps.kubeConfig),
     updateCaller,
+    ...createChildRunActivities(deps.kubeConfig),
     ...createJobActivities({ kubeConfig: deps.kubeConfig, jobTtlSeconds: deps.jobTtlSeconds ?? DEFAULT_JOB_TTL_SECONDS, metrics: deps.metrics }),
     /** The worker calls this for any activity type it has no function for. */
     default(): Promise<never> {

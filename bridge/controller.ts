@@ -7,6 +7,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import {
+  isChildRun,
   isTerminalPhase,
   parseOrchestration,
   parseRun,
@@ -16,6 +17,7 @@ import {
   type OrchestrationRun,
   type RunPhase,
 } from '../core/index.js';
+import { createChildRunViews } from './child-runs.js';
 import { watchClosedWorkflows } from './closed-workflows.js';
 import { releaseDeadline } from './decide-cancel.js';
 import { decide } from './decide.js';
@@ -101,6 +103,8 @@ export function createController(options: ControllerOptions) {
 
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
   const enqueueOrchestration = (obj: KubernetesObject) => queue.add(ORCHESTRATION_KEY_PREFIX + keyOf(obj));
+  const childRuns = createChildRunViews(watched.orchestrations, watched.runs);
+  const enqueueNestingOrchestrations = (obj: KubernetesObject) => childRuns.nestingDependents(obj).forEach(enqueueOrchestration);
   // A change to an Orchestration concerns the runs that reference it (e.g. one waiting for it to exist).
   const enqueueReferencingRuns = (obj: KubernetesObject) => {
     const namespace = obj.metadata?.namespace ?? '';
@@ -155,8 +159,13 @@ export function createController(options: ControllerOptions) {
     return reads.read(Date.now() + RESUME_READ_DEADLINE_MS, () => loadResumeSource(options.client, run.metadata.namespace, from, earlier?.value));
   }
 
+  /** Before a run starts: whether it has started (its workflow found, or recorded), ended or goes away. */
+  const notStarted = (run: OrchestrationRun, workflow: WorkflowView) => !workflow.found && !run.status?.temporal && !isTerminalPhase(run.status?.phase) && !run.metadata.deletionTimestamp;
+
   /** A run about to start, which a concurrency limit may hold back (one already starting holds its slot). */
   function mayQueue(run: OrchestrationRun, workflow: WorkflowView): boolean {
+    // A child run takes no place: its parent holds one, and would wait on its child waiting for a slot.
+    if (isChildRun(run)) return false;
     if (workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || isStarting(run)) return false;
     return runQueue.enabled();
   }
@@ -165,7 +174,7 @@ export function createController(options: ControllerOptions) {
     metrics.reconciles.inc();
     if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) {
       const [namespace, name] = key.slice(ORCHESTRATION_KEY_PREFIX.length).split('/') as [string, string];
-      await validity.orchestration(key, watched.orchestrations.get(namespace, name));
+      await validity.orchestration(key, watched.orchestrations.get(namespace, name), childRuns.stepsOf(namespace));
       return {};
     }
     const [namespace, name] = key.split('/') as [string, string];
@@ -194,7 +203,10 @@ export function createController(options: ControllerOptions) {
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
     // Read and, when the run starts, reserved in one tick: no other reconcile can take the same slot between.
     const admission = mayQueue(run, workflow) ? runQueue.admission(run) : undefined;
-    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}) });
+    const starting = notStarted(run, workflow);
+    const parent = starting && isChildRun(run) ? childRuns.parentOf(run) : undefined;
+    const nesting = starting && !isChildRun(run) ? childRuns.nestingProblem(run, orchestration) : undefined;
+    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}), ...(parent ? { parent } : {}), ...(nesting ? { nestingProblem: nesting } : {}) });
     if ((admission?.admitted || isQueued(run)) && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
     if (admission) metrics.runsQueued.set(runQueue.queued());
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
@@ -287,9 +299,11 @@ export function createController(options: ControllerOptions) {
         for (const event of ['add', 'update'] as const) {
           informer.on(event, enqueueReferencingRuns);
           informer.on(event, enqueueOrchestration);
+          informer.on(event, enqueueNestingOrchestrations);
           informer.on(event, () => runQueue.invalidate()); // its concurrency may have changed
         }
         informer.on('delete', enqueueReferencingRuns); // onSourceRemoved
+        informer.on('delete', enqueueNestingOrchestrations);
         informer.on('delete', () => runQueue.invalidate());
       }
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {

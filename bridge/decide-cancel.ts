@@ -9,6 +9,7 @@ import {
   cancelledConditions,
   cancelFieldManager,
   conditionOf,
+  isChildRun,
   isTerminalPhase,
   pendingCancel,
   wholeSeconds,
@@ -20,7 +21,8 @@ import {
   type StepCounts,
   type StepStatus,
 } from '../core/index.js';
-import { effectiveCancellationPolicy } from './resolve-run.js';
+import { effectiveCancellationPolicy } from '../core/resolve-run.js';
+import { WAITING_FOR_PARENT_MS } from './decide-child.js';
 import { CANCEL_DEFAULTS, decision, type Action, type Decision, type ReconcileInput, type StatusPatch } from './types.js';
 
 type Status = OrchestrationRunStatus;
@@ -122,6 +124,9 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
 
   const left = Date.parse(pending.requestedAt) + settings.timeoutMs - Date.parse(now);
   if (!workflow.found && !workflow.error) {
+    // A child run whose parent runs may have its workflow started by it any moment: it is cancelled once
+    // found (its parent's step then fails, saying so), or ends here once its parent ended or the time is up.
+    if (isChildRun(run) && !status.temporal && input.parent?.found && !isTerminalPhase(input.parent.phase) && left > 0) return decision([], Math.min(left, WAITING_FOR_PARENT_MS));
     // Nothing runs: the run ends Cancelled at once.
     const message = `cancelled (${pending.reason} by ${pending.cancelledBy}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
     return decision([

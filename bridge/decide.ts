@@ -2,12 +2,13 @@
  * decide: the pure heart of reconcile. Given the run, its Orchestration and its workflow as they are now,
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
-import { boundText, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
+import { boundText, isChildRun, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
 import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
-import { specControls } from './spec-controls.js';
+import { specControls } from '../core/spec-controls.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
-import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
+import { childBeforeStart } from './decide-child.js';
+import { effectiveCancellationPolicy, resolveRun, type Resolution } from '../core/resolve-run.js';
 import { leaveQueue, queued, startingStatus } from './decide-queue.js';
 import { isStarting } from './queue-plan.js';
 import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
@@ -114,6 +115,9 @@ function beforeStart(input: ReconcileInput): Decision {
     ]);
   }
   if (resolution.kind === 'invalid') return decision(invalidRunActions(status.conditions, resolution.problems, generation, now));
+  // Its parent starts a child run's workflow (a Temporal child workflow); the bridge only waits for it.
+  if (isChildRun(run)) return childBeforeStart(input);
+  if (input.nestingProblem) return decision(invalidRunActions(status.conditions, [input.nestingProblem], generation, now));
   // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts (or queues).
   const actions: Action[] = retriggerActions(input);
   const admission = isStarting(run) ? undefined : input.admission;

@@ -5,12 +5,11 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { isTerminalPhase, workflowIdFor, type EarlierStep, type OrchestrationRun, type OrchestrationRunInput, type RunPhase, type RunSnapshot } from '../core/index.js';
+import { isTerminalPhase, workflowIdFor, type OrchestrationRun, type OrchestrationRunInput } from '../core/index.js';
 import { getRunState } from '../workflows/definitions.js';
+import type { ResumeSource } from '../core/resolve-run.js';
 
-export type ResumeSource =
-  | { ok: true; from: { name: string; uid: string; workflowId: string }; phase: RunPhase; snapshot: RunSnapshot; states: EarlierStep[]; generations: number }
-  | { ok: false; problem: string };
+export type { ResumeSource };
 
 /** Reading the earlier run may replay its whole history in a worker: longer than a describe. */
 export const RESUME_READ_DEADLINE_MS = 30_000;

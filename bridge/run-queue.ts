@@ -6,7 +6,7 @@
  * reserved run keeps its slot while its Starting write is retried.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { boundText, isTerminalPhase, type OrchestrationRun } from '../core/index.js';
+import { boundText, isChildRun, isTerminalPhase, type OrchestrationRun } from '../core/index.js';
 import { holdsSlot, planQueue, type Admission, type Limit, type QueueEntry } from './queue-plan.js';
 
 export interface RunQueueOptions {
@@ -91,6 +91,8 @@ export function createRunQueue(options: RunQueueOptions) {
       const run = obj as RawRun;
       const uid = run.metadata?.uid;
       if (!uid) continue;
+      // A child run takes no slot and waits for none: its parent holds one for the whole tree.
+      if (isChildRun({ metadata: run.metadata ?? {} })) continue;
       seen.add(uid);
       // The cache shows what this process reserved (or the run ended): the reservation has done its work.
       if (reserved.has(uid) && (holdsSlot(run) || isTerminalPhase(run.status?.phase))) reserved.delete(uid);

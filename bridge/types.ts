@@ -78,7 +78,14 @@ export interface ReconcileInput {
   resume?: ResumeSource;
   /** Before the run started, when a concurrency limit applies to it: whether it may start, or its place in the queue. */
   admission?: Admission;
+  /** A child run (of an orchestration step) before it started: its parent run as the cache shows it. */
+  parent?: ParentView;
+  /** Before a run starts: the Orchestrations its steps reach nest in a cycle or too deep (one line). */
+  nestingProblem?: string;
 }
+
+/** The parent of a child run: found in the cache with the uid the child's owner reference names, or not. */
+export type ParentView = { found: false; name?: string } | { found: true; name: string; phase?: RunPhase };
 
 /**
  * What the bridge owns of a running run's status, applied whole each time (server-side apply: a field left

@@ -4,7 +4,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { checkOrchestration, ObjectMetaSchema, OrchestrationRunStatusSchema, OrchestrationStatusSchema, RUNTIME_CLEANUP_FINALIZER } from '../core/index.js';
+import { checkNesting, checkOrchestration, describeNesting, ObjectMetaSchema, type NestingStep, OrchestrationRunStatusSchema, OrchestrationStatusSchema, RUNTIME_CLEANUP_FINALIZER } from '../core/index.js';
 import { decideOrchestrationStatus, decideUnparsedRun } from './decide-invalid.js';
 import type { ValidityWriter } from './validity-writer.js';
 
@@ -52,14 +52,23 @@ export function createValidityReconciler(deps: { writer: ValidityWriter; logger:
       await deps.writer.execute(identity('OrchestrationRun', cached), actions);
     },
 
-    /** An Orchestration's Ready condition from the schema and the DAG rules (the ones the workflow uses). */
-    async orchestration(key: string, cached: Stored | undefined): Promise<void> {
+    /**
+     * An Orchestration's Ready condition from the schema and the DAG rules (the ones the workflow uses), and
+     * from how it nests: `stepsOf` looks the Orchestrations its orchestration steps run up in the cache.
+     */
+    async orchestration(key: string, cached: Stored | undefined, stepsOf: (name: string) => NestingStep[] | undefined = () => undefined): Promise<void> {
       if (!cached) return; // deleted
       const checked = checkOrchestration(cached);
+      let problems = checked.ok ? [] : checked.problems;
+      if (checked.ok) {
+        const { spec } = checked.value;
+        const nesting = checkNesting(checked.value.metadata.name, [...spec.steps, ...(spec.finally ?? [])], stepsOf);
+        if (!nesting.ok) problems = [describeNesting(nesting)];
+      }
       const current = OrchestrationStatusSchema.safeParse(cached.status ?? {});
-      const actions = decideOrchestrationStatus(current.success ? current.data : undefined, checked.ok ? [] : checked.problems, cached.metadata?.generation, now());
+      const actions = decideOrchestrationStatus(current.success ? current.data : undefined, problems, cached.metadata?.generation, now());
       if (actions.length === 0) return;
-      deps.logger.debug({ orchestration: key, valid: checked.ok }, 'orchestration status');
+      deps.logger.debug({ orchestration: key, valid: problems.length === 0 }, 'orchestration status');
       await deps.writer.execute(identity('Orchestration', cached), actions);
     },
   };

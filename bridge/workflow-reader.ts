@@ -102,7 +102,7 @@ function findCancelRequest(client: Client, workflowId: string, runId: string, on
       const attributes = event.workflowExecutionCancelRequestedEventAttributes;
       if (!attributes) return undefined;
       const at = optionalTsToDate(event.eventTime);
-      return { ...cancelRequestFromHistory(attributes.cause ?? undefined, attributes.identity ?? undefined), ...(at ? { at: at.toISOString() } : {}) };
+      return { ...cancelRequestFromHistory(attributes.cause ?? undefined, attributes.identity ?? undefined, attributes.externalWorkflowExecution?.workflowId ?? undefined), ...(at ? { at: at.toISOString() } : {}) };
     },
     { maxPages: MAX_REVERSE_PAGES, pageSize: 500, onPage: () => onRead?.('historyReverse') },
   );

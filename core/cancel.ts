@@ -10,11 +10,11 @@ import type { Condition } from './api/orchestration-run-status.js';
 import { conditionOf, setCondition } from './conditions.js';
 
 /** The reasons a cancel can have, besides the forced CancelTimeout. */
-export type CancelReason = typeof Reasons.SpecCancel | typeof Reasons.Retrigger | typeof Reasons.SourceRemoved | typeof Reasons.Deletion | typeof Reasons.TemporalCancel;
+export type CancelReason = typeof Reasons.SpecCancel | typeof Reasons.Retrigger | typeof Reasons.SourceRemoved | typeof Reasons.Deletion | typeof Reasons.TemporalCancel | typeof Reasons.ParentCancelled;
 
 export interface CancelRequest {
   reason: CancelReason;
-  /** Who asked: spec:<field manager>, retrigger:<run>, source-removed:<orchestration>, deletion, temporal:<identity>. */
+  /** Who asked: spec:<field manager>, retrigger:<run>, source-removed:<orchestration>, deletion, temporal:<identity>, parent:<run>. */
   cancelledBy: string;
 }
 
@@ -26,8 +26,13 @@ export function cancelCause(request: CancelRequest): string {
   return `${CAUSE_PREFIX} ${request.reason} ${request.cancelledBy}`;
 }
 
-/** Reads a cancel-requested event back: the bridge's own cause, else a cancel from Temporal by its identity. */
-export function cancelRequestFromHistory(cause: string | undefined, identity: string | undefined): CancelRequest {
+/**
+ * Reads a cancel-requested event back: the bridge's own cause; a parent run's workflow (`requestedBy`, its
+ * workflow id) that cancelled its child; else a cancel from Temporal by its identity.
+ */
+export function cancelRequestFromHistory(cause: string | undefined, identity: string | undefined, requestedBy?: string): CancelRequest {
+  const parent = /^orchestrationrun\/[^/]+\/([^/]+)\/[^/]+$/.exec(requestedBy ?? '');
+  if (parent) return { reason: Reasons.ParentCancelled, cancelledBy: `parent:${parent[1]!}` };
   const match = /^orchestration-bridge: (\w+) (.+)$/.exec(cause ?? '');
   if (match && BRIDGE_REASONS.includes(match[1]!)) return { reason: match[1] as CancelReason, cancelledBy: match[2]! };
   return { reason: Reasons.TemporalCancel, cancelledBy: `temporal:${identity || 'unknown'}` };

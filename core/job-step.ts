@@ -25,7 +25,7 @@ export const DEFAULT_JOB_TTL_SECONDS = 600;
 const MAX_NAME = 63;
 
 /** FNV-1a, 32 bits: a short stable digest; it disambiguates, it does not protect anything. */
-function digest(text: string): string {
+export function digest(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -32,6 +32,8 @@ export interface RunSnapshot {
   resume?: { from: { name: string; uid: string; workflowId: string }; reused: Record<string, ReusedStep> };
   /** spec.suspend and spec.approvals as the run was created: in force before its first step starts. */
   controls?: SpecControls;
+  /** A child run: its workflow returns its steps' outputs (bounded by CHILD_OUTPUTS_MAX_CHARS) for its parent's step. */
+  returnOutputs?: boolean;
 }
 
 /** Suspension and approval decisions of a run, as carried across continue-as-new. */

@@ -62,6 +62,7 @@ function entry(name: string, record: StepRecord, limits: { message: number; outp
   const end = seconds(record.completionTime);
   if (end) out.completionTime = end;
   if (record.jobName) out.jobName = record.jobName;
+  if (record.childRun) out.childRun = record.childRun;
   if (record.approvedBy) out.approvedBy = record.approvedBy;
   if (record.rejectedBy) out.rejectedBy = record.rejectedBy;
   if (record.reused) out.reused = true;

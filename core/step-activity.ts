@@ -61,7 +61,7 @@ export const WRITE_STATUS_ACTIVITY = 'writeRunStatus';
  * Activities of the worker itself. A step may not name them: they act with the worker's own Kubernetes
  * rights on whatever their input names.
  */
-export const RESERVED_ACTIVITY_NAMES: readonly string[] = [WRITE_STATUS_ACTIVITY, 'createStepJob', 'awaitStepJob', 'deleteStepJob', 'runJobStep', 'updateCaller', 'default'];
+export const RESERVED_ACTIVITY_NAMES: readonly string[] = [WRITE_STATUS_ACTIVITY, 'createStepJob', 'awaitStepJob', 'deleteStepJob', 'runJobStep', 'updateCaller', 'createChildRun', 'default'];
 /** Failure type of a step whose activity name the worker does not know. */
 export const UNKNOWN_ACTIVITY = 'UnknownActivity';
 /** Failure type of a run that failed, so the workflow closes Failed in Temporal too. */

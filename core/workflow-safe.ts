@@ -18,3 +18,4 @@ export * from './retention.js';
 export * from './cancel.js';
 export * from './step-retry.js';
 export * from './messages.js';
+export * from './sub-orchestration.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Client, type WorkflowHandle } from '@temporalio/client';
-import { approveUpdate, getRunState, specControlsSignal, suspendUpdate, type RunStateView } from '../workflows/definitions.js';
+import { approveUpdate, getRunState, resumeUpdate, specControlsSignal, suspendUpdate, type RunStateView } from '../workflows/definitions.js';
 import { connectTemporal } from '../common/temporal-connection.js';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
@@ -45,6 +45,29 @@ interface Scenario {
   resume?: RunSnapshot['resume'];
   /** Acts on the running workflow (signals, updates) while it runs. */
   drive?: (handle: WorkflowHandle) => Promise<void>;
+  /** Objects the run needs before it starts (e.g. an Orchestration an orchestration step runs). */
+  setup?: () => Promise<void>;
+}
+
+/** Creates an Orchestration in namespace default, or leaves the one there. */
+async function ensureOrchestration(name: string, steps: Step[]): Promise<void> {
+  await api
+    .createNamespacedCustomObject({
+      group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrations', namespace: 'default',
+      body: { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'Orchestration', metadata: { name }, spec: { steps } },
+    })
+    .catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 409) throw err;
+    });
+}
+
+/** The workflow id of the first child workflow the workflow has running, once it has one. */
+async function firstChild(handle: WorkflowHandle): Promise<string> {
+  for (;;) {
+    const child = (await handle.describe()).raw.pendingChildren?.[0]?.workflowId;
+    if (child) return child;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Polls the workflow's state until `test` holds. */
@@ -160,12 +183,29 @@ const scenarios: Record<string, Scenario> = {
       await handle.signal(specControlsSignal, { generation: 3, suspend: { value: false, by: 'spec:recorder' } });
     },
   },
+  // Patch orchestration-steps: a child run whose parameters read an output, suspended and resumed through its
+  // parent while it runs, its outputs read by the parent's next step.
+  'orchestration-steps': {
+    setup: () => ensureOrchestration('replay-sub-child', [act('one', 'sleep', { seconds: 1 }, { dependsOn: [] }), act('two', 'sleep', { seconds: 0, got: '{{params.x}}' }, { dependsOn: ['one'] })]),
+    steps: [
+      act('first', 'sleep', { seconds: 0 }, { dependsOn: [] }),
+      { name: 'sub', dependsOn: ['first'], orchestration: { name: 'replay-sub-child', parameters: { x: 'after {{steps.first.output}}' } } },
+      act('after', 'sleep', { seconds: 0, saw: '{{steps.sub.output}}' }, { dependsOn: ['sub'] }),
+    ],
+    drive: async (handle) => {
+      const child = client.workflow.getHandle(await firstChild(handle));
+      await handle.executeUpdate(suspendUpdate.name, { args: [{}] });
+      await stateUntil(child, (s) => s.suspended === true);
+      await handle.executeUpdate(resumeUpdate.name, { args: [{}] });
+    },
+  },
 };
 
 await worker.runUntil(async () => {
   for (const [name, scenario] of Object.entries(scenarios)) {
     const file = join(dir, scenario.gzip ? `${name}.json.gz` : `${name}.json`);
     if (existsSync(file)) continue;
+    await scenario.setup?.();
     const runName = `replay-${name}-${Date.now()}`;
     const created = (await api.createNamespacedCustomObject({
       group: 'orchestration.proompteng.ai', version: 'v1alpha1', plural: 'orchestrationruns', namespace: 'default',

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import {
   allStepCounts,
+  boundedOutputs,
   applyStepEvent,
   referencedOutputs,
   reuseSteps,
@@ -44,6 +45,7 @@ import { getRunState, searchAttributeKeys } from './definitions.js';
 import { runDetails } from './details.js';
 import { StatusReporter } from './status-reporter.js';
 import { runFinallySteps } from './finally-steps.js';
+import { ChildRuns } from './child-runs.js';
 import { initialControls, registerControls } from './run-controls.js';
 import { BOUNDED_INFLIGHT_STEPS, FINALLY_STEPS, RESUME_FROM, RUN_DEADLINE, STEPS_STOP_BEFORE_CANCELLED } from './patches.js';
 import { runStep } from './step-runner.js';
@@ -56,6 +58,8 @@ export interface OrchestrationRunResult {
   stepCounts: ReturnType<typeof allStepCounts>;
   statusWrites: number;
   generations: number;
+  /** Outputs of the steps by name (what a parent's orchestration step gives its later steps); those carried across continue-as-new only. */
+  outputs?: Record<string, string>;
 }
 
 /**
@@ -180,10 +184,13 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     };
   });
 
+  // Children of orchestration steps follow the run's suspension; signalled only while some run.
+  const children = new ChildRuns(snapshot.run.name);
   const applySpecControls = registerControls(controls, {
     approvalSteps,
     open: () => !runEnded,
     changed: () => {
+      children.follow(controls.suspended);
       wake = true;
       reporter.request();
     },
@@ -266,7 +273,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
         // A job step shows Pending until its Job exists; the runner reports it running then.
         apply({ type: 'started', step: i, at: new Date().toISOString(), ...(step.job ? { launching: true } : {}) });
         inflight += 1;
-        const launch = () => runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply, decisionOf });
+        const launch = () => runStep(step, i, { run: snapshot.run, values: { params: snapshot.parameters, outputs }, cancelGraceSeconds: snapshot.cancelGraceSeconds, report: apply, decisionOf, children });
         void (dagScope ? dagScope.run(launch) : launch())
           // runStep is meant never to reject; should it, the step fails instead of the workflow task.
           .catch((err: unknown): StepEvent => ({ type: 'failed', step: i, at: new Date().toISOString(), reason: 'StepError', message: String(err) }))
@@ -309,7 +316,8 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
       return continueAsNew<typeof orchestrationRunWorkflow>({
         snapshot,
         continuation: {
-          state: carriedState(dag, state, referencedOutputs([...snapshot.steps, ...(fin ? finallySteps : [])])),
+          // A child run also carries the outputs it will return to its parent (bounded as it returns them).
+          state: carriedState(dag, state, new Set([...referencedOutputs([...snapshot.steps, ...(fin ? finallySteps : [])]), ...(snapshot.returnOutputs ? Object.keys(boundedOutputs(outputs)) : [])])),
           startTime,
           statusWrites: reporter.writes,
           generation: generation + 1,
@@ -349,7 +357,7 @@ export async function orchestrationRunWorkflow(input: OrchestrationRunInput): Pr
     const type = reason === Reasons.DeadlineExceeded ? RUN_DEADLINE_EXCEEDED : reason === Reasons.FinallyFailed ? RUN_FINALLY_FAILED : RUN_FAILED;
     throw ApplicationFailure.nonRetryable(message, type, { stepCounts: counts });
   }
-  return { phase: final, stepCounts: counts, statusWrites: reporter.writes, generations: generation };
+  return { phase: final, stepCounts: counts, statusWrites: reporter.writes, generations: generation, ...(snapshot.returnOutputs ? { outputs: boundedOutputs(outputs) } : {}) };
 
   /** The finally steps, shielded from the run's cancellation, reading how the DAG ended. */
   async function runFinally(part: FinallyPart, ran: RunPhase): Promise<void> {

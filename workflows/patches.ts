@@ -54,3 +54,9 @@ export const RUN_SUSPEND = 'run-suspend';
 
 /** spec.resumeFrom: steps reused from the resumed run are Succeeded before anything starts. */
 export const RESUME_FROM = 'resume-from';
+
+/**
+ * Orchestration steps: a step that runs another Orchestration as a child run (an activity creates its CR, the
+ * workflow starts its workflow as a child workflow and signals it the run's suspend and resume).
+ */
+export const ORCHESTRATION_STEPS = 'orchestration-steps';

@@ -12,7 +12,8 @@ import {
 import { runActivityStep } from './activity-step-runner.js';
 import { runApprovalStep } from './approval-step-runner.js';
 import { runJobStep } from './job-step-runner.js';
-import { APPROVAL_STEPS, JOB_STEPS, STEPS_STOP_BEFORE_CANCELLED, WORKFLOW_OWNS_STEP_ATTEMPTS } from './patches.js';
+import { runOrchestrationStep } from './orchestration-step-runner.js';
+import { APPROVAL_STEPS, JOB_STEPS, ORCHESTRATION_STEPS, STEPS_STOP_BEFORE_CANCELLED, WORKFLOW_OWNS_STEP_ATTEMPTS } from './patches.js';
 import type { StepContext } from './step-context.js';
 import { describeFailure } from './step-failure.js';
 
@@ -37,6 +38,7 @@ function activityFor(step: Step, name: string): StepActivity {
 
 /** Resolves to the event that ends the step; never rejects except on cancellation of the whole run. */
 export async function runStep(step: Step, index: number, context: StepContext): Promise<StepEvent> {
+  if (step.orchestration && patched(ORCHESTRATION_STEPS)) return runOrchestrationStep({ ...step, orchestration: step.orchestration }, index, context);
   if (step.approval && patched(APPROVAL_STEPS)) return runApprovalStep({ ...step, approval: step.approval }, index, context);
   if (step.job && patched(JOB_STEPS)) return runJobStep({ ...step, job: step.job }, index, context);
   if (step.activity && patched(WORKFLOW_OWNS_STEP_ATTEMPTS)) return runActivityStep({ ...step, activity: step.activity }, index, context);

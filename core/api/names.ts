@@ -61,6 +61,16 @@ export const Reasons = {
   Queued: 'Queued',
   /** Ready=False: the run holds a concurrency slot and its workflow is being started. */
   Starting: 'Starting',
+  /** Ready=False: a child run (of an orchestration step) waits for its parent's workflow to start its own. */
+  WaitingForParent: 'WaitingForParent',
+  /** A child run whose parent ended (or is gone) before it started the child's workflow. */
+  ParentEnded: 'ParentEnded',
+  /** An orchestration step whose child run failed or was cancelled. */
+  ChildRunFailed: 'ChildRunFailed',
+  /** A child run cancelled because its parent's step was (the parent was cancelled or passed its deadline). */
+  ParentCancelled: 'ParentCancelled',
+  /** An orchestration step that could not make its child run (Orchestration missing or invalid, too deep). */
+  ChildRunInvalid: 'ChildRunInvalid',
 } as const;
 
 export const APPROVAL_DECISIONS = ['Approved', 'Rejected'] as const;

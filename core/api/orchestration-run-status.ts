@@ -31,6 +31,7 @@ export const StepStatusSchema = z.object({
   startTime: Timestamp.optional(),
   completionTime: Timestamp.optional(),
   jobName: z.string().max(63).optional(),
+  childRun: z.string().max(253).optional().describe('An orchestration step: the child OrchestrationRun it runs, in the same namespace.'),
   output: z.string().max(4096).optional(),
   finally: z.boolean().optional().describe('A finally step: it ran (or waits to run) after the DAG ended.'),
   approvedBy: z.string().max(512).optional().describe('An approval step: who approved it (spec:<field manager> or temporal:<identity>).'),

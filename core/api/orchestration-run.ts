@@ -5,7 +5,7 @@ import { API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './names.js';
 import { OrchestrationRunStatusSchema } from './orchestration-run-status.js';
 import { RetentionFields, SchedulingFields } from './policy.js';
 import { APPROVAL_DECISIONS } from './names.js';
-import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNIQUE_RULE, StepListSchema, StepNameSchema } from './step.js';
+import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, MAX_PARAMETERS, MAX_PARAMETER_VALUE, PARAMETER_NAME, STEP_NAMES_UNIQUE_RULE, StepListSchema, StepNameSchema } from './step.js';
 
 /** Decisions in spec.approvals, at most. */
 export const MAX_APPROVALS = 256;
@@ -14,9 +14,8 @@ export const MAX_PRIORITY = 1000;
 /** Steps named in spec.rerun, at most. */
 export const MAX_RERUN = 256;
 
-/** Parameter names are identifiers so that {{params.NAME}} is unambiguous. */
-export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const MAX_PARAMETERS = 256;
+/** Parameter names are identifiers so that {{params.NAME}} is unambiguous (rules in step.ts, shared with child runs' parameters). */
+export { MAX_PARAMETERS, PARAMETER_NAME };
 
 /** Spec fields frozen at creation; cancel, suspend, approvals, priority and the ttl fields are the only ones that may change. */
 export const IMMUTABLE_RUN_SPEC_FIELDS = [
@@ -69,7 +68,7 @@ export const OrchestrationRunSpecSchema = z
       .meta(unchanged('rerun')),
     finally: FinallyListSchema.meta(unchanged('finally')).optional(),
     parameters: z
-      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
+      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(MAX_PARAMETER_VALUE))
       .refine((parameters) => Object.keys(parameters).length <= MAX_PARAMETERS, `at most ${MAX_PARAMETERS} parameters`)
       .optional()
       .describe('String parameters, substituted as {{params.NAME}}.')

@@ -1,7 +1,7 @@
 /** The Step schema shared by Orchestration and OrchestrationRun specs. */
 import { z } from 'zod';
 import { JobStepSchema } from './job-step.js';
-import { DNS1123_LABEL } from './kubernetes.js';
+import { DNS1123_LABEL, DNS1123_SUBDOMAIN } from './kubernetes.js';
 
 export const MAX_STEPS = 5000;
 /**
@@ -46,6 +46,37 @@ export const ApprovalStepSchema = z
   })
   .describe('Wait until spec.approvals (or a Temporal update) approves or rejects the step; timeoutSeconds, when set, bounds the wait.');
 
+/** Parameter names of a run: what {{params.NAME}} can name. */
+export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_PARAMETERS = 256;
+/** A parameter value, at most (characters). */
+export const MAX_PARAMETER_VALUE = 65536;
+/**
+ * Parameters an orchestration step passes its child, at most: fewer than a run's own, as the apiserver prices
+ * the key rule once per step (5,000 steps × 256 keys is over its budget; × 64 is within).
+ */
+export const MAX_CHILD_PARAMETERS = 64;
+
+export const OrchestrationStepSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain: the name of an Orchestration')
+      .describe("An Orchestration in the run's namespace, run as a child OrchestrationRun owned by this run."),
+    parameters: z
+      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(MAX_PARAMETER_VALUE))
+      .refine((parameters) => Object.keys(parameters).length <= MAX_CHILD_PARAMETERS, `at most ${MAX_CHILD_PARAMETERS} parameters`)
+      .optional()
+      .describe('Parameters of the child run; values may use {{params.NAME}} and {{steps.NAME.output}}.')
+      .meta({
+        maxProperties: MAX_CHILD_PARAMETERS,
+        'x-kubernetes-validations': [{ rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))", message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*' }],
+      }),
+  })
+  .describe("Run another Orchestration as a child OrchestrationRun; the step succeeds when the child Succeeded, and its output is the JSON of the child's step outputs by step name.");
+
 export const StepSchema = z
   .object({
     name: StepNameSchema,
@@ -63,15 +94,16 @@ export const StepSchema = z
     activity: ActivityStepSchema.optional(),
     job: JobStepSchema.optional(),
     approval: ApprovalStepSchema.optional(),
+    orchestration: OrchestrationStepSchema.optional(),
   })
-  .refine((step) => [step.activity, step.job, step.approval].filter((kind) => kind !== undefined).length === 1, {
-    message: 'exactly one of activity or job (or approval) must be set',
+  .refine((step) => [step.activity, step.job, step.approval, step.orchestration].filter((kind) => kind !== undefined).length === 1, {
+    message: 'exactly one of activity or job (or approval, orchestration) must be set',
   })
   .meta({
     'x-kubernetes-validations': [
       {
-        rule: '(has(self.activity) ? 1 : 0) + (has(self.job) ? 1 : 0) + (has(self.approval) ? 1 : 0) == 1',
-        message: 'exactly one of activity or job (or approval) must be set',
+        rule: '(has(self.activity) ? 1 : 0) + (has(self.job) ? 1 : 0) + (has(self.approval) ? 1 : 0) + (has(self.orchestration) ? 1 : 0) == 1',
+        message: 'exactly one of activity or job (or approval, orchestration) must be set',
       },
     ],
   });

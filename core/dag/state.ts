@@ -15,6 +15,8 @@ export interface StepRecord {
   completionTime?: string;
   output?: string;
   jobName?: string;
+  /** An orchestration step: the name of its child run. */
+  childRun?: string;
   /** An approval step: who approved or rejected it. */
   approvedBy?: string;
   rejectedBy?: string;
@@ -45,7 +47,7 @@ export type StepEvent =
   /** The step was dispatched. With `launching` it stays Pending until a `running` event confirms it. */
   | { type: 'started'; step: number; at: string; attempt?: number; launching?: boolean }
   /** A dispatched step is confirmed running, or a running step begins another attempt (a job step's next Job). */
-  | { type: 'running'; step: number; at: string; attempt: number; jobName?: string; message?: string; reason?: string }
+  | { type: 'running'; step: number; at: string; attempt: number; jobName?: string; childRun?: string; message?: string; reason?: string }
   | { type: 'succeeded'; step: number; at: string; attempts?: number; output?: string; approvedBy?: string }
   | { type: 'failed'; step: number; at: string; attempts?: number; reason?: string; message: string; output?: string; rejectedBy?: string }
   | { type: 'cancelled'; step: number; at: string; reason?: string; message?: string }
@@ -125,6 +127,7 @@ export function applyStepEvent(dag: Dag, state: DagState, event: StepEvent, poli
       startTime: record.startTime ?? event.at,
       attempts: event.attempt,
       ...(event.jobName ? { jobName: event.jobName } : {}),
+      ...(event.childRun ? { childRun: event.childRun } : {}),
       ...(event.message ? { message: event.message } : {}),
       ...(event.reason ? { reason: event.reason } : {}),
     };

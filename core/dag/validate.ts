@@ -10,6 +10,7 @@ export interface ValidatableStep extends GraphStep {
   activity?: { name: string; input?: Record<string, unknown> | undefined } | undefined;
   job?: unknown;
   approval?: { message?: string | undefined } | undefined;
+  orchestration?: { name: string; parameters?: Record<string, string> | undefined } | undefined;
 }
 
 export type SpecProblem =
@@ -29,13 +30,13 @@ export type SpecProblem =
 
 export type ValidationResult = { ok: true; dag: Dag } | { ok: false; problems: SpecProblem[] };
 
-/** The template references of a step: in its activity input, its job fields and its approval message. */
-export function stepReferences(step: Pick<ValidatableStep, 'activity' | 'job' | 'approval'>) {
-  return findReferences([step.activity?.input ?? null, step.job ?? null, step.approval?.message ?? null]);
+/** The template references of a step: in its activity input, its job fields, its approval message and its child run's parameters. */
+export function stepReferences(step: Pick<ValidatableStep, 'activity' | 'job' | 'approval' | 'orchestration'>) {
+  return findReferences([step.activity?.input ?? null, step.job ?? null, step.approval?.message ?? null, step.orchestration?.parameters ?? null]);
 }
 
 /** Steps whose output some step references: the outputs a run must keep for its templates. */
-export function referencedOutputs(steps: readonly Pick<ValidatableStep, 'activity' | 'job' | 'approval'>[]): Set<string> {
+export function referencedOutputs(steps: readonly Pick<ValidatableStep, 'activity' | 'job' | 'approval' | 'orchestration'>[]): Set<string> {
   const names = new Set<string>();
   for (const step of steps) for (const ref of stepReferences(step)) if (ref.kind === 'output') names.add(ref.step);
   return names;

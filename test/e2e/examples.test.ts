@@ -37,6 +37,7 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
   // After failure-and-retry.yaml (files run in name order), which it resumes.
   'resume.yaml': { 'failure-and-retry-fixed': { phase: 'Succeeded', steps: { build: 'Succeeded', lint: 'Succeeded', docs: 'Succeeded', publish: 'Succeeded' }, reused: ['build', 'docs'] } },
   'sequential.yaml': { sequential: { phase: 'Succeeded' } },
+  'sub-orchestration.yaml': { 'release-7': { phase: 'Succeeded', steps: { prepare: 'Succeeded', package: 'Succeeded', announce: 'Succeeded' } } },
   'template-and-run.yaml': { 'build-pr-123': { phase: 'Succeeded', steps: { compile: 'Succeeded', notify: 'Failed' } } },
 };
 

@@ -62,7 +62,7 @@ describe('OrchestrationRun admission', () => {
     [
       'both activity and job',
       { steps: [{ name: 'a', ...sleep(1), job: { image: 'busybox' } }] },
-      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job \(or approval\) must be set/,
+      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job \(or approval, orchestration\) must be set/,
     ],
     ['neither activity nor job', { steps: [{ name: 'a' }] }, /spec\.steps\[0\]: Invalid value.*exactly one of activity or job/],
     [
@@ -72,6 +72,17 @@ describe('OrchestrationRun admission', () => {
     ],
     ['neither orchestrationRef nor steps', { parameters: { a: 'b' } }, /exactly one of orchestrationRef or steps must be set/],
     ['a bad parameter name', { orchestrationRef: { name: 'x' }, parameters: { 'not-ok': 'v' } }, /spec\.parameters.*parameter names must match/],
+    [
+      'both orchestration and activity',
+      { steps: [{ name: 'a', ...sleep(1), orchestration: { name: 'child' } }] },
+      /spec\.steps\[0\]: Invalid value.*exactly one of activity or job \(or approval, orchestration\) must be set/,
+    ],
+    [
+      "a bad parameter name of an orchestration step's child",
+      { steps: [{ name: 'a', orchestration: { name: 'child', parameters: { 'not-ok': 'v' } } }] },
+      /spec\.steps\[0\]\.orchestration\.parameters.*parameter names must match/,
+    ],
+    ['an orchestration step naming no valid Orchestration', { steps: [{ name: 'a', orchestration: { name: 'Not_Valid' } }] }, /spec\.steps\[0\]\.orchestration\.name/],
   ])('rejects %s, naming the field', async (_case, spec, message) => {
     const rejected = await apply(run(spec));
     expect(rejected.code).not.toBe(0);

@@ -147,6 +147,19 @@ describe.each(MODES)('the chart installed with $mode RBAC', ({ clusterScoped }) 
     expect(sources).toContain('orchestration-worker');
   });
 
+  it('runs an orchestration step: the worker reads the Orchestration and creates the child run, which Succeeds', async () => {
+    const template = uniqueName('child');
+    const orchestration = { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'Orchestration', metadata: { name: template, namespace: tenant }, spec: { steps: [activityStep] } };
+    expect((await kubectl(['apply', '-f', '-'], stringify(orchestration))).code).toBe(0);
+    const name = uniqueName('parent');
+    const applied = await kubectl(['apply', '-f', '-'], runManifest(name, tenant, [{ name: 'sub', orchestration: { name: template } }]));
+    expect(applied.code, applied.stderr).toBe(0);
+    const done = await untilPhase(name, 'Succeeded');
+    const child = done.status?.steps?.[0]?.childRun;
+    expect(child).toBeDefined();
+    expect((await runOf(child!))?.status?.phase).toBe('Succeeded');
+  });
+
   it('cancels a run: its Job is deleted and the run ends Cancelled', async () => {
     const name = uniqueName('cancel');
     await kubectl(['apply', '-f', '-'], runManifest(name, tenant, [jobStep('forever', { KWOK_RUN_FOREVER: 'true' })]));

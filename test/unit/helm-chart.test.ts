@@ -139,8 +139,9 @@ describe('helm template, cluster-wide (the defaults)', () => {
       '/events': ['create'],
     });
     expect(byResource(named(manifests, 'ClusterRole', 'test-orchestration-bridge-worker'))).toEqual({
-      'orchestration.proompteng.ai/orchestrationruns': ['get'],
+      'orchestration.proompteng.ai/orchestrationruns': ['get', 'create'],
       'orchestration.proompteng.ai/orchestrationruns/status': ['patch'],
+      'orchestration.proompteng.ai/orchestrations': ['get'],
       'batch/jobs': ['create', 'get', 'list', 'watch', 'delete'],
       '/pods': ['list'],
       '/events': ['create'],

@@ -134,7 +134,7 @@ const classes: [string, fc.Arbitrary<{ spec: unknown; names: string | RegExp }>]
       fc.tuple(at(spec), fc.boolean()).map(([i, both]) => {
         const rest = without(spec.steps[i]!, 'activity', 'job');
         spec.steps[i] = both ? { ...rest, activity: { name: 'sleep' }, job: { image: 'busybox' } } : rest;
-        return { spec, names: `spec.steps[${i}]: exactly one of activity or job (or approval) must be set` };
+        return { spec, names: `spec.steps[${i}]: exactly one of activity or job (or approval, orchestration) must be set` };
       }),
     ),
   ],

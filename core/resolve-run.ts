@@ -1,17 +1,20 @@
 /**
+ * Pure, so the bridge (before it starts a run) and the worker (a child run it starts) resolve alike.
  * Resolves a run into the snapshot its workflow gets: steps from the run or its Orchestration (copied at
  * start, so later template edits do not reach it), settings of the run overriding the template's.
  */
-import {
-  planReuse,
-  stepProblems,
-  type CancellationPolicy,
-  type Orchestration,
-  type OrchestrationRun,
-  type RunSnapshot,
-} from '../core/index.js';
-import type { ResumeSource } from './resume-source.js';
+import type { CancellationPolicy, Orchestration, OrchestrationRun } from './api/index.js';
+import type { EarlierStep } from './resume.js';
+import { planReuse } from './resume.js';
+import type { RunPhase } from './api/names.js';
+import type { RunSnapshot } from './run-snapshot.js';
+import { stepProblems } from './spec-check.js';
 import { specControls } from './spec-controls.js';
+
+/** What a run with spec.resumeFrom needs from the run it resumes (bridge/resume-source.ts reads it). */
+export type ResumeSource =
+  | { ok: true; from: { name: string; uid: string; workflowId: string }; phase: RunPhase; snapshot: RunSnapshot; states: EarlierStep[]; generations: number }
+  | { ok: false; problem: string };
 
 export type Resolution =
   | { kind: 'ok'; snapshot: RunSnapshot }

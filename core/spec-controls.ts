@@ -1,5 +1,7 @@
 /** A run's mutable controls as the bridge hands them to its workflow: in the snapshot at start, then by signal. */
-import { specFieldManager, type OrchestrationRun, type OrchestrationRunStatus, type SpecControls } from '../core/index.js';
+import type { OrchestrationRun, OrchestrationRunStatus } from './api/index.js';
+import { specFieldManager } from './cancel.js';
+import type { SpecControls } from './run-snapshot.js';
 
 /** Who resumes a run whose spec.suspend was removed (no field manager owns an absent field). */
 export const SUSPEND_REMOVED_BY = 'spec:suspend-removed';

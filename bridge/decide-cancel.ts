@@ -11,6 +11,7 @@ import {
   conditionOf,
   isTerminalPhase,
   pendingCancel,
+  scheduleCancelRequest,
   wholeSeconds,
   Reasons,
   setCondition,
@@ -56,10 +57,15 @@ export function requestStatus(status: Status | undefined, request: CancelRequest
   };
 }
 
-/** A cancel the run asks for by itself: spec.cancel, or its Orchestration deleted under onSourceRemoved: Cancel. */
+/**
+ * A cancel the run asks for by itself: spec.cancel, its schedule's overlap policy (the annotation its
+ * schedule set), or its Orchestration deleted under onSourceRemoved: Cancel.
+ */
 function newRequest(input: ReconcileInput): CancelRequest | undefined {
   const { run } = input;
   if (run.spec.cancel) return { reason: Reasons.SpecCancel, cancelledBy: `spec:${cancelFieldManager((run.metadata as { managedFields?: unknown }).managedFields)}` };
+  const bySchedule = scheduleCancelRequest(run.metadata);
+  if (bySchedule) return bySchedule;
   const ref = run.spec.orchestrationRef?.name;
   const started = run.status?.temporal !== undefined;
   const policy = run.status?.cancellationPolicy ?? run.spec.cancellationPolicy;

@@ -60,10 +60,13 @@ interface CachedRun {
 }
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-/** gRPC INVALID_ARGUMENT: Temporal refused the Schedule as specified (e.g. a cron expression it cannot parse). */
-const isInvalidArgument = (err: unknown): boolean => {
+/**
+ * Temporal refused the Schedule as specified (e.g. a cron expression it cannot parse): ScheduleClient turns
+ * the server's "Invalid schedule spec" into a TypeError; any other INVALID_ARGUMENT (gRPC code 3) alike.
+ */
+const isInvalidSpec = (err: unknown): boolean => {
   const code = (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e ? (e).code : undefined);
-  return code(err) === 3 || code((err as { cause?: unknown } | undefined)?.cause) === 3;
+  return err instanceof TypeError || code(err) === 3 || code((err as { cause?: unknown } | undefined)?.cause) === 3;
 };
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -190,7 +193,8 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
     if (schedule.metadata.deletionTimestamp) return finalize(schedule, scheduleId);
     if (!schedule.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) {
       await setFinalizers(schedule, [...(schedule.metadata.finalizers ?? []), RUNTIME_CLEANUP_FINALIZER]);
-      return { requeueAfterMs: 0 };
+      return {}; // the informer's update brings it back, with the finalizer in the cache
+
     }
     if (name.length > MAX_SCHEDULE_NAME) {
       await writeStatus(schedule, notReadyStatus(schedule, Reasons.InvalidSpec, `the name is ${name.length} characters; a schedule's name may have at most ${MAX_SCHEDULE_NAME} (its runs are named <schedule>-<unix seconds>, at most 63)`, now()));
@@ -221,7 +225,7 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
         await withTemporal(() => handle.update((previous) => ({ ...wanted, state: { paused: previous.state.paused, ...(previous.state.note ? { note: previous.state.note } : {}) } })));
       }
     } catch (err) {
-      if (!isInvalidArgument(err)) throw new Error(`could not ${described ? 'update' : 'create'} Temporal Schedule ${scheduleId}: ${messageOf(err)}`, { cause: err });
+      if (!isInvalidSpec(err)) throw new Error(`could not ${described ? 'update' : 'create'} Temporal Schedule ${scheduleId}: ${messageOf(err)}`, { cause: err });
       const problem = `Temporal refused the schedule: ${messageOf(err)}${described ? '; the Temporal Schedule keeps its previous spec' : ''}`;
       await writeStatus(schedule, notReadyStatus(schedule, Reasons.InvalidSpec, problem, now()));
       await event(schedule, 'Warning', Reasons.InvalidSpec, problem);

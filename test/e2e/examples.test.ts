@@ -34,8 +34,11 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
   // After failure-and-retry.yaml (files run in name order), which it resumes.
   'resume.yaml': { 'failure-and-retry-fixed': { phase: 'Succeeded', steps: { build: 'Succeeded', lint: 'Succeeded', docs: 'Succeeded', publish: 'Succeeded' }, reused: ['build', 'docs'] } },
   'sequential.yaml': { sequential: { phase: 'Succeeded' } },
+  'schedule.yaml': {},
   'template-and-run.yaml': { 'build-pr-123': { phase: 'Succeeded', steps: { compile: 'Succeeded', notify: 'Failed' } } },
 };
+/** OrchestrationSchedules of an example: a run it makes must end so (then the schedule is deleted, so it stops firing). */
+const SCHEDULES: Record<string, Record<string, 'Succeeded'>> = { 'schedule.yaml': { report: 'Succeeded' } };
 
 interface Manifest {
   kind?: string;
@@ -86,6 +89,16 @@ describe('examples/', () => {
       const steps = Object.fromEntries((view.steps ?? []).map((s) => [s.name, s.phase]));
       for (const [step, phase] of Object.entries(expected.steps ?? {})) expect({ run, step, phase: steps[step] }).toEqual({ run, step, phase });
       if (expected.reused) expect((view.steps ?? []).filter((s) => s.reused).map((s) => s.name)).toEqual(expected.reused);
+    }
+    for (const [schedule, phase] of Object.entries(SCHEDULES[file] ?? {})) {
+      await waitFor(
+        async () => {
+          const got = await kubectl(['get', 'orchrun', '-n', h.ns, '-l', `orchestration.proompteng.ai/schedule=${schedule}`, '-o', 'jsonpath={.items[*].status.phase}']);
+          return got.stdout.split(' ').includes(phase) ? true : undefined;
+        },
+        { what: `a run of schedule ${schedule} ${phase}`, timeoutMs: 150_000 },
+      );
+      expect((await kubectl(['delete', 'orchsched', schedule, '-n', h.ns, '--wait=true', '--timeout=60s'])).code).toBe(0);
     }
   });
 });

@@ -107,7 +107,7 @@ describe('README and reference', () => {
   it.each(['README.md', 'docs/reference.md'])('%s shows only YAML the apiserver admits', async (doc) => {
     const text = readFileSync(doc, 'utf8');
     const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration)$/m.test(b));
+    const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration|OrchestrationSchedule)$/m.test(b));
     expect(resources.length).toBeGreaterThan(0);
     for (const block of resources) {
       const dryRun = await kubectl(['apply', '--dry-run=server', '-n', h.ns, '-f', '-'], block);

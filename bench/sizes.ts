@@ -33,6 +33,9 @@ export interface Sizes {
   /** Start latency: runs created one after the other, and at once, per namespace setting and round. */
   scaleStartRuns: number;
   scaleBurstRuns: number;
+  /** A schedule firing every this many seconds, for this many minutes. */
+  scheduleIntervalSeconds: number;
+  scheduleMinutes: number;
 }
 
 export const FULL: Sizes = {
@@ -56,6 +59,8 @@ export const FULL: Sizes = {
   scaleNamespaces: 50,
   scaleStartRuns: 20,
   scaleBurstRuns: 20,
+  scheduleIntervalSeconds: 10,
+  scheduleMinutes: 10,
 };
 
 // Every row runs, at sizes that only show the harness works: no number of a quick run means anything.
@@ -80,4 +85,6 @@ export const QUICK: Sizes = {
   scaleNamespaces: 3,
   scaleStartRuns: 2,
   scaleBurstRuns: 3,
+  scheduleIntervalSeconds: 2,
+  scheduleMinutes: 0.2,
 };

@@ -244,7 +244,9 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
     const views = runs.map(viewOf);
     await trimHistory(schedule, views);
     const kept = new Set(runsBeyondHistoryLimits(views, { successful: schedule.spec.successfulRunsHistoryLimit, failed: schedule.spec.failedRunsHistoryLimit }).map((r) => r.uid));
-    await writeStatus(schedule, readyStatus(schedule, target, described, views.filter((r) => !kept.has(r.uid) && !r.deleting), appliedSuspend, now()));
+    const status = readyStatus(schedule, target, described, views.filter((r) => !kept.has(r.uid) && !r.deleting), appliedSuspend, now());
+    // A spec Temporal refused stays reported until the spec changes; the rest of the status follows the Schedule.
+    await writeStatus(schedule, refusedThisGeneration ? { ...status, conditions: schedule.status?.conditions ?? [] } : status);
     return { requeueAfterMs: resyncMs };
   }
 

@@ -167,6 +167,11 @@ describe('OrchestrationSchedule', () => {
     expect((await kubectl(['patch', 'orchsched', name, '-n', h.ns, '--type=merge', '-p', '{"spec":{"schedule":"0 0 1 1 *"}}'])).code).toBe(0);
     const fixed = await untilSchedule(name, 'Ready=True', (v) => ready(v)?.status === 'True');
     expect(fixed.status?.nextFireTimes?.[0]).toMatch(/-01-01T00:00:00/);
+    // Broken again: the Temporal Schedule keeps its previous spec, and the CR says so.
+    expect((await kubectl(['patch', 'orchsched', name, '-n', h.ns, '--type=merge', '-p', '{"spec":{"schedule":"61 * * * *"}}'])).code).toBe(0);
+    const broken = await untilSchedule(name, 'Ready=False again', (v) => ready(v)?.status === 'False');
+    expect(ready(broken)?.message).toContain('keeps its previous spec');
+    expect(broken.status?.nextFireTimes?.[0]).toMatch(/-01-01T00:00:00/);
     expect((await kubectl(['delete', 'orchsched', name, '-n', h.ns, '--wait=true', '--timeout=60s'])).code).toBe(0);
   });
 });

@@ -169,7 +169,7 @@ export function afterForcedCancel(input: ReconcileInput): Decision | undefined {
  * rounded down, so the deletion itself happened at or after it).
  */
 export const RELEASE_MARGIN_MS = 1000;
-export function releaseDeadline(run: OrchestrationRun, settings: ReconcileInput['settings']): number | undefined {
+export function releaseDeadline(run: { metadata: Pick<OrchestrationRun['metadata'], 'deletionTimestamp'> }, settings: ReconcileInput['settings']): number | undefined {
   if (!run.metadata.deletionTimestamp) return undefined;
   const cleanupMs = settings.cleanupTimeoutMs ?? CANCEL_DEFAULTS.cleanupTimeoutMs;
   return Date.parse(run.metadata.deletionTimestamp) + Math.max(0, cleanupMs - RELEASE_MARGIN_MS);

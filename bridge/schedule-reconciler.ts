@@ -31,7 +31,7 @@ import {
 } from '../core/index.js';
 import { apiErrorMessage, isNotFound, runObjectRef } from '../activities/kube.js';
 import { recordRunEvent } from '../activities/run-events.js';
-import { releaseDeadline } from './decide-cancel.js';
+import { releaseDeadline, UNREACHABLE_RETRY_MS } from './decide-cancel.js';
 import type { ReconcileResult } from './reconcile-result.js';
 import { notReadyStatus, readyStatus, scheduleCreateFor, scheduleUpdateFor, SUSPEND_NOTE, UNSUSPEND_NOTE, type ScheduleTarget } from './schedule-options.js';
 import type { BridgeSettings } from './types.js';
@@ -128,8 +128,12 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
       await withTemporal(() => deps.client.schedule.getHandle(scheduleId).delete());
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) {
-        const left = releaseDeadline(schedule as never, deps.settings)! - Date.now();
-        if (left > 0) throw new Error(`could not delete Temporal Schedule ${scheduleId}: ${messageOf(err)}`, { cause: err });
+        const left = releaseDeadline(schedule, deps.settings)! - Date.now();
+        if (left > 0) {
+          // Tried again soon, not after the queue's backoff: the last try lands on the deadline itself.
+          deps.logger.warn({ schedule: `${schedule.metadata.namespace}/${schedule.metadata.name}`, error: messageOf(err), leftMs: left }, 'could not delete the Temporal Schedule; trying again');
+          return { requeueAfterMs: Math.min(left, UNREACHABLE_RETRY_MS) };
+        }
         await event(schedule, 'Warning', 'CleanupFailed', `could not delete Temporal Schedule ${scheduleId} within the cleanup timeout (${messageOf(err)}); released the schedule anyway: delete the Temporal Schedule by hand`);
       }
     }

@@ -41,6 +41,8 @@ import { DeadlineReads, TEMPORAL_READ_DEADLINE_MS } from './workflow-reader.js';
 export const SCHEDULE_KEY_PREFIX = 'orchestrationschedule:';
 /** How often a schedule's Temporal Schedule is described again: pauses and backfills from Temporal show within it. */
 export const SCHEDULE_RESYNC_MS = 10_000;
+/** A delete at the release deadline still gets this long before the schedule is released anyway. */
+const LAST_TRY_MS = 500;
 
 export interface ScheduleReconcilerDeps {
   kubeConfig: KubeConfig;
@@ -124,8 +126,11 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
     const finalizers = schedule.metadata.finalizers ?? [];
     if (!finalizers.includes(RUNTIME_CLEANUP_FINALIZER)) return {};
     const release = () => setFinalizers(schedule, finalizers.filter((f) => f !== RUNTIME_CLEANUP_FINALIZER));
+    // The call may not outlast the release deadline (but gets a last short try), as a deleted run's reads.
+    const now = Date.now();
+    const deadline = Math.min(now + TEMPORAL_READ_DEADLINE_MS, Math.max(releaseDeadline(schedule, deps.settings)!, now + LAST_TRY_MS));
     try {
-      await withTemporal(() => deps.client.schedule.getHandle(scheduleId).delete());
+      await reads.read(deadline, () => deps.client.schedule.getHandle(scheduleId).delete());
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) {
         const left = releaseDeadline(schedule, deps.settings)! - Date.now();

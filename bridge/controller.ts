@@ -33,6 +33,7 @@ import { loadResumeSource, RESUME_READ_DEADLINE_MS, type ResumeSource } from './
 import { createValidityReconciler, ORCHESTRATION_KEY_PREFIX } from './validity-reconciler.js';
 import { createValidityWriter } from './validity-writer.js';
 import { createScheduleReconciler, SCHEDULE_KEY_PREFIX } from './schedule-reconciler.js';
+import { startScheduleSweep } from './schedule-sweep.js';
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -49,6 +50,8 @@ export interface ControllerOptions {
   orphanSweepMs?: number;
   /** How often an OrchestrationSchedule's Temporal Schedule is described again (default SCHEDULE_RESYNC_MS). */
   scheduleResyncMs?: number;
+  /** How often Temporal Schedules whose OrchestrationSchedule is gone are looked for (default 60 s). */
+  scheduleSweepMs?: number;
 }
 
 const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
@@ -239,6 +242,7 @@ export function createController(options: ControllerOptions) {
   let resync: NodeJS.Timeout | undefined;
   let closedWatch: { stop(): void } | undefined;
   let orphanSweep: { stop(): void } | undefined;
+  let scheduleSweep: { stop(): void } | undefined;
   let running: Promise<void> | undefined;
   return {
     queue,
@@ -298,6 +302,17 @@ export function createController(options: ControllerOptions) {
         },
         { intervalMs: options.orphanSweepMs ?? 10_000 },
       );
+      scheduleSweep = startScheduleSweep(
+        {
+          client: options.client,
+          taskQueue: options.settings.taskQueue,
+          namespaces: options.namespaces,
+          // The cache may lag behind a schedule just created: the apiserver decides that one is gone.
+          exists: async ({ namespace, name, uid }) => watched.schedules.get(namespace, name)?.metadata?.uid === uid || (await schedules.currentUid(namespace, name)) === uid,
+          logger,
+        },
+        options.scheduleSweepMs ?? 60_000,
+      );
       // A finished run whose end is recorded is not resynced: nothing about it changes with time but its
       // retention, which its own reconcile requeues for; an edit, a deletion or a restart's relist still reach it.
       resync = setInterval(() => {
@@ -311,6 +326,7 @@ export function createController(options: ControllerOptions) {
       clearInterval(resync);
       closedWatch?.stop();
       orphanSweep?.stop();
+      scheduleSweep?.stop();
       queue.close();
       await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers, ...watched.schedules.informers].map((i) => i.stop()));
       await running;

@@ -75,7 +75,8 @@ export function scheduleCreateFor(schedule: OrchestrationSchedule, taskQueue: st
     scheduleId: scheduleIdFor(schedule.metadata),
     ...scheduleUpdateFor(schedule, taskQueue),
     state: suspend ? { paused: true, note: SUSPEND_NOTE } : {},
-    memo: { orchestrationSchedule: `${schedule.metadata.namespace}/${schedule.metadata.name}` },
+    // The sweep of orphaned Schedules touches only its own bridge's (a Temporal namespace may serve several clusters).
+    memo: { orchestrationSchedule: `${schedule.metadata.namespace}/${schedule.metadata.name}`, taskQueue },
   };
 }
 

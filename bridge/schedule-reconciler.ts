@@ -139,7 +139,7 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
           deps.logger.warn({ schedule: `${schedule.metadata.namespace}/${schedule.metadata.name}`, error: messageOf(err), leftMs: left }, 'could not delete the Temporal Schedule; trying again');
           return { requeueAfterMs: Math.min(left, UNREACHABLE_RETRY_MS) };
         }
-        await event(schedule, 'Warning', 'CleanupFailed', `could not delete Temporal Schedule ${scheduleId} within the cleanup timeout (${messageOf(err)}); released the schedule anyway: delete the Temporal Schedule by hand`);
+        await event(schedule, 'Warning', 'CleanupFailed', `could not delete Temporal Schedule ${scheduleId} within the cleanup timeout (${messageOf(err)}); released the schedule anyway: the bridge deletes that Schedule once Temporal is back`);
       }
     }
     await release();
@@ -259,5 +259,16 @@ export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {
     return { requeueAfterMs: resyncMs };
   }
 
-  return { reconcile };
+  /** The uid of the OrchestrationSchedule of that name now, from the apiserver; undefined when there is none. */
+  async function currentUid(namespace: string, name: string): Promise<string | undefined> {
+    try {
+      const got = (await objects.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, plural: ORCHESTRATION_SCHEDULE_PLURAL, namespace, name })) as { metadata?: { uid?: string } };
+      return got.metadata?.uid;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  return { reconcile, currentUid };
 }

@@ -38,6 +38,12 @@ export function scheduleIdFor(schedule: ScheduleIdentity): string {
   return `orchestrationschedule/${schedule.namespace}/${schedule.name}/${schedule.uid}`;
 }
 
+/** The identity in a Temporal Schedule's id, or undefined for a Schedule that is not an OrchestrationSchedule's. */
+export function parseScheduleId(scheduleId: string): ScheduleIdentity | undefined {
+  const match = /^orchestrationschedule\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(scheduleId);
+  return match ? { namespace: match[1]!, name: match[2]!, uid: match[3]! } : undefined;
+}
+
 /**
  * The run a firing makes: `<schedule>-<unix seconds of the scheduled time>`. The same firing always names the
  * same run, so a retried activity finds the run it made instead of making a second one.

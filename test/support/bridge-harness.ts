@@ -30,7 +30,7 @@ export async function createNamespace(prefix: string): Promise<string> {
 
 export async function startBridgeHarness(
   prefix: string,
-  options: { worker?: TestWorkerOptions; settings?: Partial<BridgeSettings>; controller?: Pick<ControllerOptions, 'resyncMs' | 'orphanSweepMs' | 'scheduleResyncMs'> } = {},
+  options: { worker?: TestWorkerOptions; settings?: Partial<BridgeSettings>; controller?: Pick<ControllerOptions, 'resyncMs' | 'orphanSweepMs' | 'scheduleResyncMs' | 'scheduleSweepMs'> } = {},
 ) {
   await installCrds(sandboxEnv().KUBECONFIG);
   const ns = await createNamespace(prefix);

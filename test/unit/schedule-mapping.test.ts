@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   OrchestrationScheduleSpecSchema,
   Reasons,
+  parseScheduleId,
   runsBeyondHistoryLimits,
   scheduleCancelRequest,
   scheduledRunName,
@@ -141,6 +142,12 @@ describe('runs of a schedule', () => {
     expect(scheduledRunName('nightly', '2026-01-01T03:00:00Z')).toBe('nightly-1767236400');
     expect(scheduledRunName('nightly', '2026-01-01T03:00:00.000Z')).toBe('nightly-1767236400');
     expect(() => scheduledRunName('nightly', 'soon')).toThrow('is not a timestamp');
+  });
+
+  it('the Temporal Schedule id carries the identity back (for the sweep of orphaned Schedules)', () => {
+    expect(parseScheduleId(scheduleIdFor(metadata))).toEqual({ namespace: 'team', name: 'nightly', uid: 'u-1' });
+    expect(parseScheduleId('someone-elses-schedule')).toBeUndefined();
+    expect(parseScheduleId('orchestrationschedule/a/b/c/d')).toBeUndefined();
   });
 
   it("honour the schedule's cancel only as schedule:<its own label>", () => {

@@ -135,7 +135,7 @@ describe('helm template, cluster-wide (the defaults)', () => {
       'orchestration.proompteng.ai/orchestrationruns/status': ['patch'],
       'orchestration.proompteng.ai/orchestrations': ['list', 'watch'],
       'orchestration.proompteng.ai/orchestrations/status': ['patch'],
-      'orchestration.proompteng.ai/orchestrationschedules': ['list', 'watch', 'patch'],
+      'orchestration.proompteng.ai/orchestrationschedules': ['get', 'list', 'watch', 'patch'],
       'orchestration.proompteng.ai/orchestrationschedules/status': ['patch'],
       'batch/jobs': ['deletecollection'],
       '/events': ['create'],

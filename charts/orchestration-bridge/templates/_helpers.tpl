@@ -152,7 +152,7 @@ No Secrets, ConfigMaps or Pods/exec; no update where a patch is what the code se
   verbs: [patch]
 - apiGroups: [orchestration.proompteng.ai]
   resources: [orchestrationschedules]
-  verbs: [list, watch, patch]
+  verbs: [get, list, watch, patch]
 - apiGroups: [orchestration.proompteng.ai]
   resources: [orchestrationschedules/status]
   verbs: [patch]

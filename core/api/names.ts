@@ -63,8 +63,6 @@ export const Reasons = {
   ScheduleOverlap: 'ScheduleOverlap',
   /** Ready=True on an OrchestrationSchedule: its Temporal Schedule matches its spec. */
   ScheduleReady: 'ScheduleReady',
-  /** Ready=False on an OrchestrationSchedule: Temporal could not be reached to create or update its Schedule. */
-  TemporalUnavailable: 'TemporalUnavailable',
 } as const;
 
 export const APPROVAL_DECISIONS = ['Approved', 'Rejected'] as const;

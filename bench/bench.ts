@@ -3,7 +3,7 @@
  * interleaved; one table printed and written to bench/results/latest.json (or --out=<file>).
  * Usage: npx tsx bench/bench.ts [--quick] [--only=<row>[,<row>...]] [--out=<file>]
  *   --quick  smoke mode: every row at tiny sizes, one round; its numbers mean nothing (npm test runs it)
- *   rows: throughput, idle, burst, step-overhead, fan-out, api-writes, cancel, largest-dag, scale-workers,
+ *   rows: throughput, idle, burst, step-overhead, fan-out, api-writes, cancel, queue, largest-dag, scale-workers,
  *   scale-namespaces, schedule-firings, cache-rss, conflicts
  *   (conflicts is counted over whatever bridge blocks ran; alone, it runs the burst)
  */
@@ -21,6 +21,7 @@ import { table, type Row } from './report.js';
 import { apiWritesRows, conflictsRow } from './rows/api-writes.js';
 import { cacheRssRow } from './rows/cache-rss.js';
 import { cancelRow } from './rows/cancel.js';
+import { queueRow } from './rows/queue.js';
 import { burstRow, idleRow, throughputRow } from './rows/latency.js';
 import { scaleNamespacesRow, scaleWorkersRow } from './rows/scale.js';
 import { fanOutRow, largestDagRows, stepOverheadRow } from './rows/shape.js';
@@ -36,6 +37,7 @@ export const ROWS: Record<string, (h: Harness, sizes: Sizes) => Promise<Row | Ro
   'fan-out': fanOutRow,
   'api-writes': apiWritesRows,
   cancel: cancelRow,
+  queue: queueRow,
   'largest-dag': largestDagRows,
   'scale-workers': scaleWorkersRow,
   'scale-namespaces': scaleNamespacesRow,

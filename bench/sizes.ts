@@ -33,6 +33,10 @@ export interface Sizes {
   /** Start latency: runs created one after the other, and at once, per namespace setting and round. */
   scaleStartRuns: number;
   scaleBurstRuns: number;
+  /** Concurrency queue: runs created at once, the Orchestration's concurrency.max, the step's seconds. */
+  queueRuns: number;
+  queueLimit: number;
+  queueStepSeconds: number;
   /** A schedule firing every this many seconds, for this many minutes. */
   scheduleIntervalSeconds: number;
   scheduleMinutes: number;
@@ -59,6 +63,9 @@ export const FULL: Sizes = {
   scaleNamespaces: 50,
   scaleStartRuns: 20,
   scaleBurstRuns: 20,
+  queueRuns: 300,
+  queueLimit: 10,
+  queueStepSeconds: 2,
   scheduleIntervalSeconds: 10,
   scheduleMinutes: 10,
 };
@@ -85,6 +92,9 @@ export const QUICK: Sizes = {
   scaleNamespaces: 3,
   scaleStartRuns: 2,
   scaleBurstRuns: 3,
+  queueRuns: 6,
+  queueLimit: 2,
+  queueStepSeconds: 1,
   scheduleIntervalSeconds: 2,
   scheduleMinutes: 0.2,
 };

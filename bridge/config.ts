@@ -24,6 +24,9 @@ const BridgeEnvSchema = z.object({
   JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
   JANGAR_CONTROLLER_FINALIZER_CLEANUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   JANGAR_ORCHESTRATION_RUN_RETENTION_SECONDS: z.coerce.number().int().min(0).max(31536000).optional(),
+  // Running runs at once per namespace and across every namespace the bridge watches; 0 or unset: no limit.
+  JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_NAMESPACE: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_CLUSTER: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 
 /** Every variable the bridge's schema reads (Temporal's connection comes from @temporalio/envconfig besides). */
@@ -42,6 +45,8 @@ export interface BridgeConfig {
   cancelEnabled: boolean;
   cancelTimeoutMs: number;
   cleanupTimeoutMs: number;
+  /** Running runs at once per namespace and across the watched namespaces; 0 = no limit. */
+  concurrency: { namespace: number; cluster: number };
   temporal: ReturnType<typeof loadClientConnectConfig>;
 }
 
@@ -60,6 +65,7 @@ export function loadBridgeConfig(env: NodeJS.ProcessEnv = process.env): BridgeCo
     cancelEnabled: c.JANGAR_ORCHESTRATION_CANCEL_ENABLED,
     cancelTimeoutMs: c.JANGAR_ORCHESTRATION_CANCEL_TIMEOUT_MS,
     cleanupTimeoutMs: c.JANGAR_CONTROLLER_FINALIZER_CLEANUP_TIMEOUT_MS,
+    concurrency: { namespace: c.JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_NAMESPACE, cluster: c.JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_CLUSTER },
     lease: { name: c.BRIDGE_LEASE_NAME, namespace: c.BRIDGE_LEASE_NAMESPACE ?? c.POD_NAMESPACE ?? 'default' },
     temporal: loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> }),
   };

@@ -21,7 +21,9 @@ import { watchClosedWorkflows } from './closed-workflows.js';
 import { releaseDeadline } from './decide-cancel.js';
 import { decide } from './decide.js';
 import { createExecutor } from './executor.js';
-import { needsWorkflowRead } from './finished-run.js';
+import { isQueued, needsWorkflowRead } from './finished-run.js';
+import { isStarting } from './queue-plan.js';
+import { createRunQueue } from './run-queue.js';
 import { watchRunsAndOrchestrations } from './informers.js';
 import type { BridgeMetrics } from './metrics.js';
 import { runningWorkflowPages, startOrphanSweep } from './orphan-sweep.js';
@@ -68,6 +70,40 @@ export function createController(options: ControllerOptions) {
   const mustRead = new Set<string>();
   let stopped = false;
 
+  const allRuns = function* () {
+    for (const informer of watched.runs.informers) yield* informer.list();
+  };
+  const runQueue = createRunQueue({
+    namespaceMax: options.settings.concurrency?.namespace,
+    clusterMax: options.settings.concurrency?.cluster,
+    runs: allRuns,
+    orchestrations: function* () {
+      for (const informer of watched.orchestrations.informers) yield* informer.list();
+    },
+    orchestration: (namespace, name) => watched.orchestrations.get(namespace, name),
+  });
+  /**
+   * A slot may have freed (a run ended or went away): the runs the queue now admits are reconciled at once,
+   * ahead of the backlog. Coalesced: one plan per burst of events. (A raised concurrency.max reaches the runs
+   * of that Orchestration through enqueueReferencingRuns.)
+   */
+  let kickPending = false;
+  const kickQueue = () => {
+    if (kickPending) return;
+    kickPending = true;
+    setImmediate(() => {
+      kickPending = false;
+      if (stopped || !runQueue.enabled()) return;
+      for (const key of runQueue.admittedWaiting()) queue.addFirst(key);
+      metrics.runsQueued.set(runQueue.queued());
+    });
+  };
+  const onRunChanged = (obj: KubernetesObject) => {
+    runQueue.changed(obj);
+    const phase = (obj as Partial<OrchestrationRun>).status?.phase;
+    if (isTerminalPhase(phase)) kickQueue();
+  };
+
   const validity = createValidityReconciler({ writer: createValidityWriter(options.kubeConfig, options.identity, (kind) => metrics.apiWrites.inc({ kind })), logger });
 
   const schedules = createScheduleReconciler({
@@ -112,7 +148,8 @@ export function createController(options: ControllerOptions) {
 
   /** The run's workflow as Temporal describes it; not read for a finished run whose status records the end. */
   async function observeWorkflow(key: string, run: OrchestrationRun, workflowId: string): Promise<WorkflowView> {
-    if (!needsWorkflowRead(run) && !mustRead.delete(key)) return { found: false, notRead: true };
+    // A run this process is starting may still read as queued in the cache: its workflow is read, not assumed absent.
+    if (!needsWorkflowRead(run) && !mustRead.delete(key) && !runQueue.isReserved(run.metadata.uid ?? '')) return { found: false, notRead: true };
     const now = Date.now();
     // A deleted run is released by its deadline: the read may not outlast it (but gets a last short try).
     const release = releaseDeadline(run, options.settings);
@@ -134,10 +171,18 @@ export function createController(options: ControllerOptions) {
     if (!from || workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || run.spec.cancel) return undefined;
     // A run waiting for its Orchestration does not start yet (resolveRun says so first): no Temporal read per pass.
     if (run.spec.orchestrationRef && !orchestration) return undefined;
+    // Nor does a run the concurrency queue holds (decide queues it without the resume source).
+    if (mayQueue(run, workflow) && runQueue.admission(run)?.admitted === false) return undefined;
     const cached = watched.runs.get(run.metadata.namespace, from);
     const earlier = cached ? parseRun(cached) : undefined;
     if (earlier && !earlier.ok) return { ok: false, problem: `resumeFrom: run "${from}" does not match the schema: ${earlier.problems.join('; ')}` };
     return reads.read(Date.now() + RESUME_READ_DEADLINE_MS, () => loadResumeSource(options.client, run.metadata.namespace, from, earlier?.value));
+  }
+
+  /** A run about to start, which a concurrency limit may hold back (one already starting holds its slot). */
+  function mayQueue(run: OrchestrationRun, workflow: WorkflowView): boolean {
+    if (workflow.found || run.status?.temporal || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp || isStarting(run)) return false;
+    return runQueue.enabled();
   }
 
   async function reconcile(key: string): Promise<ReconcileResult> {
@@ -175,7 +220,11 @@ export function createController(options: ControllerOptions) {
     const siblings = run.spec.triggerKey && ref ? triggerSiblings(namespace, run) : undefined;
     const resume = await resumeSourceFor(run, workflow, orchestration);
     const orchestrationExists = ref ? watched.orchestrations.get(namespace, ref) !== undefined : false;
-    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}) });
+    // Read and, when the run starts, reserved in one tick: no other reconcile can take the same slot between.
+    const admission = mayQueue(run, workflow) ? runQueue.admission(run) : undefined;
+    const { actions, requeueAfterMs } = decide({ run, orchestration, ...(orchestrationProblems ? { orchestrationProblems } : {}), orchestrationExists, workflow, workflowId, settings: options.settings, now: new Date().toISOString(), ...(siblings ? { siblings } : {}), ...(resume ? { resume } : {}), ...(admission ? { admission } : {}) });
+    if ((admission?.admitted || isQueued(run)) && actions.some((a) => a.type === 'startWorkflow')) runQueue.reserve(run.metadata.uid ?? '');
+    if (admission) metrics.runsQueued.set(runQueue.queued());
     if (actions.length > 0) logger.debug({ run: key, actions: actions.map((a) => a.type), requeueAfterMs }, 'reconcile');
     await executor.execute(run, workflowId, actions);
     // Counted once per run and process, whoever wrote the end (usually the workflow itself).
@@ -249,9 +298,19 @@ export function createController(options: ControllerOptions) {
     /** Starts the informers and the workers; resolves once the caches are filled. */
     async start(): Promise<void> {
       for (const informer of watched.runs.informers) {
-        informer.on('add', enqueueRun);
-        informer.on('update', enqueueRun);
-        informer.on('delete', (obj) => counted.delete(obj.metadata?.uid ?? ''));
+        informer.on('add', (obj) => {
+          runQueue.changed(obj);
+          enqueueRun(obj);
+        });
+        informer.on('update', (obj) => {
+          onRunChanged(obj);
+          enqueueRun(obj);
+        });
+        informer.on('delete', (obj) => {
+          counted.delete(obj.metadata?.uid ?? '');
+          runQueue.removed(obj);
+          kickQueue();
+        });
         for (const event of ['add', 'update', 'delete'] as const) informer.on(event, enqueueRunsSchedule);
       }
       for (const informer of watched.schedules.informers) {
@@ -262,8 +321,10 @@ export function createController(options: ControllerOptions) {
         for (const event of ['add', 'update'] as const) {
           informer.on(event, enqueueReferencingRuns);
           informer.on(event, enqueueOrchestration);
+          informer.on(event, () => runQueue.invalidate()); // its concurrency may have changed
         }
         informer.on('delete', enqueueReferencingRuns); // onSourceRemoved
+        informer.on('delete', () => runQueue.invalidate());
       }
       for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers, ...watched.schedules.informers]) {
         // An informer stops on a watch error; start it again (it relists, which also covers a 410 Gone).
@@ -316,6 +377,7 @@ export function createController(options: ControllerOptions) {
       // A finished run whose end is recorded is not resynced: nothing about it changes with time but its
       // retention, which its own reconcile requeues for; an edit, a deletion or a restart's relist still reach it.
       resync = setInterval(() => {
+        // A queued run is looked at again by its own requeue (the refresh of its place) and whenever a slot frees.
         for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun)) enqueueRun(run);
         for (const informer of watched.orchestrations.informers) for (const orchestration of informer.list()) enqueueOrchestration(orchestration);
         for (const informer of watched.schedules.informers) for (const schedule of informer.list()) enqueueSchedule(schedule);

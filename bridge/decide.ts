@@ -8,6 +8,8 @@ import { specControls } from './spec-controls.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
 import { effectiveCancellationPolicy, resolveRun, type Resolution } from './resolve-run.js';
+import { leaveQueue, queued, startingStatus } from './decide-queue.js';
+import { isStarting } from './queue-plan.js';
 import { decision, type Action, type BridgeStatusApply, type Decision, type ReconcileInput, type StatusPatch, type WorkflowView } from './types.js';
 
 /**
@@ -87,6 +89,8 @@ function beforeStart(input: ReconcileInput): Decision {
   const { run, now } = input;
   const status = run.status ?? {};
   const generation = run.metadata.generation;
+  // A queued resumed run: the run it resumes is read from Temporal only once it may start.
+  if (run.spec.resumeFrom && !input.resume && input.admission?.admitted === false && !isStarting(run)) return queued(input, input.admission, []);
   // A referenced Orchestration the schema rejects makes the run invalid, naming the template's problems.
   const ref = run.spec.orchestrationRef?.name;
   const resolution: Resolution =
@@ -110,11 +114,17 @@ function beforeStart(input: ReconcileInput): Decision {
     ]);
   }
   if (resolution.kind === 'invalid') return decision(invalidRunActions(status.conditions, resolution.problems, generation, now));
-  // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts.
+  // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts (or queues).
   const actions: Action[] = retriggerActions(input);
+  const admission = isStarting(run) ? undefined : input.admission;
+  if (admission && !admission.admitted) return queued(input, admission, actions);
+  const starting = startingStatus(input, admission);
+  if (starting) actions.push({ type: 'patchStatus', status: starting });
+  else if (status.phase === 'Pending' && status.message) {
+    // The message from waiting (OrchestrationNotFound) no longer holds; cleared before the workflow writes.
+    actions.push({ type: 'patchStatus', status: { message: null } });
+  }
   if (!run.metadata.finalizers?.includes(RUNTIME_CLEANUP_FINALIZER)) actions.push({ type: 'addFinalizer' });
-  // The message from waiting (OrchestrationNotFound) no longer holds; cleared before the workflow writes.
-  if (status.phase === 'Pending' && status.message) actions.push({ type: 'patchStatus', status: { message: null } });
   actions.push({ type: 'startWorkflow', snapshot: resolution.snapshot });
   const resumed = resolution.snapshot.resume;
   if (resumed) {
@@ -163,6 +173,11 @@ function startedApply(input: ReconcileInput, runId: string): BridgeStatusApply {
 }
 
 export function decide(input: ReconcileInput): Decision {
+  const decided = decideRun(input);
+  return input.run.status?.queue ? leaveQueue(decided) : decided;
+}
+
+function decideRun(input: ReconcileInput): Decision {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   if (run.metadata.deletionTimestamp) return deletionActions(input, RUNTIME_CLEANUP_FINALIZER);

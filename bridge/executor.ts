@@ -72,12 +72,10 @@ export function createExecutor(deps: ExecutorDeps) {
     const finalizers = run.metadata.finalizers ?? [];
     switch (action.type) {
       case 'addFinalizer':
-        await objects.patchNamespacedCustomObject(
-          { ...target(run), body: { metadata: { ...precondition(run), finalizers: [...finalizers, RUNTIME_CLEANUP_FINALIZER] } } },
-          merge,
+        // The object changed: the rest of this pass goes on from the version this write made.
+        run.metadata.resourceVersion = versionOf(
+          await objects.patchNamespacedCustomObject({ ...target(run), body: { metadata: { ...precondition(run), finalizers: [...finalizers, RUNTIME_CLEANUP_FINALIZER] } } }, merge),
         );
-        // The object changed: the rest of this pass would run on a stale resourceVersion.
-        run.metadata.resourceVersion = undefined;
         return;
       case 'removeFinalizer':
         await objects.patchNamespacedCustomObject(
@@ -147,8 +145,8 @@ export function createExecutor(deps: ExecutorDeps) {
         deps.onCancelEnded?.(action.seconds, action.forced);
         return;
       case 'patchStatus':
-        await objects.patchNamespacedCustomObjectStatus({ ...target(run), body: { metadata: precondition(run), status: action.status } }, merge);
-        run.metadata.resourceVersion = undefined;
+        // A later write of this pass (the finalizer after a Starting record) stays a compare-and-swap.
+        run.metadata.resourceVersion = versionOf(await objects.patchNamespacedCustomObjectStatus({ ...target(run), body: { metadata: precondition(run), status: action.status } }, merge));
         return;
       case 'applyStatus':
         // No resourceVersion: the workflow writes its own fields beside these, and neither conflicts.
@@ -228,6 +226,12 @@ export function createExecutor(deps: ExecutorDeps) {
       deps.onApiWrite?.('event');
     },
   };
+}
+
+/** The resourceVersion a write returned; undefined (the next write unconditional) when the response lacks it. */
+function versionOf(written: unknown): string | undefined {
+  const version = (written as { metadata?: { resourceVersion?: unknown } } | undefined)?.metadata?.resourceVersion;
+  return typeof version === 'string' ? version : undefined;
 }
 
 /** A workflow that no longer exists needs no cancel or terminate. */

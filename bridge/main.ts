@@ -34,6 +34,7 @@ logger.info(
     cancelEnabled: config.cancelEnabled,
     cancelTimeoutMs: config.cancelTimeoutMs,
     cleanupTimeoutMs: config.cleanupTimeoutMs,
+    concurrency: config.concurrency,
   },
   'bridge starting',
 );
@@ -49,6 +50,7 @@ const controller = createController({
     cancelEnabled: config.cancelEnabled,
     cancelTimeoutMs: config.cancelTimeoutMs,
     cleanupTimeoutMs: config.cleanupTimeoutMs,
+    concurrency: config.concurrency,
   },
   namespaces: config.namespaces,
   identity,

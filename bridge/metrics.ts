@@ -1,5 +1,5 @@
 /** Prometheus metrics of the bridge (prom-client). */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -35,6 +35,7 @@ export function createMetrics() {
       help: 'Cancel requests the orphan sweep sent to running workflows whose run was gone (repeated until they close; idempotent)',
       registers: [registry],
     }),
+    runsQueued: new Gauge({ name: 'orchestration_runs_queued', help: 'OrchestrationRuns waiting for a concurrency slot (Ready=False/Queued), as of the last reconcile that asked the queue', registers: [registry] }),
     startLatency: new Histogram({
       name: 'orchestration_run_start_latency_seconds',
       help: 'OrchestrationRun created → its workflow started',

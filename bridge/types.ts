@@ -12,6 +12,7 @@ import type {
 } from '../core/index.js';
 import type { SpecControls } from '../core/index.js';
 import type { ResumeSource } from './resume-source.js';
+import type { Admission } from './queue-plan.js';
 
 /** The SDK's own names (note 'CANCELLED'), so the compiler checks every status decide() handles. */
 export type WorkflowStatus = WorkflowExecutionStatusName;
@@ -50,6 +51,11 @@ export interface BridgeSettings {
   cancelTimeoutMs?: number;
   /** JANGAR_CONTROLLER_FINALIZER_CLEANUP_TIMEOUT_MS: how long deletion waits for the workflow before releasing the run. */
   cleanupTimeoutMs?: number;
+  /**
+   * JANGAR_ORCHESTRATION_CONTROLLER_CONCURRENCY_{NAMESPACE,CLUSTER}: running runs at once per namespace and
+   * across the watched namespaces; 0 or absent = no limit.
+   */
+  concurrency?: { namespace?: number; cluster?: number };
 }
 
 export const CANCEL_DEFAULTS = { cancelEnabled: true, cancelTimeoutMs: 300_000, cleanupTimeoutMs: 30_000 } as const;
@@ -70,6 +76,8 @@ export interface ReconcileInput {
   siblings?: OrchestrationRun[];
   /** spec.resumeFrom, before the run started: the run it resumes, as read from Temporal. */
   resume?: ResumeSource;
+  /** Before the run started, when a concurrency limit applies to it: whether it may start, or its place in the queue. */
+  admission?: Admission;
 }
 
 /**

@@ -38,6 +38,22 @@ export class WorkQueue {
   }
 
   /**
+   * Like add(), but ahead of every queued key (moved there when already queued): for work that must not wait
+   * behind a backlog, such as the run a freed concurrency slot admits.
+   */
+  addFirst(key: string): void {
+    if (this.closed) return;
+    if (this.active.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    if (this.queued.has(key)) this.order.splice(this.order.indexOf(key), 1);
+    this.queued.add(key);
+    this.order.unshift(key);
+    this.waiting.shift()?.();
+  }
+
+  /**
    * Adds the key after `ms`: the earliest pending deadline for a key wins. Delays are capped at an hour
    * (setTimeout cannot wait longer than 24.8 days; a level-based reconcile looks again then anyway).
    */

@@ -126,6 +126,7 @@ export function buildCrds(): JsonSchema[] {
         additionalPrinterColumns: [
           { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
           { name: 'Steps', type: 'string', jsonPath: '.status.progress', description: 'Steps done/total' },
+          { name: 'Queued', type: 'integer', jsonPath: '.status.queue.position', description: 'Place in the concurrency queue, while the run waits for a slot' },
           age,
         ],
       },

@@ -59,6 +59,10 @@ export const Reasons = {
   WaitingForApproval: 'WaitingForApproval',
   Rejected: 'Rejected',
   ApprovalTimeout: 'ApprovalTimeout',
+  /** Ready=False: the run waits for a concurrency slot (status.queue says where and why). */
+  Queued: 'Queued',
+  /** Ready=False: the run holds a concurrency slot and its workflow is being started. */
+  Starting: 'Starting',
   /** A run its schedule cancelled: the overlap policy (CancelOther, TerminateOther) made way for a later firing. */
   ScheduleOverlap: 'ScheduleOverlap',
   /** Ready=True on an OrchestrationSchedule: its Temporal Schedule matches its spec. */

@@ -82,6 +82,16 @@ export const OrchestrationRunStatusSchema = z.object({
     .optional()
     .describe('The run this one resumes (spec.resumeFrom), as it was when this one started.'),
   suspendedBy: z.string().max(512).optional().describe('While Suspended=True: who suspended the run (spec:<field manager> or temporal:<identity>).'),
+  queue: z
+    .object({
+      position: z.int().min(1).max(1_000_000).describe('1: the next run to start when the limit that holds it frees a slot.'),
+      of: z.int().min(1).max(1_000_000).describe('Runs queued behind that limit, this one included.'),
+      heldBy: z.string().max(512).describe('The limit that holds the run, e.g. "Orchestration nightly concurrency.max=2".'),
+      since: Timestamp.describe('When the run was first queued.'),
+      lastUpdateTime: Timestamp.describe('When position was last written; it may lag the queue by up to 10 s (longer queues: up to 60 s).'),
+    })
+    .optional()
+    .describe('While the run waits for a concurrency slot (Ready=False/Queued): its place in the queue, refreshed as the queue moves.'),
   progress: z.string().max(32).optional().describe('Steps done/total, for kubectl get.'),
   temporal: TemporalRefSchema.optional(),
   retention: RetentionStatusSchema.optional(),

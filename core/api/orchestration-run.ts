@@ -9,6 +9,8 @@ import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, STEP_NAMES_UNI
 
 /** Decisions in spec.approvals, at most. */
 export const MAX_APPROVALS = 256;
+/** spec.priority lies within ±MAX_PRIORITY. */
+export const MAX_PRIORITY = 1000;
 /** Steps named in spec.rerun, at most. */
 export const MAX_RERUN = 256;
 
@@ -16,7 +18,7 @@ export const MAX_RERUN = 256;
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_PARAMETERS = 256;
 
-/** Spec fields frozen at creation; cancel, suspend, approvals and the ttl fields are the only ones that may change. */
+/** Spec fields frozen at creation; cancel, suspend, approvals, priority and the ttl fields are the only ones that may change. */
 export const IMMUTABLE_RUN_SPEC_FIELDS = [
   'orchestrationRef',
   'steps',
@@ -32,7 +34,7 @@ export const IMMUTABLE_RUN_SPEC_FIELDS = [
 ] as const;
 
 const immutableMessage = (field: string) =>
-  `spec.${field} is immutable after creation (only spec.cancel, spec.suspend, spec.approvals and the ttl fields may change)`;
+  `spec.${field} is immutable after creation (only spec.cancel, spec.suspend, spec.approvals, spec.priority and the ttl fields may change)`;
 
 /** On the spec: an immutable field may be neither added nor removed. */
 const presenceRules = IMMUTABLE_RUN_SPEC_FIELDS.map((field) => ({
@@ -92,6 +94,12 @@ export const OrchestrationRunSpecSchema = z
     cancellationPolicy: SchedulingFields.cancellationPolicy.meta(unchanged('cancellationPolicy')),
     activeDeadlineSeconds: SchedulingFields.activeDeadlineSeconds.meta(unchanged('activeDeadlineSeconds')),
     cancel: z.boolean().optional().describe('true requests cancellation of the run (seed 000).'),
+    priority: z
+      .int()
+      .min(-MAX_PRIORITY)
+      .max(MAX_PRIORITY)
+      .optional()
+      .describe('Place in a concurrency queue: higher leaves first, equal ones first-in first-out. Default 0. May change while the run is queued.'),
     suspend: z.boolean().optional().describe('true starts no new step (running ones go on) until false; the deadline keeps counting.'),
     approvals: z
       .record(StepNameSchema, z.enum(APPROVAL_DECISIONS))

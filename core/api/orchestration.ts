@@ -6,9 +6,25 @@ import { ObjectMetaSchema } from './meta.js';
 import { API_GROUP_VERSION, ORCHESTRATION_KIND } from './names.js';
 import { ConditionListSchema } from './orchestration-run-status.js';
 
+/** The largest concurrency.max an Orchestration may set. */
+export const MAX_CONCURRENCY = 10_000;
+
+export const ConcurrencySchema = z
+  .object({
+    max: z
+      .int()
+      .min(1)
+      .max(MAX_CONCURRENCY)
+      .describe('Runs of this Orchestration running at once, at most. More wait, Pending with Ready=False/Queued, and start first-in first-out (spec.priority first) as slots free.'),
+    perTriggerKey: z.boolean().optional().describe('true: the limit holds for each spec.triggerKey apart (runs without one share one limit). Default false.'),
+  })
+  .describe('A cap on the running runs of this Orchestration; the bridge queues the rest.');
+export type Concurrency = z.infer<typeof ConcurrencySchema>;
+
 export const OrchestrationSpecSchema = z
   .object({
     steps: StepListSchema,
+    concurrency: ConcurrencySchema.optional(),
     finally: FinallyListSchema.optional(),
     ...SchedulingFields,
     ttlSecondsAfterFinished: RetentionFields.ttlSecondsAfterFinished.describe(

@@ -13,7 +13,8 @@ import { writeClusterCredentials } from './credentials.js';
 import { writeKubeconfig } from './kubeconfig.js';
 
 /**
- * Controllers the sandbox runs: enough for namespaces, Jobs and their Pods, GC and Job TTLs. The node
+ * Controllers the sandbox runs: enough for namespaces, Jobs and their Pods, GC and Job TTLs, and quotas
+ * (a ResourceQuota on the count of runs bounds a namespace's concurrency queue, as in any cluster). The node
  * lifecycle controller lifts the not-ready taint that admission puts on every new node.
  */
 export const CONTROLLERS = [
@@ -26,6 +27,7 @@ export const CONTROLLERS = [
   'serviceaccount-token-controller',
   'root-ca-certificate-publisher-controller',
   'pod-garbage-collector-controller',
+  'resourcequota-controller',
 ];
 
 export interface ControlPlane {
@@ -100,6 +102,8 @@ export async function startControlPlane(tools: ToolPaths, dataDir: string, proce
     '--bind-address=127.0.0.1',
     `--secure-port=${cmPort}`,
     `--controllers=${CONTROLLERS.join(',')}`,
+    // A quota on a CRD installed after start counts once the controller re-syncs (default every 5 min).
+    '--resource-quota-sync-period=10s',
     `--service-account-private-key-file=${creds.serviceAccountKeyFile}`,
     `--root-ca-file=${caFile}`,
     '--leader-elect=false',

@@ -11,7 +11,7 @@ import { runCommand } from '../support/run.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** Every row the bench prints: the names --only takes, and the conflicts counted over them. */
-const ROWS = ['throughput', 'idle', 'burst', 'step-overhead', 'fan-out', 'api-writes', 'cancel', 'largest-dag', 'scale-workers', 'scale-namespaces', 'schedule-firings', 'cache-rss', 'conflicts'];
+const ROWS = ['throughput', 'idle', 'burst', 'step-overhead', 'fan-out', 'api-writes', 'cancel', 'queue', 'largest-dag', 'scale-workers', 'scale-namespaces', 'schedule-firings', 'cache-rss', 'conflicts'];
 
 interface Result {
   quick: boolean;

@@ -20,10 +20,13 @@ interface Expected {
   approve?: string[];
   /** Steps that must show reused: true (resumeFrom). */
   reused?: string[];
+  /** The run waited in a concurrency queue first (its Normal Event Queued says so). */
+  queued?: boolean;
   steps?: Record<string, string>;
 }
 const EXPECTED: Record<string, Record<string, Expected>> = {
   'approval.yaml': { 'release-42': { phase: 'Succeeded', approve: ['go-live'], steps: { build: 'Succeeded', 'go-live': 'Succeeded', deploy: 'Succeeded' } } },
+  'concurrency.yaml': { 'nightly-1': { phase: 'Succeeded' }, 'nightly-2': { phase: 'Succeeded' }, 'nightly-3': { phase: 'Succeeded', queued: true } },
   'diamond.yaml': { diamond: { phase: 'Succeeded' } },
   'finally-and-deadline.yaml': {
     'deploy-with-deadline': { phase: 'Failed', steps: { build: 'Succeeded', soak: 'Cancelled', promote: 'Skipped', report: 'Succeeded', cleanup: 'Succeeded' } },
@@ -89,6 +92,7 @@ describe('examples/', () => {
       const steps = Object.fromEntries((view.steps ?? []).map((s) => [s.name, s.phase]));
       for (const [step, phase] of Object.entries(expected.steps ?? {})) expect({ run, step, phase: steps[step] }).toEqual({ run, step, phase });
       if (expected.reused) expect((view.steps ?? []).filter((s) => s.reused).map((s) => s.name)).toEqual(expected.reused);
+      if (expected.queued) expect((await h.events(run)).map((e) => e.reason)).toContain('Queued');
     }
     for (const [schedule, phase] of Object.entries(SCHEDULES[file] ?? {})) {
       await waitFor(

@@ -45,7 +45,7 @@ describe('OrchestrationRun admission', () => {
     expect(applied.stderr).toBe('');
     expect(applied.stdout).toContain(`orchestrationrun.orchestration.proompteng.ai/${valid.metadata.name} created`);
     const table = await kubectl(['get', 'orchrun', valid.metadata.name]);
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+STEPS\s+AGE$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+PHASE\s+STEPS\s+QUEUED\s+AGE$/);
   });
 
   it.each([

@@ -29,6 +29,24 @@ describe('WorkQueue.addAfter', () => {
   });
 });
 
+describe('WorkQueue.addFirst', () => {
+  it('puts a key ahead of the backlog, moving it when it was queued already, never twice', async () => {
+    const queue = new WorkQueue();
+    for (const key of ['ns/a', 'ns/b', 'ns/c']) queue.add(key);
+    queue.addFirst('ns/c');
+    queue.addFirst('ns/d');
+    expect(queue.length).toBe(4);
+    const seen: string[] = [];
+    const done = queue.run(1, (key) => {
+      seen.push(key);
+      if (seen.length === 4) queue.close();
+      return Promise.resolve();
+    });
+    await done;
+    expect(seen).toEqual(['ns/d', 'ns/c', 'ns/a', 'ns/b']);
+  });
+});
+
 describe('WorkQueue backoff', () => {
   it.each([
     [1, 1000],

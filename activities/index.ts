@@ -14,6 +14,7 @@ import { sleep } from './builtins/sleep.js';
 import { createJobActivities } from './jobs/index.js';
 import type { WorkerMetrics } from './metrics.js';
 import { createStatusActivities } from './run-status.js';
+import { createScheduleActivities } from './schedule-runs.js';
 import { asStepActivity, type StepActivity } from './step-wrapper.js';
 import { updateCaller } from './update-caller.js';
 
@@ -36,6 +37,7 @@ export interface ActivityDeps {
 export type StatusActivities = ReturnType<typeof createStatusActivities>;
 export type ControlActivities = { updateCaller: typeof updateCaller };
 export type { ChildRunActivities } from './child-runs.js';
+export type { ScheduleActivities, ScheduledRunEnd } from './schedule-runs.js';
 
 export function createActivities(deps: ActivityDeps) {
   const steps = { ...builtinStepActivities(deps.httpFence, deps.metrics), ...deps.stepActivities };
@@ -44,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...wrapped,
     ...createStatusActivities(deps.kubeConfig),
+    ...createScheduleActivities(deps.kubeConfig),
     updateCaller,
     ...createChildRunActivities(deps.kubeConfig),
     ...createJobActivities({ kubeConfig: deps.kubeConfig, jobTtlSeconds: deps.jobTtlSeconds ?? DEFAULT_JOB_TTL_SECONDS, metrics: deps.metrics }),

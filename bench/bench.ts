@@ -4,7 +4,7 @@
  * Usage: npx tsx bench/bench.ts [--quick] [--only=<row>[,<row>...]] [--out=<file>]
  *   --quick  smoke mode: every row at tiny sizes, one round; its numbers mean nothing (npm test runs it)
  *   rows: throughput, idle, burst, step-overhead, fan-out, api-writes, cancel, queue, largest-dag, scale-workers,
- *   scale-namespaces, cache-rss, queue, conflicts
+ *   scale-namespaces, schedule-firings, cache-rss, conflicts
  *   (conflicts is counted over whatever bridge blocks ran; alone, it runs the burst)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -25,6 +25,7 @@ import { queueRow } from './rows/queue.js';
 import { burstRow, idleRow, throughputRow } from './rows/latency.js';
 import { scaleNamespacesRow, scaleWorkersRow } from './rows/scale.js';
 import { fanOutRow, largestDagRows, stepOverheadRow } from './rows/shape.js';
+import { scheduleFiringsRow } from './rows/schedule.js';
 import { FULL, QUICK, type Sizes } from './sizes.js';
 
 /** The rows in the order they run; the cache row last, as its namespace is deleted in the background. */
@@ -40,6 +41,7 @@ export const ROWS: Record<string, (h: Harness, sizes: Sizes) => Promise<Row | Ro
   'largest-dag': largestDagRows,
   'scale-workers': scaleWorkersRow,
   'scale-namespaces': scaleNamespacesRow,
+  'schedule-firings': scheduleFiringsRow,
   'cache-rss': cacheRssRow,
 };
 export const ROW_IDS = [...Object.keys(ROWS), 'conflicts'];

@@ -37,6 +37,9 @@ export interface Sizes {
   queueRuns: number;
   queueLimit: number;
   queueStepSeconds: number;
+  /** A schedule firing every this many seconds, for this many minutes. */
+  scheduleIntervalSeconds: number;
+  scheduleMinutes: number;
 }
 
 export const FULL: Sizes = {
@@ -63,6 +66,8 @@ export const FULL: Sizes = {
   queueRuns: 300,
   queueLimit: 10,
   queueStepSeconds: 2,
+  scheduleIntervalSeconds: 10,
+  scheduleMinutes: 10,
 };
 
 // Every row runs, at sizes that only show the harness works: no number of a quick run means anything.
@@ -90,4 +95,6 @@ export const QUICK: Sizes = {
   queueRuns: 6,
   queueLimit: 2,
   queueStepSeconds: 1,
+  scheduleIntervalSeconds: 2,
+  scheduleMinutes: 0.2,
 };

@@ -12,6 +12,7 @@ import {
   parseOrchestration,
   parseRun,
   pendingCancel,
+  ScheduleLabels,
   workflowIdFor,
   type Orchestration,
   type OrchestrationRun,
@@ -35,6 +36,8 @@ import { DeadlineReads, readWorkflow, TEMPORAL_READ_DEADLINE_MS } from './workfl
 import { loadResumeSource, RESUME_READ_DEADLINE_MS, type ResumeSource } from './resume-source.js';
 import { createValidityReconciler, ORCHESTRATION_KEY_PREFIX } from './validity-reconciler.js';
 import { createValidityWriter } from './validity-writer.js';
+import { createScheduleReconciler, SCHEDULE_KEY_PREFIX } from './schedule-reconciler.js';
+import { startScheduleSweep } from './schedule-sweep.js';
 
 export interface ControllerOptions {
   kubeConfig: KubeConfig;
@@ -49,6 +52,10 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** How often the orphan sweep looks for running workflows whose run is gone (default 10 s). */
   orphanSweepMs?: number;
+  /** How often an OrchestrationSchedule's Temporal Schedule is described again (default SCHEDULE_RESYNC_MS). */
+  scheduleResyncMs?: number;
+  /** How often Temporal Schedules whose OrchestrationSchedule is gone are looked for (default 60 s). */
+  scheduleSweepMs?: number;
 }
 
 const keyOf = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`;
@@ -101,6 +108,23 @@ export function createController(options: ControllerOptions) {
 
   const validity = createValidityReconciler({ writer: createValidityWriter(options.kubeConfig, options.identity, (kind) => metrics.apiWrites.inc({ kind })), logger });
 
+  const schedules = createScheduleReconciler({
+    kubeConfig: options.kubeConfig,
+    client: options.client,
+    settings: options.settings,
+    identity: options.identity,
+    logger,
+    getSchedule: (namespace, name) => watched.schedules.get(namespace, name),
+    listRuns: (namespace) => watched.runs.list(namespace),
+    resyncMs: options.scheduleResyncMs,
+    onApiWrite: (kind) => metrics.apiWrites.inc({ kind }),
+  });
+  const enqueueSchedule = (obj: KubernetesObject) => queue.add(SCHEDULE_KEY_PREFIX + keyOf(obj));
+  // A run a schedule made changes what the schedule shows (its recent runs) and may let its history go.
+  const enqueueRunsSchedule = (obj: KubernetesObject) => {
+    const schedule = obj.metadata?.labels?.[ScheduleLabels.schedule];
+    if (schedule) queue.add(`${SCHEDULE_KEY_PREFIX}${obj.metadata?.namespace}/${schedule}`);
+  };
   const enqueueRun = (obj: KubernetesObject) => queue.add(keyOf(obj));
   const enqueueOrchestration = (obj: KubernetesObject) => queue.add(ORCHESTRATION_KEY_PREFIX + keyOf(obj));
   const childRuns = createChildRunViews(watched.orchestrations, watched.runs);
@@ -172,6 +196,10 @@ export function createController(options: ControllerOptions) {
 
   async function reconcile(key: string): Promise<ReconcileResult> {
     metrics.reconciles.inc();
+    if (key.startsWith(SCHEDULE_KEY_PREFIX)) {
+      const [namespace, name] = key.slice(SCHEDULE_KEY_PREFIX.length).split('/') as [string, string];
+      return schedules.reconcile(namespace, name);
+    }
     if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) {
       const [namespace, name] = key.slice(ORCHESTRATION_KEY_PREFIX.length).split('/') as [string, string];
       await validity.orchestration(key, watched.orchestrations.get(namespace, name), childRuns.stepsOf(namespace));
@@ -256,7 +284,7 @@ export function createController(options: ControllerOptions) {
     onTerminal: async (key, err) => {
       metrics.reconcileTerminalErrors.inc();
       logger.error({ run: key, error: err.message }, 'reconcile failed for good; not retried');
-      if (key.startsWith(ORCHESTRATION_KEY_PREFIX)) return; // an Orchestration's status write: logged above
+      if (key.startsWith(ORCHESTRATION_KEY_PREFIX) || key.startsWith(SCHEDULE_KEY_PREFIX)) return; // a status write of theirs: logged above
       const [namespace, name] = key.split('/') as [string, string];
       const parsed = parseRun(watched.runs.get(namespace, name));
       if (parsed.ok) await executor.reportTerminal(parsed.value, err, new Date().toISOString());
@@ -275,6 +303,7 @@ export function createController(options: ControllerOptions) {
   let resync: NodeJS.Timeout | undefined;
   let closedWatch: { stop(): void } | undefined;
   let orphanSweep: { stop(): void } | undefined;
+  let scheduleSweep: { stop(): void } | undefined;
   let running: Promise<void> | undefined;
   return {
     queue,
@@ -294,6 +323,11 @@ export function createController(options: ControllerOptions) {
           runQueue.removed(obj);
           kickQueue();
         });
+        for (const event of ['add', 'update', 'delete'] as const) informer.on(event, enqueueRunsSchedule);
+      }
+      for (const informer of watched.schedules.informers) {
+        informer.on('add', enqueueSchedule);
+        informer.on('update', enqueueSchedule);
       }
       for (const informer of watched.orchestrations.informers) {
         for (const event of ['add', 'update'] as const) {
@@ -306,7 +340,7 @@ export function createController(options: ControllerOptions) {
         informer.on('delete', enqueueNestingOrchestrations);
         informer.on('delete', () => runQueue.invalidate());
       }
-      for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers]) {
+      for (const informer of [...watched.runs.informers, ...watched.orchestrations.informers, ...watched.schedules.informers]) {
         // An informer stops on a watch error; start it again (it relists, which also covers a 410 Gone).
         informer.on('error', (err: unknown) => {
           if (stopped) return; // stop() aborts the watch, which reports as an error
@@ -316,7 +350,7 @@ export function createController(options: ControllerOptions) {
           }, 1000);
         });
       }
-      await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.start()));
+      await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers, ...watched.schedules.informers].map((i) => i.start()));
       running = queue.run(options.workers ?? 16, handle);
       closedWatch = watchClosedWorkflows({
         client: options.client,
@@ -343,12 +377,24 @@ export function createController(options: ControllerOptions) {
         },
         { intervalMs: options.orphanSweepMs ?? 10_000 },
       );
+      scheduleSweep = startScheduleSweep(
+        {
+          client: options.client,
+          taskQueue: options.settings.taskQueue,
+          namespaces: options.namespaces,
+          // The cache may lag behind a schedule just created: the apiserver decides that one is gone.
+          exists: async ({ namespace, name, uid }) => watched.schedules.get(namespace, name)?.metadata?.uid === uid || (await schedules.currentUid(namespace, name)) === uid,
+          logger,
+        },
+        options.scheduleSweepMs ?? 60_000,
+      );
       // A finished run whose end is recorded is not resynced: nothing about it changes with time but its
       // retention, which its own reconcile requeues for; an edit, a deletion or a restart's relist still reach it.
       resync = setInterval(() => {
         // A queued run is looked at again by its own requeue (the refresh of its place) and whenever a slot frees.
         for (const informer of watched.runs.informers) for (const run of informer.list()) if (needsWorkflowRead(run as OrchestrationRun)) enqueueRun(run);
         for (const informer of watched.orchestrations.informers) for (const orchestration of informer.list()) enqueueOrchestration(orchestration);
+        for (const informer of watched.schedules.informers) for (const schedule of informer.list()) enqueueSchedule(schedule);
       }, options.resyncMs ?? 30_000);
     },
     async stop(): Promise<void> {
@@ -356,8 +402,9 @@ export function createController(options: ControllerOptions) {
       clearInterval(resync);
       closedWatch?.stop();
       orphanSweep?.stop();
+      scheduleSweep?.stop();
       queue.close();
-      await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers].map((i) => i.stop()));
+      await Promise.all([...watched.runs.informers, ...watched.orchestrations.informers, ...watched.schedules.informers].map((i) => i.stop()));
       await running;
     },
   };

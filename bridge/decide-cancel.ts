@@ -12,6 +12,7 @@ import {
   isChildRun,
   isTerminalPhase,
   pendingCancel,
+  scheduleCancelRequest,
   wholeSeconds,
   Reasons,
   setCondition,
@@ -58,10 +59,15 @@ export function requestStatus(status: Status | undefined, request: CancelRequest
   };
 }
 
-/** A cancel the run asks for by itself: spec.cancel, or its Orchestration deleted under onSourceRemoved: Cancel. */
+/**
+ * A cancel the run asks for by itself: spec.cancel, its schedule's overlap policy (the annotation its
+ * schedule set), or its Orchestration deleted under onSourceRemoved: Cancel.
+ */
 function newRequest(input: ReconcileInput): CancelRequest | undefined {
   const { run } = input;
   if (run.spec.cancel) return { reason: Reasons.SpecCancel, cancelledBy: `spec:${cancelFieldManager((run.metadata as { managedFields?: unknown }).managedFields)}` };
+  const bySchedule = scheduleCancelRequest(run.metadata);
+  if (bySchedule) return bySchedule;
   const ref = run.spec.orchestrationRef?.name;
   const started = run.status?.temporal !== undefined;
   const policy = run.status?.cancellationPolicy ?? run.spec.cancellationPolicy;
@@ -168,7 +174,7 @@ export function afterForcedCancel(input: ReconcileInput): Decision | undefined {
  * rounded down, so the deletion itself happened at or after it).
  */
 export const RELEASE_MARGIN_MS = 1000;
-export function releaseDeadline(run: OrchestrationRun, settings: ReconcileInput['settings']): number | undefined {
+export function releaseDeadline(run: { metadata: Pick<OrchestrationRun['metadata'], 'deletionTimestamp'> }, settings: ReconcileInput['settings']): number | undefined {
   if (!run.metadata.deletionTimestamp) return undefined;
   const cleanupMs = settings.cleanupTimeoutMs ?? CANCEL_DEFAULTS.cleanupTimeoutMs;
   return Date.parse(run.metadata.deletionTimestamp) + Math.max(0, cleanupMs - RELEASE_MARGIN_MS);

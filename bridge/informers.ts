@@ -1,6 +1,6 @@
-/** Informers for OrchestrationRuns and Orchestrations, cluster-wide or per watched namespace. */
+/** Informers for OrchestrationRuns, Orchestrations and OrchestrationSchedules, cluster-wide or per watched namespace. */
 import { CustomObjectsApi, ListWatch, Watch, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache, type V1ManagedFieldsEntry } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL, RECORDED_SPEC_FIELDS } from '../core/index.js';
+import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL, ORCHESTRATION_SCHEDULE_PLURAL, RECORDED_SPEC_FIELDS } from '../core/index.js';
 
 /** Objects per list page, and a bound on pages (2,000 pages = a million objects). */
 const LIST_PAGE_SIZE = 500;
@@ -92,5 +92,9 @@ function watchKind(kc: KubeConfig, plural: string, namespaces: string[], pageSiz
 }
 
 export function watchRunsAndOrchestrations(kc: KubeConfig, namespaces: string[], pageSize = LIST_PAGE_SIZE) {
-  return { runs: watchKind(kc, ORCHESTRATION_RUN_PLURAL, namespaces, pageSize), orchestrations: watchKind(kc, ORCHESTRATION_PLURAL, namespaces, pageSize) };
+  return {
+    runs: watchKind(kc, ORCHESTRATION_RUN_PLURAL, namespaces, pageSize),
+    orchestrations: watchKind(kc, ORCHESTRATION_PLURAL, namespaces, pageSize),
+    schedules: watchKind(kc, ORCHESTRATION_SCHEDULE_PLURAL, namespaces, pageSize),
+  };
 }

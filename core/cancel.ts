@@ -10,15 +10,22 @@ import type { Condition } from './api/orchestration-run-status.js';
 import { conditionOf, setCondition } from './conditions.js';
 
 /** The reasons a cancel can have, besides the forced CancelTimeout. */
-export type CancelReason = typeof Reasons.SpecCancel | typeof Reasons.Retrigger | typeof Reasons.SourceRemoved | typeof Reasons.Deletion | typeof Reasons.TemporalCancel | typeof Reasons.ParentCancelled;
+export type CancelReason =
+  | typeof Reasons.SpecCancel
+  | typeof Reasons.Retrigger
+  | typeof Reasons.SourceRemoved
+  | typeof Reasons.Deletion
+  | typeof Reasons.ScheduleOverlap
+  | typeof Reasons.ParentCancelled
+  | typeof Reasons.TemporalCancel;
 
 export interface CancelRequest {
   reason: CancelReason;
-  /** Who asked: spec:<field manager>, retrigger:<run>, source-removed:<orchestration>, deletion, temporal:<identity>, parent:<run>. */
+  /** Who asked: spec:<field manager>, retrigger:<run>, source-removed:<orchestration>, deletion, schedule:<schedule>, parent:<run>, temporal:<identity>. */
   cancelledBy: string;
 }
 
-const BRIDGE_REASONS: readonly string[] = [Reasons.SpecCancel, Reasons.Retrigger, Reasons.SourceRemoved, Reasons.Deletion];
+const BRIDGE_REASONS: readonly string[] = [Reasons.SpecCancel, Reasons.Retrigger, Reasons.SourceRemoved, Reasons.Deletion, Reasons.ScheduleOverlap];
 const CAUSE_PREFIX = 'orchestration-bridge:';
 
 /** The `reason` the bridge gives Temporal's cancel request. */

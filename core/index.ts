@@ -3,3 +3,4 @@ export * from './workflow-safe.js';
 export * from './api/index.js';
 export * from './spec-check.js';
 export * from './resume.js';
+export * from './schedule.js';

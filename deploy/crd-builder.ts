@@ -7,7 +7,11 @@ import {
   ORCHESTRATION_PLURAL,
   ORCHESTRATION_RUN_KIND,
   ORCHESTRATION_RUN_PLURAL,
+  ORCHESTRATION_SCHEDULE_KIND,
+  ORCHESTRATION_SCHEDULE_PLURAL,
   OrchestrationRunSpecSchema,
+  OrchestrationScheduleSpecSchema,
+  OrchestrationScheduleStatusSchema,
   OrchestrationRunStatusSchema,
   OrchestrationSpecSchema,
   OrchestrationStatusSchema,
@@ -98,7 +102,7 @@ function objectSchema(spec: z.ZodType, status?: z.ZodType): JsonSchema {
   };
 }
 
-/** The two CRDs of the API, in the order they are written to deploy/crds/. */
+/** The CRDs of the API, in the order they are written to deploy/crds/. */
 export function buildCrds(): JsonSchema[] {
   const age = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
   return [
@@ -123,6 +127,22 @@ export function buildCrds(): JsonSchema[] {
           { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
           { name: 'Steps', type: 'string', jsonPath: '.status.progress', description: 'Steps done/total' },
           { name: 'Queued', type: 'integer', jsonPath: '.status.queue.position', description: 'Place in the concurrency queue, while the run waits for a slot' },
+          age,
+        ],
+      },
+    ),
+    crd(
+      { kind: ORCHESTRATION_SCHEDULE_KIND, plural: ORCHESTRATION_SCHEDULE_PLURAL, shortNames: ['orchsched'] },
+      objectSchema(OrchestrationScheduleSpecSchema, OrchestrationScheduleStatusSchema),
+      {
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Schedule', type: 'string', jsonPath: '.spec.schedule' },
+          { name: 'Interval', type: 'string', jsonPath: '.spec.interval' },
+          { name: 'Suspended', type: 'boolean', jsonPath: '.status.paused', description: 'Whether the Temporal Schedule is paused' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Last', type: 'date', jsonPath: '.status.lastRun.scheduledTime', description: 'Scheduled time of the latest run' },
+          { name: 'Next', type: 'date', jsonPath: '.status.nextFireTimes[0]' },
           age,
         ],
       },

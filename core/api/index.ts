@@ -11,3 +11,4 @@ export * from './policy.js';
 export * from './orchestration.js';
 export * from './orchestration-run.js';
 export * from './orchestration-run-status.js';
+export * from './orchestration-schedule.js';

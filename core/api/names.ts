@@ -7,6 +7,8 @@ export const ORCHESTRATION_KIND = 'Orchestration';
 export const ORCHESTRATION_PLURAL = 'orchestrations';
 export const ORCHESTRATION_RUN_KIND = 'OrchestrationRun';
 export const ORCHESTRATION_RUN_PLURAL = 'orchestrationruns';
+export const ORCHESTRATION_SCHEDULE_KIND = 'OrchestrationSchedule';
+export const ORCHESTRATION_SCHEDULE_PLURAL = 'orchestrationschedules';
 
 /** Finalizer the bridge holds while a run's workflow and Jobs may still need cleanup (seed 002). */
 export const RUNTIME_CLEANUP_FINALIZER = `${API_GROUP}/runtime-cleanup`;
@@ -71,6 +73,10 @@ export const Reasons = {
   ParentCancelled: 'ParentCancelled',
   /** An orchestration step that could not make its child run (Orchestration missing or invalid, too deep). */
   ChildRunInvalid: 'ChildRunInvalid',
+  /** A run its schedule cancelled: the overlap policy (CancelOther, TerminateOther) made way for a later firing. */
+  ScheduleOverlap: 'ScheduleOverlap',
+  /** Ready=True on an OrchestrationSchedule: its Temporal Schedule matches its spec. */
+  ScheduleReady: 'ScheduleReady',
 } as const;
 
 export const APPROVAL_DECISIONS = ['Approved', 'Rejected'] as const;

@@ -38,8 +38,11 @@ const EXPECTED: Record<string, Record<string, Expected>> = {
   'resume.yaml': { 'failure-and-retry-fixed': { phase: 'Succeeded', steps: { build: 'Succeeded', lint: 'Succeeded', docs: 'Succeeded', publish: 'Succeeded' }, reused: ['build', 'docs'] } },
   'sequential.yaml': { sequential: { phase: 'Succeeded' } },
   'sub-orchestration.yaml': { 'release-7': { phase: 'Succeeded', steps: { prepare: 'Succeeded', package: 'Succeeded', announce: 'Succeeded' } } },
+  'schedule.yaml': {},
   'template-and-run.yaml': { 'build-pr-123': { phase: 'Succeeded', steps: { compile: 'Succeeded', notify: 'Failed' } } },
 };
+/** OrchestrationSchedules of an example: a run it makes must end so (then the schedule is deleted, so it stops firing). */
+const SCHEDULES: Record<string, Record<string, 'Succeeded'>> = { 'schedule.yaml': { report: 'Succeeded' } };
 
 interface Manifest {
   kind?: string;
@@ -92,6 +95,16 @@ describe('examples/', () => {
       if (expected.reused) expect((view.steps ?? []).filter((s) => s.reused).map((s) => s.name)).toEqual(expected.reused);
       if (expected.queued) expect((await h.events(run)).map((e) => e.reason)).toContain('Queued');
     }
+    for (const [schedule, phase] of Object.entries(SCHEDULES[file] ?? {})) {
+      await waitFor(
+        async () => {
+          const got = await kubectl(['get', 'orchrun', '-n', h.ns, '-l', `orchestration.proompteng.ai/schedule=${schedule}`, '-o', 'jsonpath={.items[*].status.phase}']);
+          return got.stdout.split(' ').includes(phase) ? true : undefined;
+        },
+        { what: `a run of schedule ${schedule} ${phase}`, timeoutMs: 150_000 },
+      );
+      expect((await kubectl(['delete', 'orchsched', schedule, '-n', h.ns, '--wait=true', '--timeout=60s'])).code).toBe(0);
+    }
   });
 });
 
@@ -99,7 +112,7 @@ describe('README and reference', () => {
   it.each(['README.md', 'docs/reference.md'])('%s shows only YAML the apiserver admits', async (doc) => {
     const text = readFileSync(doc, 'utf8');
     const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration)$/m.test(b));
+    const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration|OrchestrationSchedule)$/m.test(b));
     expect(resources.length).toBeGreaterThan(0);
     for (const block of resources) {
       const dryRun = await kubectl(['apply', '--dry-run=server', '-n', h.ns, '-f', '-'], block);

@@ -30,7 +30,7 @@ export async function createNamespace(prefix: string): Promise<string> {
 
 export async function startBridgeHarness(
   prefix: string,
-  options: { worker?: TestWorkerOptions; settings?: Partial<BridgeSettings>; controller?: Pick<ControllerOptions, 'resyncMs' | 'orphanSweepMs'> } = {},
+  options: { worker?: TestWorkerOptions; settings?: Partial<BridgeSettings>; controller?: Pick<ControllerOptions, 'resyncMs' | 'orphanSweepMs' | 'scheduleResyncMs' | 'scheduleSweepMs'> } = {},
 ) {
   await installCrds(sandboxEnv().KUBECONFIG);
   const ns = await createNamespace(prefix);
@@ -48,7 +48,7 @@ export async function startBridgeHarness(
   });
   await controller.start();
 
-  const apply = (kind: 'OrchestrationRun' | 'Orchestration', name: string, spec: unknown) =>
+  const apply = (kind: 'OrchestrationRun' | 'Orchestration' | 'OrchestrationSchedule', name: string, spec: unknown) =>
     kubectl(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind, metadata: { name }, spec }));
 
   async function status(name: string): Promise<RunView> {

@@ -4,7 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { buildCrds } from '../../deploy/crd-builder.js';
-import { OrchestrationRunSpecSchema, OrchestrationRunStatusSchema, OrchestrationSpecSchema, OrchestrationStatusSchema } from '../../core/index.js';
+import {
+  OrchestrationRunSpecSchema,
+  OrchestrationRunStatusSchema,
+  OrchestrationScheduleSpecSchema,
+  OrchestrationScheduleStatusSchema,
+  OrchestrationSpecSchema,
+  OrchestrationStatusSchema,
+} from '../../core/index.js';
 
 type Node = Record<string, unknown>;
 interface Def {
@@ -141,6 +148,8 @@ describe('CRDs and zod agree on every bound', () => {
     ['OrchestrationRun', 'status', OrchestrationRunStatusSchema],
     ['Orchestration', 'spec', OrchestrationSpecSchema],
     ['Orchestration', 'status', OrchestrationStatusSchema],
+    ['OrchestrationSchedule', 'spec', OrchestrationScheduleSpecSchema],
+    ['OrchestrationSchedule', 'status', OrchestrationScheduleStatusSchema],
   ] as const)('%s %s', (kind, part, schema) => {
     const errors: string[] = [];
     walk(schema, openApi(kind)[part], `${kind}.${part}`, errors);

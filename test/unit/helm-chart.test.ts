@@ -135,11 +135,14 @@ describe('helm template, cluster-wide (the defaults)', () => {
       'orchestration.proompteng.ai/orchestrationruns/status': ['patch'],
       'orchestration.proompteng.ai/orchestrations': ['list', 'watch'],
       'orchestration.proompteng.ai/orchestrations/status': ['patch'],
+      'orchestration.proompteng.ai/orchestrationschedules': ['get', 'list', 'watch', 'patch'],
+      'orchestration.proompteng.ai/orchestrationschedules/status': ['patch'],
       'batch/jobs': ['deletecollection'],
       '/events': ['create'],
     });
     expect(byResource(named(manifests, 'ClusterRole', 'test-orchestration-bridge-worker'))).toEqual({
-      'orchestration.proompteng.ai/orchestrationruns': ['get', 'create'],
+      'orchestration.proompteng.ai/orchestrationruns': ['get', 'create', 'patch'],
+      'orchestration.proompteng.ai/orchestrationschedules': ['get'],
       'orchestration.proompteng.ai/orchestrationruns/status': ['patch'],
       'orchestration.proompteng.ai/orchestrations': ['get'],
       'batch/jobs': ['create', 'get', 'list', 'watch', 'delete'],

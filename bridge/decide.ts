@@ -232,7 +232,10 @@ function decideRun(input: ReconcileInput): Decision {
     const controls = specControls(run, status);
     const signal: Action[] = controls && unseen ? [{ type: 'signalControls', controls }] : [];
     const apply: Action[] = unseen ? [{ type: 'applyStatus', status: startedApply(input, workflow.runId) }] : [];
-    return decision([...signal, ...apply, ...startedEvent], RUNNING_RESYNC_MS);
+    // A child run's "waiting for parent …" no longer holds once its parent started its workflow.
+    const waited = started !== undefined && status.message !== undefined && conditionOf(status.conditions, 'Ready')?.reason === Reasons.WaitingForParent;
+    const clear: Action[] = waited ? [{ type: 'patchStatus', status: { message: null } }] : [];
+    return decision([...signal, ...clear, ...apply, ...startedEvent], RUNNING_RESYNC_MS);
   }
 
   const succeeded = conditionOf(status.conditions, 'Succeeded');

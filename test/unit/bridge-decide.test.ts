@@ -83,6 +83,17 @@ describe('decide: before the workflow starts', () => {
 });
 
 describe('decide: while the workflow runs', () => {
+  it("drops a child run's waiting message once its parent started its workflow", () => {
+    const waiting: OrchestrationRunStatus = {
+      phase: 'Pending',
+      message: 'waiting for parent run p to start this child run\'s workflow',
+      conditions: [{ type: 'Ready', status: 'False', reason: 'WaitingForParent', lastTransitionTime: '2026-11-23T11:59:00Z' }],
+    };
+    const d = decide(input(run({ steps: [{ name: 'a', ...sleep }] }, { status: waiting }), running));
+    expect(types(d)).toEqual(['patchStatus', 'applyStatus', 'event']);
+    expect(patch(d)).toEqual({ message: null });
+  });
+
   it('puts the controls a run was created with into its snapshot, and resumes a run whose spec.suspend was removed', () => {
     const created = decide(input(run({ steps: [{ name: 'a', ...sleep }], suspend: true })));
     const start = created.actions.find((a): a is Extract<Action, { type: 'startWorkflow' }> => a.type === 'startWorkflow')!;

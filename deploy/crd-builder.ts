@@ -142,7 +142,7 @@ export function buildCrds(): JsonSchema[] {
           { name: 'Suspended', type: 'boolean', jsonPath: '.status.paused', description: 'Whether the Temporal Schedule is paused' },
           { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
           { name: 'Last', type: 'date', jsonPath: '.status.lastRun.scheduledTime', description: 'Scheduled time of the latest run' },
-          { name: 'Next', type: 'date', jsonPath: '.status.nextFireTimes[0]' },
+          { name: 'Next', type: 'string', jsonPath: '.status.nextFireTimes[0]', description: 'Next fire time (a date column would show a future time as <invalid>)' },
           age,
         ],
       },

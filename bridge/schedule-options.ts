@@ -36,6 +36,15 @@ export interface ScheduleTarget {
   uiBaseUrl: string;
 }
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** An interval such as 10s or 1h30m in milliseconds (Temporal's own duration strings take one unit only). */
+export function intervalMs(interval: string): number {
+  let total = 0;
+  for (const [, digits, unit] of interval.matchAll(/([0-9]+)(ms|s|m|h|d)/g)) total += Number(digits) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  return total;
+}
+
 /**
  * What the Temporal Schedule should be, but its paused state (spec.suspend is applied only when it changes,
  * so a pause from the Temporal UI or CLI is not undone by the next update). The action carries only the
@@ -48,7 +57,7 @@ export function scheduleUpdateFor(schedule: OrchestrationSchedule, taskQueue: st
   return {
     spec: {
       ...(spec.schedule !== undefined ? { cronExpressions: [spec.schedule] } : {}),
-      ...(spec.interval !== undefined ? { intervals: [{ every: spec.interval as `${number}s` }] } : {}),
+      ...(spec.interval !== undefined ? { intervals: [{ every: intervalMs(spec.interval) }] } : {}),
       ...(spec.timeZone !== undefined ? { timezone: spec.timeZone } : {}),
       ...(spec.jitterSeconds ? { jitter: spec.jitterSeconds * 1000 } : {}),
     },

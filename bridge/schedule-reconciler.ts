@@ -68,7 +68,10 @@ const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
  */
 const isInvalidSpec = (err: unknown): boolean => {
   const code = (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e ? (e).code : undefined);
-  return err instanceof TypeError || code(err) === 3 || code((err as { cause?: unknown } | undefined)?.cause) === 3;
+  // The SDK's refusal of a spec (it strips "Invalid schedule spec:"), not a TypeError of the runtime: a bug here
+  // must be retried and seen, not reported as the user's spec.
+  const refused = err instanceof TypeError && !/Cannot read propert|is not a function|is not iterable|Cannot convert|is not a constructor/.test(err.message);
+  return refused || code(err) === 3 || code((err as { cause?: unknown } | undefined)?.cause) === 3;
 };
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -86,13 +89,26 @@ const viewOf = (run: CachedRun): ScheduledRunView => ({
   ...(run.metadata.deletionTimestamp ? { deleting: true } : {}),
 });
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** JSON with object keys sorted: the apiserver returns keys in its own order, which is no change. */
+const canonical = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.map(canonical).join(',')}]` : isObject(v) ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}` : JSON.stringify(v) ?? 'null';
+
+/** A JSON merge patch (RFC 7386) that turns `from` into `to`; undefined when they are equal, whatever their key order. */
+function mergePatch(from: Record<string, unknown>, to: Record<string, unknown>): Record<string, unknown> | undefined {
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(to)) {
+    if (canonical(from[key]) === canonical(value)) continue;
+    // Nested objects are patched key by key: a key gone from `to` must be nulled, not kept (lastRun.phase).
+    patch[key] = isObject(from[key]) && isObject(value) ? (mergePatch(from[key], value) ?? {}) : value;
+  }
+  for (const key of Object.keys(from)) if (!(key in to)) patch[key] = null;
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
 /** The merge patch that turns `from` into `to`: changed fields set, vanished ones null; undefined when equal. */
 export function statusPatch(from: OrchestrationScheduleStatus | undefined, to: OrchestrationScheduleStatus): Record<string, unknown> | undefined {
-  const patch: Record<string, unknown> = {};
-  const before = (from ?? {}) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(to)) if (JSON.stringify(before[key]) !== JSON.stringify(value)) patch[key] = value;
-  for (const key of Object.keys(before)) if (!(key in to)) patch[key] = null;
-  return Object.keys(patch).length > 0 ? patch : undefined;
+  return mergePatch((from ?? {}), to);
 }
 
 export function createScheduleReconciler(deps: ScheduleReconcilerDeps) {

@@ -46,7 +46,10 @@ describe('spec → Temporal Schedule options', () => {
 
   it('maps an interval; defaults to Skip; the action starts one firing workflow with the identity only', () => {
     const options = scheduleUpdateFor(scheduleOf({ interval: '10s', parameters: { a: 'b' } }), 'tq');
-    expect(options.spec).toEqual({ intervals: [{ every: '10s' }] });
+    expect(options.spec).toEqual({ intervals: [{ every: 10_000 }] });
+    // A compound duration the schema admits reaches Temporal as milliseconds (its own strings take one unit).
+    expect(scheduleUpdateFor(scheduleOf({ interval: '1h30m' }), 'tq').spec).toEqual({ intervals: [{ every: 5_400_000 }] });
+    expect(scheduleUpdateFor(scheduleOf({ interval: '1m500ms' }), 'tq').spec).toEqual({ intervals: [{ every: 60_500 }] });
     expect(options.policies).toEqual({ overlap: 'SKIP' });
     expect(options.action).toMatchObject({
       type: 'startWorkflow',
@@ -109,6 +112,10 @@ describe('status', () => {
   it('the status merge patch sets what changed, nulls what went, and is empty when nothing changed', () => {
     expect(statusPatch({ paused: true, lastRun: { name: 'a' } }, { paused: false })).toEqual({ paused: false, lastRun: null });
     expect(statusPatch({ paused: true, recentRuns: [{ name: 'a' }] }, { paused: true, recentRuns: [{ name: 'a' }] })).toBeUndefined();
+    // The apiserver's key order is no change; a nested key gone is nulled, not kept from the run before.
+    const read = JSON.parse('{"conditions":[{"lastTransitionTime":"t","observedGeneration":3,"reason":"ScheduleReady","status":"True","type":"Ready"}],"lastRun":{"name":"a","phase":"Succeeded"}}') as never;
+    expect(statusPatch(read, { conditions: [{ type: 'Ready', status: 'True', reason: 'ScheduleReady', observedGeneration: 3, lastTransitionTime: 't' }], lastRun: { name: 'a', phase: 'Succeeded' } })).toBeUndefined();
+    expect(statusPatch(read, { conditions: [{ type: 'Ready', status: 'True', reason: 'ScheduleReady', observedGeneration: 3, lastTransitionTime: 't' }], lastRun: { name: 'b' } })).toEqual({ lastRun: { name: 'b', phase: null } });
   });
 });
 

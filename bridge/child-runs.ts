@@ -37,8 +37,10 @@ export function createChildRunViews(orchestrations: Cached, runs: Pick<WatchedKi
      */
     nestingDependents(changed: KubernetesObject): KubernetesObject[] {
       return orchestrations.list(changed.metadata?.namespace ?? '').filter((other) => {
-        const steps = (other as { spec?: { steps?: unknown } }).spec?.steps;
-        return other.metadata?.name !== changed.metadata?.name && Array.isArray(steps) && steps.some((s) => (s as NestingStep | undefined)?.orchestration);
+        const spec = (other as { spec?: { steps?: unknown; finally?: unknown } }).spec;
+        // Finally steps may run Orchestrations too: a cycle may close through them.
+        const steps = [spec?.steps, spec?.finally].flatMap((list) => (Array.isArray(list) ? (list as unknown[]) : []));
+        return other.metadata?.name !== changed.metadata?.name && steps.some((s) => (s as NestingStep | undefined)?.orchestration);
       });
     },
 

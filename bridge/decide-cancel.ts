@@ -131,8 +131,9 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
   const left = Date.parse(pending.requestedAt) + settings.timeoutMs - Date.parse(now);
   if (!workflow.found && !workflow.error) {
     // A child run whose parent runs may have its workflow started by it any moment: it is cancelled once
-    // found (its parent's step then fails, saying so), or ends here once its parent ended or the time is up.
-    if (isChildRun(run) && !status.temporal && input.parent?.found && !isTerminalPhase(input.parent.phase) && left > 0) return decision([], Math.min(left, WAITING_FOR_PARENT_MS));
+    // found (its parent's step then fails, saying so), or ends here once its parent ended. Not at the cancel
+    // timeout: a child marked Cancelled that its parent started later would run with nobody to stop it.
+    if (isChildRun(run) && !status.temporal && input.parent?.found && !isTerminalPhase(input.parent.phase)) return decision([], WAITING_FOR_PARENT_MS);
     // Nothing runs: the run ends Cancelled at once.
     const message = `cancelled (${pending.reason} by ${pending.cancelledBy}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
     return decision([

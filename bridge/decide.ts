@@ -90,6 +90,9 @@ function beforeStart(input: ReconcileInput): Decision {
   const { run, now } = input;
   const status = run.status ?? {};
   const generation = run.metadata.generation;
+  // Its parent starts a child run's workflow (a Temporal child workflow) from the snapshot the parent's step
+  // resolved; the bridge only waits for it, whatever became of the Orchestration since (or of the parent).
+  if (isChildRun(run)) return childBeforeStart(input);
   // A queued resumed run: the run it resumes is read from Temporal only once it may start.
   if (run.spec.resumeFrom && !input.resume && input.admission?.admitted === false && !isStarting(run)) return queued(input, input.admission, []);
   // A referenced Orchestration the schema rejects makes the run invalid, naming the template's problems.
@@ -115,8 +118,6 @@ function beforeStart(input: ReconcileInput): Decision {
     ]);
   }
   if (resolution.kind === 'invalid') return decision(invalidRunActions(status.conditions, resolution.problems, generation, now));
-  // Its parent starts a child run's workflow (a Temporal child workflow); the bridge only waits for it.
-  if (isChildRun(run)) return childBeforeStart(input);
   if (input.nestingProblem) return decision(invalidRunActions(status.conditions, [input.nestingProblem], generation, now));
   // onRetrigger: Cancel — older runs with this triggerKey are asked to cancel before this one starts (or queues).
   const actions: Action[] = retriggerActions(input);

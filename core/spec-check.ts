@@ -44,7 +44,20 @@ export function stepProblems(
   }
   const unknownParameter = (p: SpecProblem): boolean => p.kind === 'unknownParameter' || (p.kind === 'inFinally' && unknownParameter(p.problem));
   const problems = parameters === 'template' ? found.filter((p) => !unknownParameter(p)) : found;
-  return problems.map(describeProblem);
+  return [...problems.map(describeProblem), ...orchestrationStepProblems(steps, finallySteps)];
+}
+
+/**
+ * An orchestration step runs a whole child run: a step's timeoutSeconds and retry would not bound or repeat
+ * it, so they are refused rather than ignored (the child's Orchestration has activeDeadlineSeconds).
+ */
+function orchestrationStepProblems(steps: readonly ValidatableStep[], finallySteps: readonly ValidatableStep[]): string[] {
+  return [...steps, ...finallySteps]
+    .filter((step) => (step as { orchestration?: unknown }).orchestration !== undefined)
+    .flatMap((step) => {
+      const given = (['timeoutSeconds', 'retry'] as const).filter((field) => (step as unknown as Record<string, unknown>)[field] !== undefined);
+      return given.length === 0 ? [] : [`step ${step.name}: ${given.join(' and ')} ${given.length > 1 ? 'do' : 'does'} not apply to an orchestration step; bound its child run with its Orchestration's activeDeadlineSeconds`];
+    });
 }
 
 /** An Orchestration: schema, then its steps as a template. */

@@ -189,3 +189,20 @@ describe('decide: a child run before its parent starts it', () => {
     expect(d.actions.some((a) => a.type === 'startWorkflow')).toBe(false);
   });
 });
+
+describe('orchestration steps and step bounds', () => {
+  it('refuses timeoutSeconds and retry on an orchestration step, naming the step, rather than ignoring them', () => {
+    const problems = stepProblems(
+      [
+        { name: 'child', orchestration: { name: 'package' }, timeoutSeconds: 60, retry: { maxAttempts: 3 } },
+        { name: 'after', activity: { name: 'noop' }, timeoutSeconds: 60 },
+      ] as never,
+      {},
+      [{ name: 'tidy', orchestration: { name: 'cleanup' }, retry: { maxAttempts: 2 } }] as never,
+    );
+    expect(problems).toEqual([
+      "step child: timeoutSeconds and retry do not apply to an orchestration step; bound its child run with its Orchestration's activeDeadlineSeconds",
+      "step tidy: retry does not apply to an orchestration step; bound its child run with its Orchestration's activeDeadlineSeconds",
+    ]);
+  });
+});

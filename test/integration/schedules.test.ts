@@ -92,8 +92,11 @@ describe('OrchestrationSchedule', () => {
     const done = runs.find((r) => r.status?.phase === 'Succeeded')!;
     expect(done.status?.temporal?.workflowId).toContain(`orchestrationrun/${h.ns}/${done.metadata.name}/`);
     expect(done.spec).toEqual({ orchestrationRef: { name: orch }, parameters: { who: 'schedule' } });
-    // No firing made two runs: the firings of the Temporal Schedule and the runs' names agree one to one.
-    expect(new Set([...seen].map((n) => n.slice(name.length + 1))).size).toBe(seen.size);
+    // Firings and runs agree one to one: each run names the firing workflow that made it, for its own
+    // scheduled time, and no two runs name the same firing.
+    const firings = runs.map((r) => r.metadata.annotations?.[ScheduleAnnotations.firingWorkflowId] ?? '');
+    for (const [i, run] of runs.entries()) expect(firings[i]).toBe(`${s.status!.temporal!.scheduleId}-${new Date(scheduledAt(run)).toISOString().replace(/\.\d+Z$/, 'Z')}`);
+    expect(new Set(firings).size).toBe(runs.length);
 
     expect((await kubectl(['delete', 'orchsched', name, '-n', h.ns, '--wait=true', '--timeout=60s'])).code).toBe(0);
     const described = await temporalCli(['schedule', 'describe', '--schedule-id', s.status!.temporal!.scheduleId]);

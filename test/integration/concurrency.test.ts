@@ -10,42 +10,8 @@ import { startBridgeProcess } from '../support/processes.js';
 import { installCrds } from '../../sandbox/kubernetes/apply.js';
 import { kubectl, sandboxEnv, uniqueName } from '../support/sandbox.js';
 import { startTestWorker, type TestWorker } from '../support/temporal.js';
+import { holdActivities } from '../support/gates.js';
 import { stringify } from 'yaml';
-
-/**
- * `hold` steps run until the test releases them by id. The activity records the order steps started in and
- * the most that ever ran at once: what a limit promises, measured where the work happens.
- */
-function holdActivities() {
-  const releases = new Map<string, () => void>();
-  const released = new Map<string, Promise<void>>();
-  const gate = (id: string) => {
-    if (!released.has(id)) released.set(id, new Promise<void>((resolve) => releases.set(id, resolve)));
-    return released.get(id)!;
-  };
-  const seen = { order: [] as string[], running: 0, most: 0 };
-  return {
-    seen,
-    release(id: string) {
-      void gate(id);
-      releases.get(id)!();
-    },
-    stepActivities: {
-      async hold(input: unknown) {
-        const id = (input as { id: string }).id;
-        if (!seen.order.includes(id)) seen.order.push(id);
-        seen.running++;
-        seen.most = Math.max(seen.most, seen.running);
-        try {
-          await gate(id);
-        } finally {
-          seen.running--;
-        }
-        return 'released';
-      },
-    },
-  };
-}
 
 const RUNS_API = 'orchestration.proompteng.ai/v1alpha1';
 const ready = (s: RunView) => s.conditions?.find((c) => c.type === 'Ready');

@@ -5,22 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChildRunLabels, childRunNameFor } from '../../core/index.js';
 import { waitFor } from '../../sandbox/wait.js';
+import { holdActivities } from '../support/gates.js';
 import { startBridgeHarness, type BridgeHarness, type RunView } from '../support/bridge-harness.js';
 import { stringify } from 'yaml';
 import { kubectl, temporalCli, uniqueName } from '../support/sandbox.js';
 
-/** `hold` steps end when the test releases them: what the test looks at is in place however slow the host. */
-const releases = new Map<string, () => void>();
-const released = new Map<string, Promise<void>>();
-const gate = (id: string) => {
-  if (!released.has(id)) released.set(id, new Promise<void>((resolve) => releases.set(id, resolve)));
-  return released.get(id)!;
-};
+const gates = holdActivities();
 const stepActivities = {
-  async hold(input: unknown) {
-    await gate((input as { id: string }).id);
-    return 'released';
-  },
+  ...gates.stepActivities,
   echo(input: unknown) {
     return Promise.resolve((input as { text: string }).text);
   },
@@ -103,8 +95,7 @@ describe('orchestration steps', () => {
     const childWorkflow = await describeWorkflow(childRunning.temporal!.workflowId);
     expect(childWorkflow.workflowExecutionInfo.parentExecution?.workflowId).toBe(running.temporal!.workflowId);
 
-    void gate(parent);
-    releases.get(parent)!();
+    gates.release(parent);
     const done = await h.phaseOf(parent, 'Succeeded');
     const childDone = await h.phaseOf(childName, 'Succeeded');
     expect(step(childDone, 'greet')?.output).toBe('hello world via w-o-r-l-d');
@@ -219,8 +210,7 @@ describe('orchestration steps', () => {
     const suspended = await until(childName, 'Suspended by its parent', (s) => s.conditions?.find((c) => c.type === 'Suspended')?.status === 'True');
     expect(suspended.suspendedBy).toBe(`parent:${parent}`);
     // The running step finishes; nothing new starts in the child while its parent is suspended.
-    void gate(parent);
-    releases.get(parent)!();
+    gates.release(parent);
     const held = await until(childName, 'wait done, still suspended', (s) => step(s, 'wait')?.phase === 'Succeeded');
     expect(held.suspendedBy).toBe(`parent:${parent}`);
     expect(step(held, 'next')?.phase).toBe('Pending');
@@ -271,8 +261,7 @@ describe('orchestration steps', () => {
     expect(waiting.phase).toBe('Pending');
     expect(waiting.temporal).toBeUndefined();
 
-    void gate(parent);
-    releases.get(parent)!();
+    gates.release(parent);
     await h.phaseOf(parent, 'Succeeded');
     const failed = await h.phaseOf(name, 'Failed');
     expect(failed.conditions?.find((c) => c.type === 'Succeeded')?.reason).toBe('ParentEnded');
@@ -318,8 +307,7 @@ describe('orchestration steps under a concurrency limit', () => {
     expect(queued.message).toContain('(1 running)');
     expect((await limited.status(childName)).queue).toBeUndefined();
 
-    void gate(parent);
-    releases.get(parent)!();
+    gates.release(parent);
     await limited.phaseOf(parent, 'Succeeded');
     await limited.phaseOf(next, 'Succeeded');
   });

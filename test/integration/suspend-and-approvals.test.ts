@@ -2,23 +2,12 @@
 // recorded) and from Temporal (updates from the temporal CLI: its identity recorded), through the bridge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../sandbox/wait.js';
+import { hold, holdActivities } from '../support/gates.js';
 import { startBridgeHarness, type BridgeHarness, type RunView } from '../support/bridge-harness.js';
 import { kubectl, temporalCli, uniqueName } from '../support/sandbox.js';
 
-/** `hold` steps end when the test releases them: the suspend is in place before the step ends, however slow the host. */
-const releases = new Map<string, () => void>();
-const released = new Map<string, Promise<void>>();
-const gate = (id: string) => {
-  if (!released.has(id)) released.set(id, new Promise<void>((resolve) => releases.set(id, resolve)));
-  return released.get(id)!;
-};
-const stepActivities = {
-  async hold(input: unknown) {
-    await gate((input as { id: string }).id);
-    return 'released';
-  },
-};
-const hold = (id: string) => ({ activity: { name: 'hold', input: { id } } });
+const gates = holdActivities();
+const { stepActivities } = gates;
 
 let h: BridgeHarness;
 beforeAll(async () => {
@@ -61,8 +50,7 @@ describe('suspend and resume', () => {
     const running = await until(name, 'first running', (s) => step(s, 'first')?.phase === 'Running');
     expect((await patch(name, { suspend: true })).code).toBe(0);
     await until(name, 'Suspended', (s) => suspended(s)?.status === 'True');
-    void gate(name);
-    releases.get(name)!();
+    gates.release(name);
     const held = await until(name, 'Suspended and first done', (s) => suspended(s)?.status === 'True' && step(s, 'first')?.phase === 'Succeeded');
     expect(held.suspendedBy).toBe('spec:kubectl-patch');
     expect(suspended(held)?.reason).toBe('Suspended');
@@ -86,8 +74,7 @@ describe('suspend and resume', () => {
     const workflowId = running.temporal!.workflowId;
     const sent = await update(workflowId, 'suspend');
     expect(sent.code, sent.stderr).toBe(0);
-    void gate(name);
-    releases.get(name)!();
+    gates.release(name);
     const held = await until(name, 'Suspended', (s) => suspended(s)?.status === 'True' && step(s, 'first')?.phase === 'Succeeded');
     expect(held.suspendedBy).toMatch(/^temporal:temporal-cli:/);
     // A spec edit that does not touch suspend (a new generation) leaves the suspension alone.
@@ -149,8 +136,7 @@ describe('approval steps', () => {
     const late = await update(waiting.temporal!.workflowId, 'reject', 'go-live');
     expect(late.code).not.toBe(0);
     expect(late.stderr).toContain('step "go-live" was already approved by spec:kubectl-patch');
-    void gate(name);
-    releases.get(name)!();
+    gates.release(name);
     const done = await h.phaseOf(name, 'Succeeded');
     expect(step(done, 'go-live')).toMatchObject({ phase: 'Succeeded', approvedBy: 'spec:kubectl-patch', message: 'approved by spec:kubectl-patch' });
     expect(step(done, 'go-live')?.reason).toBeUndefined();

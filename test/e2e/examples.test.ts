@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
+import { createNamespace, startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { kubectl } from '../support/sandbox.js';
 import { waitFor } from '../../sandbox/wait.js';
 
@@ -114,8 +114,11 @@ describe('README and reference', () => {
     const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
     const resources = blocks.filter((b) => /^kind: (OrchestrationRun|Orchestration|OrchestrationSchedule)$/m.test(b));
     expect(resources.length).toBeGreaterThan(0);
+    // A namespace of its own: a block may show a run an example of the files above already created (a dry-run
+    // apply would then be an update of it, which immutability refuses).
+    const ns = await createNamespace('readme');
     for (const block of resources) {
-      const dryRun = await kubectl(['apply', '--dry-run=server', '-n', h.ns, '-f', '-'], block);
+      const dryRun = await kubectl(['apply', '--dry-run=server', '-n', ns, '-f', '-'], block);
       expect(dryRun.stderr, block).toBe('');
     }
   });

@@ -3,8 +3,8 @@
  * files, so a file that lints clean is one the bridge starts. Pure: documents in, findings out.
  */
 import { parseAllDocuments } from 'yaml';
-import { checkOrchestration, checkRun, type Orchestration, type OrchestrationRun } from '../core/index.js';
-import { ORCHESTRATION_KIND, ORCHESTRATION_RUN_KIND } from '../core/api/names.js';
+import { checkOrchestration, checkRun, describeIssues, OrchestrationScheduleSchema, type Orchestration, type OrchestrationRun } from '../core/index.js';
+import { API_GROUP, ORCHESTRATION_KIND, ORCHESTRATION_RUN_KIND, ORCHESTRATION_SCHEDULE_KIND } from '../core/api/names.js';
 import { resolveRun } from '../core/resolve-run.js';
 
 export interface LintDocument {
@@ -71,6 +71,7 @@ export async function lintDocuments(
   options: { namespace: string; lookup?: (namespace: string, name: string) => Promise<unknown> },
 ): Promise<Finding[]> {
   const templates = new Map<string, Orchestration>();
+  const invalidTemplates = new Set<string>();
   const findings: Finding[] = [];
   const runs: { doc: LintDocument; run: OrchestrationRun; finding: Finding }[] = [];
   for (const doc of documents) {
@@ -81,13 +82,23 @@ export async function lintDocuments(
     if (kind === ORCHESTRATION_KIND) {
       const checked = checkOrchestration(stored);
       if (checked.ok) templates.set(`${checked.value.metadata.namespace}/${checked.value.metadata.name}`, checked.value);
-      else finding.problems.push(...checked.problems);
+      else {
+        finding.problems.push(...checked.problems);
+        const meta = (stored as { metadata?: { namespace?: string; name?: string } }).metadata;
+        invalidTemplates.add(`${meta?.namespace}/${meta?.name}`);
+      }
     } else if (kind === ORCHESTRATION_RUN_KIND) {
       const checked = checkRun(stored);
       if (checked.ok) runs.push({ doc, run: checked.value, finding });
       else finding.problems.push(...checked.problems);
+    } else if (kind === ORCHESTRATION_SCHEDULE_KIND) {
+      // The schema is all the bridge checks before it creates the Temporal schedule.
+      const parsed = OrchestrationScheduleSchema.safeParse(stored);
+      if (!parsed.success) finding.problems.push(...describeIssues(parsed.error));
+    } else if (String((doc.raw as { apiVersion?: unknown } | null)?.apiVersion ?? '').startsWith(`${API_GROUP}/`)) {
+      finding.notes.push(`not checked: lint knows ${ORCHESTRATION_RUN_KIND}, ${ORCHESTRATION_KIND} and ${ORCHESTRATION_SCHEDULE_KIND}`);
     } else {
-      finding.notes.push(`not checked: lint knows ${ORCHESTRATION_RUN_KIND} and ${ORCHESTRATION_KIND}`);
+      findings.pop(); // Secrets, ConfigMaps and the like beside the runs are kubectl's to check
     }
   }
   for (const { run, finding } of runs) {
@@ -98,6 +109,10 @@ export async function lintDocuments(
     }
     if (!ref) continue;
     const key = `${run.metadata.namespace}/${ref.name}`;
+    if (invalidTemplates.has(key)) {
+      finding.problems.push(`orchestrationRef: Orchestration ${ref.name} of the files is invalid (its problems are listed with it)`);
+      continue;
+    }
     let template = templates.get(key);
     if (!template && options.lookup) {
       const found = await options.lookup(run.metadata.namespace, ref.name);

@@ -8,7 +8,8 @@ export function parseParameter(text: string, previous: Record<string, string> = 
   return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
 }
 
-const ORCHESTRATION_NAMES = ['orch', 'orchestration', 'orchestrations', 'orchestration.proompteng.ai'];
+/** What kubectl calls the kind: short name, singular, plural, and the full names `kubectl get -o name` prints. */
+const ORCHESTRATION_NAMES = ['orch', 'orchestration', 'orchestrations', 'orchestration.orchestration.proompteng.ai', 'orchestrations.orchestration.proompteng.ai'];
 
 /** `orch/NAME` (also `orchestration/NAME`, as `kubectl get -o name` prints it) into the Orchestration's name. */
 export function parseFrom(text: string): string {

@@ -30,7 +30,7 @@ export type Plural = typeof ORCHESTRATION_RUN_PLURAL | typeof ORCHESTRATION_PLUR
 const INSTALL_HINT = 'install them with `kubectl apply -f deploy/install.yaml` (or the Helm chart in charts/), see README "Install into a cluster"';
 
 /** What an apiserver error means to the user, naming what was asked (`get orchestrationruns build-1 in ns`). */
-export function explain(err: unknown, action: { verb: string; plural: Plural | string; name?: string; namespace?: string }): Error {
+export function explain(err: unknown, action: { verb: string; plural: string; name?: string; namespace?: string }): Error {
   if (!(err instanceof ApiException)) return err instanceof Error ? err : new Error(String(err));
   const code = err.code;
   const body = typeof err.body === 'string' ? safeJson(err.body) : (err.body as Record<string, unknown> | undefined);
@@ -59,6 +59,12 @@ function safeJson(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The apiserver's own sentence from an error's Status body, or the body as it came. */
+function apiMessage(err: ApiException<unknown>): string {
+  const body = typeof err.body === 'string' ? safeJson(err.body) : (err.body as Record<string, unknown> | undefined);
+  return typeof body?.message === 'string' ? body.message : String(err.body as string);
 }
 
 export const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -92,8 +98,8 @@ export function connect(options: KubeOptions) {
     try {
       return (await custom.createNamespacedCustomObject({ ...base, namespace: ns, plural, body, fieldManager: FIELD_MANAGER })) as Record<string, unknown>;
     } catch (err) {
-      if (err instanceof ApiException && err.code === 422) throw new CliError(`the apiserver refused the ${plural}: ${String((safeJson(String(err.body)) ?? {}).message ?? err.body)}`);
-      if (err instanceof ApiException && err.code === 409) throw new CliError(`${String((safeJson(String(err.body)) ?? {}).message ?? 'already exists')}`);
+      if (err instanceof ApiException && err.code === 422) throw new CliError(`the apiserver refused the ${plural}: ${apiMessage(err)}`);
+      if (err instanceof ApiException && err.code === 409) throw new CliError(apiMessage(err));
       throw explain(err, { verb: 'create', plural, namespace: ns });
     }
   }
@@ -101,7 +107,7 @@ export function connect(options: KubeOptions) {
     try {
       return (await custom.patchNamespacedCustomObject({ ...base, namespace: ns, plural, name, body, fieldManager: FIELD_MANAGER }, merge)) as Record<string, unknown>;
     } catch (err) {
-      if (err instanceof ApiException && err.code === 422) throw new CliError(`the apiserver refused the change to ${name}: ${String((safeJson(String(err.body)) ?? {}).message ?? err.body)}`);
+      if (err instanceof ApiException && err.code === 422) throw new CliError(`the apiserver refused the change to ${name}: ${apiMessage(err)}`);
       throw explain(err, { verb: 'patch', plural, name, namespace: ns });
     }
   }

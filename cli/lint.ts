@@ -57,6 +57,10 @@ const nameOf = (raw: unknown): string => {
   const meta = (raw as Manifest | null)?.metadata;
   return typeof meta?.name === 'string' ? meta.name : typeof meta?.generateName === 'string' ? `${meta.generateName}*` : '(no name)';
 };
+const apiVersionOf = (raw: unknown): string => {
+  const version = (raw as { apiVersion?: unknown } | null)?.apiVersion;
+  return typeof version === 'string' ? version : '';
+};
 const kindOf = (raw: unknown): string => {
   const kind = (raw as Manifest | null)?.kind;
   return typeof kind === 'string' ? kind : '(no kind)';
@@ -95,7 +99,7 @@ export async function lintDocuments(
       // The schema is all the bridge checks before it creates the Temporal schedule.
       const parsed = OrchestrationScheduleSchema.safeParse(stored);
       if (!parsed.success) finding.problems.push(...describeIssues(parsed.error));
-    } else if (String((doc.raw as { apiVersion?: unknown } | null)?.apiVersion ?? '').startsWith(`${API_GROUP}/`)) {
+    } else if (apiVersionOf(doc.raw).startsWith(`${API_GROUP}/`)) {
       finding.notes.push(`not checked: lint knows ${ORCHESTRATION_RUN_KIND}, ${ORCHESTRATION_KIND} and ${ORCHESTRATION_SCHEDULE_KIND}`);
     } else {
       findings.pop(); // Secrets, ConfigMaps and the like beside the runs are kubectl's to check

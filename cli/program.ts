@@ -3,7 +3,7 @@
  * the apiserver, as kubectl would, with the bridge's own core checks before anything is created.
  */
 import { readFileSync } from 'node:fs';
-import { Argument, Command, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, isTerminalPhase, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
 import { collect, parseFrom, parseParameter } from './args.js';
@@ -125,7 +125,7 @@ export function buildProgram(io: Io): Command {
           const m = structuredClone(d.raw) as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
           if (opts.name) m.metadata = { ...m.metadata, name: opts.name };
           if (Object.keys(params).length > 0) m.spec = { ...m.spec, parameters: { ...(m.spec?.parameters as object | undefined), ...params } };
-          return m as Record<string, unknown>;
+          return m;
         });
         if (manifests.length === 0) throw new CliError(`${file}: no ${ORCHESTRATION_RUN_KIND} in it`, 64);
       }
@@ -272,4 +272,25 @@ export function buildProgram(io: Io): Command {
     });
 
   return program;
+}
+
+/**
+ * Runs the program on the arguments and returns its exit code: an error the user can act on is one line on
+ * stderr (exit 3, or its own code), a usage error commander already explained is 64.
+ */
+export async function runCli(io: Io, args: string[], from: 'node' | 'user' = 'node'): Promise<number> {
+  let code = 0;
+  const program = buildProgram({ ...io, setExitCode: (c) => (code = c) });
+  try {
+    await program.parseAsync(args, { from });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 64;
+    if (err instanceof CliError) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 3;
+  }
 }

@@ -64,7 +64,7 @@ function safeJson(text: string): Record<string, unknown> | undefined {
 /** The apiserver's own sentence from an error's Status body, or the body as it came. */
 function apiMessage(err: ApiException<unknown>): string {
   const body = typeof err.body === 'string' ? safeJson(err.body) : (err.body as Record<string, unknown> | undefined);
-  return typeof body?.message === 'string' ? body.message : String(err.body as string);
+  return typeof body?.message === 'string' ? body.message : String(err.body);
 }
 
 export const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);

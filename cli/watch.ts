@@ -14,42 +14,52 @@ export const PHASE_EXIT: Record<'Succeeded' | 'Failed' | 'Cancelled', number> = 
 export async function followRun(cluster: Cluster, name: string, seen: (run: RunObject) => void, namespace = cluster.namespace): Promise<RunObject> {
   const watch = new Watch(cluster.kubeConfig);
   const path = `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${ORCHESTRATION_RUN_PLURAL}`;
+  let failures = 0;
   for (;;) {
     const current = (await cluster.get(ORCHESTRATION_RUN_PLURAL, name, namespace)) as unknown as RunObject & { metadata: { resourceVersion?: string } };
     seen(current);
     if (isTerminalPhase(current.status?.phase)) return current;
-    const ended = await new Promise<RunObject | 'closed' | Error>((resolve) => {
-      let settled = false;
-      const settle = (value: RunObject | 'closed' | Error) => {
-        if (settled) return;
-        settled = true;
-        resolve(value);
-      };
-      watch
-        .watch(
-          path,
-          { fieldSelector: `metadata.name=${name}`, resourceVersion: current.metadata.resourceVersion, allowWatchBookmarks: true },
-          (type, obj: RunObject) => {
-            if (type === 'DELETED') return settle(new CliError(`run ${name} was deleted before it ended`));
-            if (type !== 'ADDED' && type !== 'MODIFIED') return;
-            seen(obj);
-            if (isTerminalPhase(obj.status?.phase)) {
-              settle(obj);
-              abort?.abort();
-            }
-          },
-          () => settle('closed'),
-        )
-        .then((controller) => {
-          abort = controller;
-          if (settled) controller.abort();
-        })
-        .catch((err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
-      let abort: AbortController | undefined;
-    });
-    if (ended instanceof Error) throw ended;
+    const ended = await watchOnce(watch, path, name, current.metadata.resourceVersion, seen);
+    if (ended instanceof CliError) throw ended;
+    if (ended instanceof Error) {
+      // A closed watch is normal (the apiserver ends them); one that keeps failing is not.
+      if (++failures >= 5) throw new CliError(`cannot watch run ${name}: ${ended.message}`);
+      continue;
+    }
+    failures = 0;
     if (ended !== 'closed') return ended;
   }
+}
+
+/** One watch request: the run once it ended, 'closed' when the apiserver ended the watch, or its error. */
+function watchOnce(watch: Watch, path: string, name: string, resourceVersion: string | undefined, seen: (run: RunObject) => void): Promise<RunObject | 'closed' | Error> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let controller: AbortController | undefined;
+    const settle = (value: RunObject | 'closed' | Error) => {
+      if (settled) return;
+      settled = true;
+      controller?.abort();
+      resolve(value);
+    };
+    watch
+      .watch(
+        path,
+        { fieldSelector: `metadata.name=${name}`, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+        (type, obj: RunObject) => {
+          if (type === 'DELETED') return settle(new CliError(`run ${name} was deleted before it ended`));
+          if (type !== 'ADDED' && type !== 'MODIFIED') return;
+          seen(obj);
+          if (isTerminalPhase(obj.status?.phase)) settle(obj);
+        },
+        (err: unknown) => settle(err ? (err instanceof Error ? err : new Error(JSON.stringify(err))) : 'closed'),
+      )
+      .then((started) => {
+        controller = started;
+        if (settled) started.abort();
+      })
+      .catch((err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
+  });
 }
 
 /**

@@ -25,7 +25,6 @@ _kubectl_orch() {
   esac
 }
 complete -F _kubectl_orch kubectl-orch
-# kubectl's plugin completion (kubectl orch <TAB>, kubectl ≥ 1.26) calls kubectl_complete-orch on PATH.
 `;
   if (shell === 'bash') return bash;
   return `#compdef kubectl-orch

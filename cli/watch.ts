@@ -73,7 +73,9 @@ export function printer(out: NodeJS.WriteStream, now: () => number = Date.now) {
   return {
     show(run: RunObject) {
       if (tty) {
-        const lines = renderRun(run, now());
+        // A wrapped line would throw off the count of lines to move up over: cut each to the width.
+        const width = out.columns > 1 ? out.columns - 1 : Infinity;
+        const lines = renderRun(run, now()).map((line) => ([...line].length > width ? `${[...line].slice(0, width - 1).join('')}…` : line));
         // Move up over the last drawing and clear to the end of the screen, then draw again.
         out.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
         drawn = lines.length;

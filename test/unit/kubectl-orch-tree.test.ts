@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFrom, parseParameter } from '../../cli/args.js';
 import { COMMAND_NAMES, completionScript } from '../../cli/completion.js';
 import { changes, depths, formatDuration, renderRun, type RunObject } from '../../cli/tree.js';
+import { printer } from '../../cli/watch.js';
 import { runProgram } from './kubectl-orch-io.js';
 
 const NOW = Date.parse('2026-01-01T00:01:00Z');
@@ -89,5 +90,32 @@ describe('arguments', () => {
       expect((await runProgram(['completion', shell])).stdout).toBe(script);
     }
     expect((await runProgram(['completion', 'fish'])).code).toBe(64);
+  });
+});
+
+describe('watch printer', () => {
+  const sink = (isTTY: boolean, columns = 200) => {
+    const written: string[] = [];
+    return { written, out: { isTTY, columns, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('redraws the tree in place on a terminal, each line cut to the width', () => {
+    const { written, out } = sink(true, 30);
+    const p = printer(out, () => NOW);
+    p.show(diamond);
+    p.show(diamond);
+    const drawn = written[0]!.split('\n').length - 1;
+    expect(written[1]!.startsWith(`\x1b[${drawn}F\x1b[J`)).toBe(true);
+    for (const line of written[0]!.split('\n')) expect([...line].length).toBeLessThanOrEqual(29);
+  });
+
+  it('writes only the changes, then the tree at the end, when not on a terminal', () => {
+    const { written, out } = sink(false);
+    const p = printer(out, () => NOW);
+    p.show({ ...diamond, status: { phase: 'Running' } });
+    p.show(diamond);
+    p.finish(diamond);
+    expect(written.slice(0, 4)).toEqual(['run diamond Running\n', 'step fetch Succeeded\n', 'step test Succeeded\n', 'step lint Failed  Error  2 attempts  exit code 3\n']);
+    expect(written[4]).toBe(`${renderRun(diamond, NOW).join('\n')}\n`);
   });
 });

@@ -3,6 +3,7 @@
  * core/job-step.ts), and for any other step what its status says it produced (output) or why it failed.
  */
 import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Log, type V1Pod } from '@kubernetes/client-node';
 import { JobLabels, STEP_CONTAINER } from '../core/job-step.js';
 import { ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
@@ -61,7 +62,12 @@ export async function printLogs(cluster: Cluster, name: string, step: string | u
   const uid = run.metadata.uid ?? '';
   const prefix = step === undefined;
   for (const s of chosen) {
-    const pods = s.jobName !== undefined || isJobStep(run, s.name) ? await stepPods(cluster, cluster.namespace, uid, s.name) : [];
+    const jobStep = s.jobName !== undefined || isJobStep(run, s.name);
+    let pods = jobStep ? await stepPods(cluster, cluster.namespace, uid, s.name) : [];
+    if (jobStep && options.follow && step !== undefined && pods.length === 0 && (s.phase === 'Pending' || s.phase === 'Running')) {
+      err(`waiting for a Pod of step ${s.name}…\n`);
+      pods = await firstPods(cluster, name, uid, s.name);
+    }
     if (prefix) out(`==> ${s.name} (${s.phase}) <==\n`);
     if (pods.length === 0) {
       for (const line of statusLines(s)) out(`${line}\n`);
@@ -78,6 +84,21 @@ export async function printLogs(cluster: Cluster, name: string, step: string | u
         for (const line of statusLines(s)) out(`${line}\n`);
       }
     }
+  }
+}
+
+/**
+ * `logs -f` on a Job step that has no Pod yet: looks again every second until one exists or the step ended
+ * without one. Pods are listed rather than watched: this runs once, for one person, not in a controller.
+ */
+async function firstPods(cluster: Cluster, name: string, uid: string, step: string): Promise<V1Pod[]> {
+  for (;;) {
+    await delay(1000);
+    const pods = await stepPods(cluster, cluster.namespace, uid, step);
+    if (pods.length > 0) return pods;
+    const run = (await cluster.get(ORCHESTRATION_RUN_PLURAL, name)) as unknown as RunObject;
+    const phase = run.status?.steps?.find((s) => s.name === step)?.phase;
+    if (phase !== 'Pending' && phase !== 'Running') return [];
   }
 }
 

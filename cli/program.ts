@@ -106,6 +106,7 @@ export function buildProgram(io: Io): Command {
       let manifests: Record<string, unknown>[];
       if (opts.from !== undefined) {
         const orchestration = parseFrom(opts.from);
+        if ((await c.findOrchestration(c.namespace, orchestration)) === undefined) throw new CliError(`Orchestration ${orchestration} not found in namespace ${c.namespace}`);
         manifests = [
           {
             apiVersion: API_GROUP_VERSION,
@@ -134,6 +135,7 @@ export function buildProgram(io: Io): Command {
       const findings = await lintDocuments(manifests.map((raw, index) => ({ file: file ?? opts.from!, index, raw })), { namespace: c.namespace, lookup: (ns, name) => c.findOrchestration(ns, name) });
       const problems = findings.filter((f) => f.problems.length > 0);
       if (problems.length > 0) throw new CliError(`not submitted:\n${formatFindings(problems).filter((l) => !l.includes(': note: ')).join('\n')}`, 1);
+      for (const f of findings) for (const note of f.notes) io.stderr.write(`warning: ${f.kind}/${f.name}: ${note}\n`);
       const created: string[] = [];
       for (const m of manifests) {
         const ns = ((m.metadata as { namespace?: string } | undefined)?.namespace) ?? c.namespace;

@@ -254,6 +254,7 @@ describe('kubectl-orch errors and kubeconfig', () => {
   it('names a missing run', async () => {
     expect(await orch(['get', 'no-such-run'])).toMatchObject({ code: 3, stderr: `error: run no-such-run not found in namespace ${h.ns}\n` });
     expect((await orch(['wait', 'no-such-run'])).stderr).toBe(`error: run no-such-run not found in namespace ${h.ns}\n`);
+    expect(await orch(['submit', '--from', 'orch/no-such-template'])).toMatchObject({ code: 3, stderr: `error: Orchestration no-such-template not found in namespace ${h.ns}\n` });
   });
 
   it('names the verb and the resource a user may not use (403)', async () => {

@@ -46,7 +46,8 @@ export function explain(err: unknown, action: { verb: string; plural: string; na
     return new CliError(`the server has no resource type ${action.plural}.${API_GROUP}: the orchestration-bridge CRDs are not installed in this cluster; ${INSTALL_HINT}`);
   }
   if (code === 403) {
-    return new CliError(`no access: you may not ${action.verb} ${action.plural}${action.plural.includes('.') ? '' : `.${API_GROUP}`}${where}${apiMessage ? ` (${apiMessage})` : ''}`);
+    const ours = action.plural === ORCHESTRATION_RUN_PLURAL || action.plural === ORCHESTRATION_PLURAL;
+    return new CliError(`no access: you may not ${action.verb} ${action.plural}${ours ? `.${API_GROUP}` : ''}${where}${apiMessage ? ` (${apiMessage})` : ''}`);
   }
   if (code === 401) return new CliError(`not authenticated to the cluster: check your kubeconfig's credentials${apiMessage ? ` (${apiMessage})` : ''}`);
   return new CliError(`${action.verb} ${action.plural}${action.name ? ` ${action.name}` : ''}${where} failed: HTTP ${code}${apiMessage ? `: ${apiMessage}` : ''}`);

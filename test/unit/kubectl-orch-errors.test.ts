@@ -22,5 +22,6 @@ describe('explain', () => {
     expect(explain(new ApiException(403, 'Forbidden', status, {}), { verb: 'list', plural: 'orchestrationruns' }).message).toBe(
       `no access: you may not list orchestrationruns.orchestration.proompteng.ai in any namespace (${status.message})`,
     );
+    expect(explain(new ApiException(403, 'Forbidden', {}, {}), { verb: 'get', plural: 'pods/log', name: 'p', namespace: 'ci' }).message).toBe('no access: you may not get pods/log in namespace ci');
   });
 });

@@ -29,6 +29,8 @@ export type Plural = typeof ORCHESTRATION_RUN_PLURAL | typeof ORCHESTRATION_PLUR
 
 const INSTALL_HINT = 'install them with `kubectl apply -f deploy/install.yaml` (or the Helm chart in charts/), see README "Install into a cluster"';
 
+const ours = (plural: string) => plural === ORCHESTRATION_RUN_PLURAL || plural === ORCHESTRATION_PLURAL;
+
 /** What an apiserver error means to the user, naming what was asked (`get orchestrationruns build-1 in ns`). */
 export function explain(err: unknown, action: { verb: string; plural: string; name?: string; namespace?: string }): Error {
   if (!(err instanceof ApiException)) return err instanceof Error ? err : new Error(String(err));
@@ -43,11 +45,10 @@ export function explain(err: unknown, action: { verb: string; plural: string; na
       const what = action.plural === ORCHESTRATION_PLURAL ? 'Orchestration' : action.plural === ORCHESTRATION_RUN_PLURAL ? 'run' : action.plural;
       return new CliError(`${what} ${action.name} not found${where}`);
     }
-    return new CliError(`the server has no resource type ${action.plural}.${API_GROUP}: the orchestration-bridge CRDs are not installed in this cluster; ${INSTALL_HINT}`);
+    if (ours(action.plural)) return new CliError(`the server has no resource type ${action.plural}.${API_GROUP}: the orchestration-bridge CRDs are not installed in this cluster; ${INSTALL_HINT}`);
   }
   if (code === 403) {
-    const ours = action.plural === ORCHESTRATION_RUN_PLURAL || action.plural === ORCHESTRATION_PLURAL;
-    return new CliError(`no access: you may not ${action.verb} ${action.plural}${ours ? `.${API_GROUP}` : ''}${where}${apiMessage ? ` (${apiMessage})` : ''}`);
+    return new CliError(`no access: you may not ${action.verb} ${action.plural}${ours(action.plural) ? `.${API_GROUP}` : ''}${where}${apiMessage ? ` (${apiMessage})` : ''}`);
   }
   if (code === 401) return new CliError(`not authenticated to the cluster: check your kubeconfig's credentials${apiMessage ? ` (${apiMessage})` : ''}`);
   return new CliError(`${action.verb} ${action.plural}${action.name ? ` ${action.name}` : ''}${where} failed: HTTP ${code}${apiMessage ? `: ${apiMessage}` : ''}`);

@@ -109,7 +109,10 @@ export function renderRun(run: RunObject, now: number): string[] {
 export function changes(before: RunObject | undefined, after: RunObject): string[] {
   const lines: string[] = [];
   const phase = after.status?.phase ?? 'Pending';
-  if ((before?.status?.phase ?? (before ? 'Pending' : undefined)) !== phase) lines.push(`run ${after.metadata.name} ${phase}${after.status?.message ? `: ${oneLine(after.status.message, 200)}` : ''}`);
+  const runLine = (before?.status?.phase ?? (before ? 'Pending' : undefined)) !== phase ? `run ${after.metadata.name} ${phase}${after.status?.message ? `: ${oneLine(after.status.message, 200)}` : ''}` : undefined;
+  // A run that starts is said before its steps; one that ends, after the steps that ended it.
+  const ended = phase === 'Succeeded' || phase === 'Failed' || phase === 'Cancelled';
+  if (runLine && !ended) lines.push(runLine);
   const old = new Map((before?.status?.steps ?? []).map((s) => [s.name, s]));
   for (const step of after.status?.steps ?? []) {
     const prev = old.get(step.name);
@@ -118,5 +121,6 @@ export function changes(before: RunObject | undefined, after: RunObject): string
     const detail = stepDetail(step);
     lines.push(`step ${step.name} ${step.phase}${detail ? `  ${detail}` : ''}`);
   }
+  if (runLine && ended) lines.push(runLine);
   return lines;
 }

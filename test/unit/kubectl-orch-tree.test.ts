@@ -57,7 +57,7 @@ describe('run tree', () => {
   it('prints one plain line per change when not on a terminal', () => {
     const before: RunObject = { ...diamond, status: { ...diamond.status, phase: 'Running', steps: diamond.status!.steps!.map((s) => (s.name === 'lint' ? { name: 'lint', phase: 'Running' } : s)) } };
     const after: RunObject = { ...diamond, status: { ...diamond.status, phase: 'Failed' } };
-    expect(changes(before, after)).toEqual(['run diamond Failed', 'step lint Failed  Error  2 attempts  exit code 3']);
+    expect(changes(before, after)).toEqual(['step lint Failed  Error  2 attempts  exit code 3', 'run diamond Failed']);
     expect(changes(undefined, { metadata: { name: 'x' } })).toEqual(['run x Pending']);
   });
 });

@@ -73,12 +73,12 @@ export function printer(out: NodeJS.WriteStream, now: () => number = Date.now) {
   return {
     show(run: RunObject) {
       if (tty) {
-        // A wrapped line would throw off the count of lines to move up over: cut each to the width.
-        const width = out.columns > 1 ? out.columns - 1 : Infinity;
-        const lines = renderRun(run, now()).map((line) => ([...line].length > width ? `${[...line].slice(0, width - 1).join('')}…` : line));
-        // Move up over the last drawing and clear to the end of the screen, then draw again.
+        const lines = renderRun(run, now());
+        // Move up over the last drawing (a line longer than the terminal is wide took more than one row; the
+        // UI link is not cut, so it stays whole to click) and clear to the end of the screen, then draw again.
         out.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);
-        drawn = lines.length;
+        const width = out.columns > 0 ? out.columns : Infinity;
+        drawn = lines.reduce((rows, line) => rows + Math.max(1, Math.ceil([...line].length / width)), 0);
       } else {
         for (const line of changes(previous, run)) out.write(`${line}\n`);
       }

@@ -21,6 +21,7 @@ COPY activities ./activities
 COPY workflows ./workflows
 COPY core ./core
 COPY common ./common
+COPY cli ./cli
 RUN npm run build
 
 # Production dependencies only.

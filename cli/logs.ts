@@ -1,0 +1,108 @@
+/**
+ * `kubectl orch logs`: a Job step's Pod logs (found by the run-uid and step labels every Job Pod carries,
+ * core/job-step.ts), and for any other step what its status says it produced (output) or why it failed.
+ */
+import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Log, type V1Pod } from '@kubernetes/client-node';
+import { JobLabels, STEP_CONTAINER } from '../core/job-step.js';
+import { ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
+import type { StepStatus } from '../core/index.js';
+import { CliError, explain, type Cluster } from './kube.js';
+import type { RunObject } from './tree.js';
+
+/** A step's Pods, oldest attempt first. */
+async function stepPods(cluster: Cluster, namespace: string, uid: string, step: string): Promise<V1Pod[]> {
+  try {
+    const pods = await cluster.core().listNamespacedPod({ namespace, labelSelector: `${JobLabels.runUid}=${uid},${JobLabels.step}=${step}` });
+    const attempt = (p: V1Pod) => Number(p.metadata?.labels?.[JobLabels.attempt] ?? 0);
+    return pods.items.sort((a, b) => attempt(a) - attempt(b) || String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
+  } catch (err) {
+    throw explain(err, { verb: 'list', plural: 'pods', namespace });
+  }
+}
+
+/** What the status holds for a step that has no Pod: its output, or its reason and message. */
+export function statusLines(step: StepStatus): string[] {
+  if (step.output !== undefined) return step.output.split('\n');
+  if (step.message !== undefined) return [`${step.phase}${step.reason ? ` ${step.reason}` : ''}: ${step.message}`];
+  return [`${step.phase}${step.reason ? ` ${step.reason}` : ''} (no output)`];
+}
+
+async function podLog(cluster: Cluster, namespace: string, pod: string, follow: boolean, write: (text: string) => void): Promise<void> {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      write(chunk.toString());
+      done();
+    },
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    sink.on('finish', resolve);
+    sink.on('error', reject);
+  });
+  try {
+    await new Log(cluster.kubeConfig).log(namespace, pod, STEP_CONTAINER, sink, { follow });
+  } catch (err) {
+    throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
+  }
+  await finished;
+}
+
+/**
+ * Prints the logs of one step, or of every step in status order. A Pod whose logs cannot be read (a node
+ * that serves none, a Pod gone with its Job's TTL) is named with the reason, and the step's status follows.
+ */
+export async function printLogs(cluster: Cluster, name: string, step: string | undefined, options: { follow: boolean }, out: (text: string) => void, err: (text: string) => void): Promise<void> {
+  const run = (await cluster.get(ORCHESTRATION_RUN_PLURAL, name)) as unknown as RunObject;
+  const steps = run.status?.steps ?? [];
+  const chosen = step === undefined ? steps : steps.filter((s) => s.name === step);
+  if (step !== undefined && chosen.length === 0) {
+    throw new CliError(`run ${name} has no step ${step}${steps.length > 0 ? ` (its steps: ${steps.map((s) => s.name).join(', ')})` : ' (its status lists no steps yet)'}`);
+  }
+  const uid = run.metadata.uid ?? '';
+  const prefix = step === undefined;
+  for (const s of chosen) {
+    const jobStep = s.jobName !== undefined || isJobStep(run, s.name);
+    let pods = jobStep ? await stepPods(cluster, cluster.namespace, uid, s.name) : [];
+    if (jobStep && options.follow && step !== undefined && pods.length === 0 && (s.phase === 'Pending' || s.phase === 'Running')) {
+      err(`waiting for a Pod of step ${s.name}…\n`);
+      pods = await firstPods(cluster, name, uid, s.name);
+    }
+    if (prefix) out(`==> ${s.name} (${s.phase}) <==\n`);
+    if (pods.length === 0) {
+      for (const line of statusLines(s)) out(`${line}\n`);
+      continue;
+    }
+    for (const [i, pod] of pods.entries()) {
+      const podName = pod.metadata?.name ?? '';
+      if (pods.length > 1) out(`--- attempt ${pod.metadata?.labels?.[JobLabels.attempt] ?? '?'} (pod ${podName}) ---\n`);
+      try {
+        // Only the newest attempt can still be running; earlier ones are read to their end.
+        await podLog(cluster, cluster.namespace, podName, options.follow && i === pods.length - 1, out);
+      } catch (e) {
+        err(`cannot read the logs of pod ${podName}: ${(e as Error).message}\n`);
+        for (const line of statusLines(s)) out(`${line}\n`);
+      }
+    }
+  }
+}
+
+/**
+ * `logs -f` on a Job step that has no Pod yet: looks again every second until one exists or the step ended
+ * without one. Pods are listed rather than watched: this runs once, for one person, not in a controller.
+ */
+async function firstPods(cluster: Cluster, name: string, uid: string, step: string): Promise<V1Pod[]> {
+  for (;;) {
+    await delay(1000);
+    const pods = await stepPods(cluster, cluster.namespace, uid, step);
+    if (pods.length > 0) return pods;
+    const run = (await cluster.get(ORCHESTRATION_RUN_PLURAL, name)) as unknown as RunObject;
+    const phase = run.status?.steps?.find((s) => s.name === step)?.phase;
+    if (phase !== 'Pending' && phase !== 'Running') return [];
+  }
+}
+
+function isJobStep(run: RunObject, step: string): boolean {
+  const all = [...(run.spec?.steps ?? []), ...(run.spec?.finally ?? [])] as { name: string; job?: unknown }[];
+  return all.some((s) => s.name === step && s.job !== undefined);
+}

@@ -5,7 +5,7 @@ import { API_GROUP_VERSION, ORCHESTRATION_RUN_KIND } from './names.js';
 import { OrchestrationRunStatusSchema } from './orchestration-run-status.js';
 import { RetentionFields, SchedulingFields } from './policy.js';
 import { APPROVAL_DECISIONS } from './names.js';
-import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, MAX_PARAMETERS, MAX_PARAMETER_VALUE, PARAMETER_NAME, STEP_NAMES_UNIQUE_RULE, StepListSchema, StepNameSchema } from './step.js';
+import { DEPENDS_ON_KNOWN_RULE, FINALLY_RULES, FinallyListSchema, MAX_PARAMETERS, PARAMETER_NAME, parametersSchema, STEP_NAMES_UNIQUE_RULE, StepListSchema, StepNameSchema } from './step.js';
 
 /** Decisions in spec.approvals, at most. */
 export const MAX_APPROVALS = 256;
@@ -67,21 +67,7 @@ export const OrchestrationRunSpecSchema = z
       .describe('With resumeFrom: steps to run again although they Succeeded (their dependents run again too).')
       .meta(unchanged('rerun')),
     finally: FinallyListSchema.meta(unchanged('finally')).optional(),
-    parameters: z
-      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(MAX_PARAMETER_VALUE))
-      .refine((parameters) => Object.keys(parameters).length <= MAX_PARAMETERS, `at most ${MAX_PARAMETERS} parameters`)
-      .optional()
-      .describe('String parameters, substituted as {{params.NAME}}.')
-      .meta({
-        maxProperties: MAX_PARAMETERS,
-        'x-kubernetes-validations': [
-          {
-            rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))",
-            message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*',
-          },
-          ...unchanged('parameters')['x-kubernetes-validations'],
-        ],
-      }),
+    parameters: parametersSchema(MAX_PARAMETERS, 'String parameters, substituted as {{params.NAME}}.', unchanged('parameters')['x-kubernetes-validations']),
     triggerKey: z
       .string()
       .max(253)

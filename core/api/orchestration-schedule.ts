@@ -4,7 +4,8 @@ import { ObjectMetaSchema } from './meta.js';
 import { API_GROUP_VERSION, ORCHESTRATION_SCHEDULE_KIND, RUN_PHASES } from './names.js';
 import { DEFAULT_FAILED_RUNS_HISTORY_LIMIT, DEFAULT_SUCCESSFUL_RUNS_HISTORY_LIMIT } from '../schedule.js';
 import { ConditionListSchema } from './orchestration-run-status.js';
-import { MAX_PARAMETERS, PARAMETER_NAME } from './orchestration-run.js';
+import { MAX_PARAMETERS } from './orchestration-run.js';
+import { parametersSchema } from './step.js';
 
 /** Temporal's overlap policies, in the CRD's spelling; the bridge maps them to ScheduleOverlapPolicy. */
 export const OVERLAP_POLICIES = ['Skip', 'BufferOne', 'BufferAll', 'CancelOther', 'TerminateOther', 'AllowAll'] as const;
@@ -34,15 +35,7 @@ export const OrchestrationScheduleSpecSchema = z
       .describe('Fire every this long: a duration such as 10s, 5m, 1h30m. Exactly one of schedule or interval.'),
     timeZone: z.string().min(1).max(128).optional().describe('IANA time zone of the cron expression, e.g. Europe/Paris. Default UTC.'),
     orchestrationRef: z.object({ name: z.string().min(1).max(253).describe('Name of an Orchestration in the schedule namespace.') }),
-    parameters: z
-      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65536))
-      .refine((parameters) => Object.keys(parameters).length <= MAX_PARAMETERS, `at most ${MAX_PARAMETERS} parameters`)
-      .optional()
-      .describe('String parameters of each run, substituted as {{params.NAME}}.')
-      .meta({
-        maxProperties: MAX_PARAMETERS,
-        'x-kubernetes-validations': [{ rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))", message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*' }],
-      }),
+    parameters: parametersSchema(MAX_PARAMETERS, 'String parameters of each run, substituted as {{params.NAME}}.'),
     overlapPolicy: z.enum(OVERLAP_POLICIES).optional().describe('What a firing does while a run of the schedule is still active (Temporal\'s overlap policy, applied to runs). Default Skip.'),
     catchupWindowSeconds: seconds(31536000).min(10).optional().describe('Firings missed while Temporal was unavailable are taken if no later than this. Default 1 year (Temporal\'s).'),
     suspend: z.boolean().optional().describe('true pauses the Temporal Schedule, false unpauses it; applied when it changes, so a pause from the Temporal UI or CLI stands until then.'),

@@ -57,6 +57,21 @@ export const MAX_PARAMETER_VALUE = 65536;
  */
 export const MAX_CHILD_PARAMETERS = 64;
 
+const PARAMETER_NAME_RULE = { rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))", message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*' };
+
+/**
+ * String parameters keyed by name (run, orchestration step, schedule): at most `max`, each value at most
+ * MAX_PARAMETER_VALUE; names checked by zod and by the apiserver alike, and `validations` added to the latter.
+ */
+export function parametersSchema(max: number, description: string, validations: readonly object[] = []) {
+  return z
+    .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(MAX_PARAMETER_VALUE))
+    .refine((parameters) => Object.keys(parameters).length <= max, `at most ${max} parameters`)
+    .optional()
+    .describe(description)
+    .meta({ maxProperties: max, 'x-kubernetes-validations': [PARAMETER_NAME_RULE, ...validations] });
+}
+
 export const OrchestrationStepSchema = z
   .object({
     name: z
@@ -65,15 +80,7 @@ export const OrchestrationStepSchema = z
       .max(253)
       .regex(DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain: the name of an Orchestration')
       .describe("An Orchestration in the run's namespace, run as a child OrchestrationRun owned by this run."),
-    parameters: z
-      .record(z.string().regex(PARAMETER_NAME, 'parameter names must match [A-Za-z_][A-Za-z0-9_]*'), z.string().max(MAX_PARAMETER_VALUE))
-      .refine((parameters) => Object.keys(parameters).length <= MAX_CHILD_PARAMETERS, `at most ${MAX_CHILD_PARAMETERS} parameters`)
-      .optional()
-      .describe('Parameters of the child run; values may use {{params.NAME}} and {{steps.NAME.output}}.')
-      .meta({
-        maxProperties: MAX_CHILD_PARAMETERS,
-        'x-kubernetes-validations': [{ rule: "self.all(k, k.matches('^[A-Za-z_][A-Za-z0-9_]*$'))", message: 'parameter names must match [A-Za-z_][A-Za-z0-9_]*' }],
-      }),
+    parameters: parametersSchema(MAX_CHILD_PARAMETERS, 'Parameters of the child run; values may use {{params.NAME}} and {{steps.NAME.output}}.'),
   })
   .describe("Run another Orchestration as a child OrchestrationRun; the step succeeds when the child Succeeded, and its output is the JSON of the child's step outputs by step name.");
 

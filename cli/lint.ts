@@ -3,24 +3,28 @@
  * files, so a file that lints clean is one the bridge starts. Pure: documents in, findings out.
  */
 import { parseAllDocuments } from 'yaml';
-import { checkOrchestration, checkRun, describeIssues, OrchestrationScheduleSchema, type Orchestration, type OrchestrationRun } from '../core/index.js';
+import { checkOrchestration, checkRun, issueProblems, OrchestrationScheduleSchema, type FieldProblem, type Orchestration, type OrchestrationRun } from '../core/index.js';
 import { API_GROUP, ORCHESTRATION_KIND, ORCHESTRATION_RUN_KIND, ORCHESTRATION_SCHEDULE_KIND } from '../core/api/names.js';
-import { resolveRun } from '../core/resolve-run.js';
+import { runLists } from '../core/resolve-run.js';
+import { stepFindings } from '../core/spec-check.js';
 
 export interface LintDocument {
   file: string;
   /** 0-based index of the document in its file. */
   index: number;
+  /** The item of a `kind: List` document (as `kubectl get -o yaml` writes), 0-based. */
+  item?: number;
   raw: unknown;
 }
 
 export interface Finding {
   file: string;
   index: number;
+  item?: number;
   kind: string;
   name: string;
-  /** Problems make the bridge refuse the object; notes say what lint could not check. */
-  problems: string[];
+  /** Problems make the bridge refuse the object, each at its field path; notes say what lint could not check. */
+  problems: FieldProblem[];
   notes: string[];
 }
 
@@ -30,11 +34,18 @@ export function readDocuments(file: string, text: string): { documents: LintDocu
   const findings: Finding[] = [];
   parseAllDocuments(text).forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      findings.push({ file, index, kind: '?', name: '?', problems: doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`), notes: [] });
+      findings.push({ file, index, kind: '?', name: '?', problems: doc.errors.map((e) => ({ path: '(yaml)', message: e.message.split('\n')[0]! })), notes: [] });
       return;
     }
     const raw: unknown = doc.toJS();
-    if (raw !== null && raw !== undefined) documents.push({ file, index, raw });
+    if (raw === null || raw === undefined) return; // an empty document, as between two `---`
+    if (typeof raw !== 'object' || Array.isArray(raw)) {
+      findings.push({ file, index, kind: '?', name: '?', problems: [{ path: '(root)', message: `not a Kubernetes object: a ${Array.isArray(raw) ? 'list' : typeof raw} where a mapping with apiVersion, kind and metadata belongs` }], notes: [] });
+      return;
+    }
+    const { kind, items } = raw as { kind?: unknown; items?: unknown };
+    if (kind === 'List' && Array.isArray(items)) items.forEach((item: unknown, i) => documents.push({ file, index, item: i, raw: item }));
+    else documents.push({ file, index, raw });
   });
   return { documents, findings };
 }
@@ -80,27 +91,27 @@ export async function lintDocuments(
   const runs: { doc: LintDocument; run: OrchestrationRun; finding: Finding }[] = [];
   for (const doc of documents) {
     const kind = kindOf(doc.raw);
-    const finding: Finding = { file: doc.file, index: doc.index, kind, name: nameOf(doc.raw), problems: [], notes: [] };
+    const finding: Finding = { file: doc.file, index: doc.index, ...(doc.item !== undefined ? { item: doc.item } : {}), kind, name: nameOf(doc.raw), problems: [], notes: [] };
     findings.push(finding);
     const stored = asStored(doc.raw, options.namespace);
     if (kind === ORCHESTRATION_KIND) {
       const checked = checkOrchestration(stored);
       if (checked.ok) templates.set(`${checked.value.metadata.namespace}/${checked.value.metadata.name}`, checked.value);
       else {
-        finding.problems.push(...checked.problems);
+        finding.problems.push(...checked.fields);
         const meta = (stored as { metadata?: { namespace?: string; name?: string } }).metadata;
         invalidTemplates.add(`${meta?.namespace}/${meta?.name}`);
       }
     } else if (kind === ORCHESTRATION_RUN_KIND) {
       const checked = checkRun(stored);
       if (checked.ok) runs.push({ doc, run: checked.value, finding });
-      else finding.problems.push(...checked.problems);
+      else finding.problems.push(...checked.fields);
     } else if (kind === ORCHESTRATION_SCHEDULE_KIND) {
       // The schema is all the bridge checks before it creates the Temporal schedule.
       const parsed = OrchestrationScheduleSchema.safeParse(stored);
-      if (!parsed.success) finding.problems.push(...describeIssues(parsed.error));
+      if (!parsed.success) finding.problems.push(...issueProblems(parsed.error));
     } else if (apiVersionOf(doc.raw).startsWith(`${API_GROUP}/`)) {
-      finding.notes.push(`not checked: lint knows ${ORCHESTRATION_RUN_KIND}, ${ORCHESTRATION_KIND} and ${ORCHESTRATION_SCHEDULE_KIND}`);
+      finding.problems.push({ path: 'kind', message: `${kind} is not a kind of ${API_GROUP} (its kinds: ${ORCHESTRATION_RUN_KIND}, ${ORCHESTRATION_KIND}, ${ORCHESTRATION_SCHEDULE_KIND})` });
     } else {
       findings.pop(); // Secrets, ConfigMaps and the like beside the runs are kubectl's to check
     }
@@ -114,16 +125,18 @@ export async function lintDocuments(
     if (!ref) continue;
     const key = `${run.metadata.namespace}/${ref.name}`;
     if (invalidTemplates.has(key)) {
-      finding.problems.push(`orchestrationRef: Orchestration ${ref.name} of the files is invalid (its problems are listed with it)`);
+      finding.problems.push({ path: 'spec.orchestrationRef.name', message: `Orchestration ${ref.name} of the files is invalid (its problems are listed with it)` });
       continue;
     }
     let template = templates.get(key);
+    let where = '';
     if (!template && options.lookup) {
       const found = await options.lookup(run.metadata.namespace, ref.name);
       if (found !== undefined) {
+        where = ' (in the cluster)';
         const checked = checkOrchestration(found);
         if (!checked.ok) {
-          finding.problems.push(...checked.problems.map((p) => `orchestrationRef ${ref.name} (in the cluster): ${p}`));
+          finding.problems.push(...checked.fields.map((p) => ({ path: `Orchestration/${ref.name}${where} ${p.path}`, message: p.message })));
           continue;
         }
         template = checked.value;
@@ -133,14 +146,16 @@ export async function lintDocuments(
       finding.notes.push(`orchestrationRef: Orchestration ${key} is not in the files${options.lookup ? ' nor in the cluster' : ' (pass --cluster to read it from the cluster)'}; its steps were not checked`);
       continue;
     }
-    const resolved = resolveRun(run, template);
-    if (resolved.kind === 'invalid') finding.problems.push(...resolved.problems.map((p) => `with Orchestration ${ref.name}: ${p}`));
+    // The bridge's resolution (core/resolve-run.ts): the same lists, checked with the run's parameters.
+    const lists = runLists(run, template);
+    const base = (source: string, list: string) => (source === 'run' ? `spec.${list}` : `Orchestration/${ref.name}${where} spec.${list}`);
+    finding.problems.push(...stepFindings(lists.steps, lists.parameters, lists.finallySteps, { steps: base(lists.sources.steps, 'steps'), finally: base(lists.sources.finally, 'finally') }));
   }
   return findings;
 }
 
 /** One line per problem and note, `file[#doc]: Kind/name: problem`; the documents without any are not listed. */
 export function formatFindings(findings: readonly Finding[]): string[] {
-  const where = (f: Finding) => `${f.file}${f.index > 0 ? `#${f.index + 1}` : ''}: ${f.kind}/${f.name}`;
-  return findings.flatMap((f) => [...f.problems.map((p) => `${where(f)}: ${p}`), ...f.notes.map((n) => `${where(f)}: note: ${n}`)]);
+  const where = (f: Finding) => `${f.file}${f.index > 0 ? `#${f.index + 1}` : ''}${f.item !== undefined ? ` items[${f.item}]` : ''}: ${f.kind}/${f.name}`;
+  return findings.flatMap((f) => [...f.problems.map((p) => `${where(f)}: ${p.path}: ${p.message}`), ...f.notes.map((n) => `${where(f)}: note: ${n}`)]);
 }

@@ -82,12 +82,18 @@ export function buildProgram(io: Io): Command {
       const c = opts.cluster ? cluster(command) : undefined;
       findings.push(...(await lintDocuments(documents, { namespace: c?.namespace ?? globals.namespace ?? 'default', ...(c ? { lookup: (ns, name) => c.findOrchestration(ns, name) } : {}) })));
       const problems = findings.reduce((n, f) => n + f.problems.length, 0);
-      if (opts.output === 'json') print(JSON.stringify({ ok: problems === 0, problems, documents: findings }, null, 2));
-      else {
+      // A lint step that checked nothing must not pass: the wrong file, or a kind misspelt, is a problem.
+      const nothing = findings.length === 0 ? `nothing to check: no ${ORCHESTRATION_RUN_KIND}, Orchestration or OrchestrationSchedule in ${files.join(', ')}` : undefined;
+      const ok = problems === 0 && nothing === undefined;
+      if (opts.output === 'json') {
+        // document: 1-based, as the text output numbers them (file.yaml#2).
+        const documents = findings.map(({ index, ...f }) => ({ ...f, document: index + 1 }));
+        print(JSON.stringify({ ok, problems, ...(nothing ? { error: nothing } : {}), documents }, null, 2));
+      } else {
         for (const line of formatFindings(findings)) print(line);
-        print(problems === 0 ? `${findings.length} object${findings.length === 1 ? '' : 's'} OK` : `${problems} problem${problems === 1 ? '' : 's'}`);
+        print(nothing ?? (problems === 0 ? `${findings.length} object${findings.length === 1 ? '' : 's'} OK` : `${problems} problem${problems === 1 ? '' : 's'}`));
       }
-      io.setExitCode(problems === 0 ? 0 : 1);
+      io.setExitCode(ok ? 0 : 1);
     });
 
   program

@@ -27,17 +27,32 @@ export function effectiveCancellationPolicy(run: OrchestrationRun, orchestration
   return { ...orchestration?.spec.cancellationPolicy, ...run.spec.cancellationPolicy };
 }
 
+/** Where each list of a resolved run comes from: the run itself, its Orchestration, or the run it resumes. */
+export type ListSource = 'run' | 'orchestration' | 'resumed';
+
+/**
+ * The step lists and parameters a run runs with. A resumed run takes what it does not give itself (nor its
+ * Orchestration) from the run it resumes; a run's own finally steps replace its Orchestration's, as its own
+ * steps would.
+ */
+export function runLists(run: OrchestrationRun, orchestration: Orchestration | undefined, earlier?: RunSnapshot) {
+  const template = orchestration?.spec;
+  const from = (own: unknown, fromTemplate: unknown): ListSource => (own !== undefined ? 'run' : fromTemplate !== undefined ? 'orchestration' : 'resumed');
+  return {
+    steps: run.spec.steps ?? template?.steps ?? earlier?.steps ?? [],
+    parameters: run.spec.parameters ?? earlier?.parameters ?? {},
+    finallySteps: run.spec.finally ?? template?.finally ?? earlier?.finally,
+    sources: { steps: from(run.spec.steps, template?.steps), finally: from(run.spec.finally, template?.finally) },
+  };
+}
+
 export function resolveRun(run: OrchestrationRun, orchestration: Orchestration | undefined, resume?: ResumeSource): Resolution {
   const ref = run.spec.orchestrationRef;
   if (ref && !orchestration) return { kind: 'orchestrationNotFound', name: ref.name };
   if (run.spec.resumeFrom && !resume?.ok) return { kind: 'invalid', problems: [resume?.ok === false ? resume.problem : 'resumeFrom: the resumed run was not read'] };
   const template = ref ? orchestration?.spec : undefined;
-  // A resumed run takes what it does not give itself (nor its Orchestration) from the run it resumes.
   const earlier = resume?.ok ? resume.snapshot : undefined;
-  const steps = run.spec.steps ?? template?.steps ?? earlier?.steps ?? [];
-  const parameters = run.spec.parameters ?? earlier?.parameters ?? {};
-  // A run's own finally steps replace its Orchestration's, as its own steps would.
-  const finallySteps = run.spec.finally ?? template?.finally ?? earlier?.finally;
+  const { steps, parameters, finallySteps } = runLists(run, ref ? orchestration : undefined, earlier);
   const deadline = run.spec.activeDeadlineSeconds ?? template?.activeDeadlineSeconds ?? earlier?.activeDeadlineSeconds;
   const problems = stepProblems(steps, parameters, finallySteps);
   const grace = effectiveCancellationPolicy(run, ref ? orchestration : undefined).gracePeriodSeconds ?? earlier?.cancelGraceSeconds;

@@ -32,7 +32,7 @@ export function normalizeSteps<T extends GraphStep>(steps: readonly T[]): (T & {
 }
 
 /** Finds one cycle, as the path that closes it (`a → b → a`), or undefined. Iterative: 5,000 deep is fine. */
-function findCycle(names: string[], deps: number[][]): string[] | undefined {
+function findCycle(names: readonly string[], deps: readonly (readonly number[])[]): number[] | undefined {
   const state = new Uint8Array(names.length); // 0 new, 1 on the current path, 2 done
   for (let root = 0; root < names.length; root++) {
     if (state[root] !== 0) continue;
@@ -54,7 +54,7 @@ function findCycle(names: string[], deps: number[][]): string[] | undefined {
       if (state[dep] === 1) {
         // The path runs along "waits for" edges; report it in execution order: dep first.
         const start = path.indexOf(dep);
-        const loop = path.slice(start).map((i) => names[i]!);
+        const loop = path.slice(start);
         return [...loop, loop[0]!].reverse();
       }
       if (state[dep] === 0) {
@@ -67,8 +67,32 @@ function findCycle(names: string[], deps: number[][]): string[] | undefined {
   return undefined;
 }
 
-/** Validates names and edges; on success returns the indexed graph. Problems come in a stable order. */
-export function buildDag(steps: readonly GraphStep[]): { ok: true; dag: Dag } | { ok: false; problems: GraphProblem[] } {
+/** At most this many cycles are named: a spec with more has its first ones fixed first. */
+export const MAX_CYCLES_REPORTED = 10;
+
+/**
+ * The cycles of a graph, each as its path: one is found, the edge that closes it is set aside, and the search
+ * goes on, so every independent cycle is named (at most MAX_CYCLES_REPORTED).
+ */
+function findCycles(names: readonly string[], deps: readonly (readonly number[])[]): string[][] {
+  const remaining = deps.map((ds) => [...ds]);
+  const cycles: string[][] = [];
+  for (let found = findCycle(names, remaining); found && cycles.length < MAX_CYCLES_REPORTED; found = findCycle(names, remaining)) {
+    cycles.push(found.map((i) => names[i]!));
+    // found is in execution order, closing on itself: its last step waits for the one before it.
+    const waiter = found[found.length - 1]!;
+    const waitedFor = found[found.length - 2]!;
+    remaining[waiter] = remaining[waiter]!.filter((d) => d !== waitedFor);
+  }
+  return cycles;
+}
+
+/**
+ * Validates names and edges. Every problem is named, in a stable order: duplicates and unknown dependencies as
+ * they come in the list, then the cycles among the edges that name a step. On problems `partial` is the graph of
+ * those edges (a duplicate name is its first step), for checks that go on past the graph's.
+ */
+export function buildDag(steps: readonly GraphStep[]): { ok: true; dag: Dag } | { ok: false; problems: GraphProblem[]; partial: Dag } {
   const normalized = normalizeSteps(steps);
   const index = new Map<string, number>();
   const problems: GraphProblem[] = [];
@@ -85,13 +109,12 @@ export function buildDag(steps: readonly GraphStep[]): { ok: true; dag: Dag } | 
     }
     return out;
   });
-  if (problems.length > 0) return { ok: false, problems };
   const names = normalized.map((s) => s.name);
-  const cycle = findCycle(names, deps);
-  if (cycle) return { ok: false, problems: [{ kind: 'cycle', cycle }] };
+  for (const cycle of findCycles(names, deps)) problems.push({ kind: 'cycle', cycle });
   const dependents: number[][] = names.map(() => []);
   deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
-  return { ok: true, dag: { names, deps, dependents, continueOnFailure: normalized.map((s) => s.continueOnFailure === true) } };
+  const dag: Dag = { names, deps, dependents, continueOnFailure: normalized.map((s) => s.continueOnFailure === true) };
+  return problems.length > 0 ? { ok: false, problems, partial: dag } : { ok: true, dag };
 }
 
 /** Every step that `step` transitively waits for. */

@@ -77,12 +77,15 @@ export function describeProblems(problems: readonly SpecProblem[]): string {
   return problems.map(describeProblem).join('; ');
 }
 
-/** Validates the graph, then every template reference against the parameters and the step's ancestors. */
+/**
+ * Validates the graph, then every template reference against the parameters and the step's ancestors. A graph
+ * problem does not stop the checks: references are checked on the edges that name a step, so one pass names
+ * every problem of a spec.
+ */
 export function validateSteps(steps: readonly ValidatableStep[], parameters: Readonly<Record<string, string>> = {}): ValidationResult {
   const built = buildDag(steps);
-  if (!built.ok) return built;
-  const { dag } = built;
-  const problems: SpecProblem[] = [];
+  const dag = built.ok ? built.dag : built.partial;
+  const problems: SpecProblem[] = built.ok ? [] : [...built.problems];
   steps.forEach((step, i) => {
     if (step.activity && RESERVED_ACTIVITY_NAMES.includes(step.activity.name)) problems.push({ kind: 'reservedActivity', step: step.name, activity: step.activity.name });
     const refs = stepReferences(step);
@@ -115,10 +118,9 @@ export function validateFinally(
   parameters: Readonly<Record<string, string>> = {},
 ): ValidationResult {
   const built = buildDag(finallySteps);
-  if (!built.ok) return { ok: false, problems: built.problems.map((problem) => ({ kind: 'inFinally', problem })) };
-  const { dag } = built;
+  const dag = built.ok ? built.dag : built.partial;
   const taken = new Set(stepNames);
-  const problems: SpecProblem[] = [];
+  const problems: SpecProblem[] = built.ok ? [] : built.problems.map((problem) => ({ kind: 'inFinally', problem }));
   finallySteps.forEach((step, i) => {
     if (taken.has(step.name)) problems.push({ kind: 'finallyNameTaken', step: step.name });
     if (step.activity && RESERVED_ACTIVITY_NAMES.includes(step.activity.name)) problems.push({ kind: 'inFinally', problem: { kind: 'reservedActivity', step: step.name, activity: step.activity.name } });

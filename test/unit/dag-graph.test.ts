@@ -1,6 +1,6 @@
 // The graph rules of the pure core: sequential fallback, names, cycles with their path, template references.
 import { describe, expect, it } from 'vitest';
-import { buildDag, describeProblems, normalizeSteps, validateSteps, type ValidatableStep } from '../../core/index.js';
+import { buildDag, describeProblem, describeProblems, MAX_CYCLES_REPORTED, normalizeSteps, validateSteps, type ValidatableStep } from '../../core/index.js';
 
 const act = (input: Record<string, unknown> = {}) => ({ activity: { name: 'sleep', input } });
 const step = (name: string, dependsOn?: string[], extra: Partial<ValidatableStep> = {}): ValidatableStep => ({
@@ -64,6 +64,31 @@ describe('validateSteps', () => {
       { branch: 'main' },
     );
     expect(result.ok).toBe(true);
+  });
+
+  it('names every problem in one pass: a missing name does not hide a cycle, nor the references after it', () => {
+    const steps = [step('a', ['c', 'gone']), step('b', ['a'], act({ x: '{{params.nope}}' })), step('c', ['b'], act({ y: '{{steps.zz.output}}' }))];
+    const result = validateSteps(steps, {});
+    expect(result.ok).toBe(false);
+    if (!result.ok)
+      expect(result.problems.map(describeProblem)).toEqual([
+        'step "a" depends on "gone", which is not a step of this run',
+        'dependency cycle: a → b → c → a',
+        'step "b" uses {{params.nope}}, which is not a parameter of this run',
+        'step "c" uses {{steps.zz.output}}, but "zz" is not a step it depends on (directly or transitively)',
+      ]);
+  });
+
+  it(`names each independent cycle, at most ${MAX_CYCLES_REPORTED}`, () => {
+    const pairs = Array.from({ length: MAX_CYCLES_REPORTED + 2 }, (_, i) => [step(`x${i}`, [`y${i}`]), step(`y${i}`, [`x${i}`])]).flat();
+    const built = buildDag(pairs);
+    expect(built.ok).toBe(false);
+    if (!built.ok) {
+      expect(built.problems).toHaveLength(MAX_CYCLES_REPORTED);
+      expect(built.problems.map((p) => (p.kind === 'cycle' ? [...new Set(p.cycle)].sort().join(',') : p.kind))).toEqual(
+        Array.from({ length: MAX_CYCLES_REPORTED }, (_, i) => `x${i},y${i}`),
+      );
+    }
   });
 
   it('finds a cycle in a 5,000-step chain without exhausting the stack', () => {

@@ -6,6 +6,8 @@
  */
 import {
   cancelCause,
+  describeCancel,
+  withNote,
   cancelledConditions,
   cancelFieldManager,
   conditionOf,
@@ -65,7 +67,7 @@ export function requestStatus(status: Status | undefined, request: CancelRequest
  */
 function newRequest(input: ReconcileInput): CancelRequest | undefined {
   const { run } = input;
-  if (run.spec.cancel) return { reason: Reasons.SpecCancel, cancelledBy: `spec:${cancelFieldManager((run.metadata as { managedFields?: unknown }).managedFields)}` };
+  if (run.spec.cancel) return withNote({ reason: Reasons.SpecCancel, cancelledBy: `spec:${cancelFieldManager((run.metadata as { managedFields?: unknown }).managedFields)}` }, run.metadata);
   const bySchedule = scheduleCancelRequest(run.metadata);
   if (bySchedule) return bySchedule;
   const ref = run.spec.orchestrationRef?.name;
@@ -95,7 +97,7 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   const settings = settingsOf(input);
-  const pending = pendingCancel(status);
+  const pending = withNote(pendingCancel(status), run.metadata);
   const condition = conditionOf(status.conditions, 'Cancelled');
 
   if (isTerminalPhase(status.phase)) {
@@ -104,7 +106,7 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
     const noted = condition?.status === 'False' && (condition.reason === Reasons.AlreadyTerminal || condition.reason === Reasons.CancelDisabled);
     if (!pending && !(run.spec.cancel && !noted)) return undefined;
     const message = pending
-      ? `the run ended ${status.phase} before the cancel (${pending.reason} by ${pending.cancelledBy}) took effect`
+      ? `the run ended ${status.phase} before the cancel (${describeCancel(pending)}) took effect`
       : `the run had already ended ${status.phase}; spec.cancel changes nothing`;
     return decision([{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.AlreadyTerminal, message }, now) } }]);
   }
@@ -117,7 +119,7 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
       const message = 'spec.cancel is ignored: cancellation is disabled (JANGAR_ORCHESTRATION_CANCEL_ENABLED=false)';
       return decision([{ type: 'patchStatus', status: { conditions: setCondition(status.conditions, { type: 'Cancelled', status: 'False', reason: Reasons.CancelDisabled, message }, now) } }]);
     }
-    const message = `cancel requested by ${request.cancelledBy}; running steps are stopping`;
+    const message = `cancel requested by ${request.cancelledBy}${request.note ? `: ${request.note}` : ''}; running steps are stopping`;
     // At once: the recorded request is then carried to Temporal.
     return decision(
       [
@@ -135,7 +137,7 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
     // timeout: a child marked Cancelled that its parent started later would run with nobody to stop it.
     if (isChildRun(run) && !status.temporal && input.parent?.found && !isTerminalPhase(input.parent.phase)) return decision([], WAITING_FOR_PARENT_MS);
     // Nothing runs: the run ends Cancelled at once.
-    const message = `cancelled (${pending.reason} by ${pending.cancelledBy}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
+    const message = `cancelled (${describeCancel(pending)}) ${status.temporal ? 'after its workflow disappeared from Temporal' : 'before its workflow started'}`;
     return decision([
       { type: 'patchStatus', status: cancelledStatus(status, pending.reason, pending.cancelledBy, message, now) },
       { type: 'event', eventType: 'Warning', reason: pending.reason, message },
@@ -149,7 +151,7 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
     return decision([{ type: 'cancelWorkflow', cause: cancelCause(pending) }], left);
   }
   const why = workflow.found ? '' : ` (Temporal could not be reached: ${workflow.error})`;
-  const message = `cancel forced: the workflow had not closed ${settings.timeoutMs} ms after the cancel request (${pending.reason} by ${pending.cancelledBy})${why}; it was terminated and the run's Jobs deleted`;
+  const message = `cancel forced: the workflow had not closed ${settings.timeoutMs} ms after the cancel request (${describeCancel(pending)})${why}; it was terminated and the run's Jobs deleted`;
   // The status first: once it says Cancelled/CancelTimeout, a terminated workflow cannot turn it into Failed.
   return decision([
     { type: 'patchStatus', status: cancelledStatus(status, Reasons.CancelTimeout, pending.cancelledBy, message, now) },
@@ -211,7 +213,7 @@ export function deletionActions(input: ReconcileInput, finalizer: string): Decis
       0,
     );
   }
-  if (left > 0) return decision([{ type: 'cancelWorkflow', cause: cancelCause(pendingCancel(run.status) ?? request) }], left);
+  if (left > 0) return decision([{ type: 'cancelWorkflow', cause: cancelCause(withNote(pendingCancel(run.status), run.metadata) ?? request) }], left);
   const message = `the workflow had not closed ${cleanupMs} ms after the run was deleted; terminated it and deleted the run's Jobs`;
   return decision([
     { type: 'terminateWorkflow', reason: message, bestEffort: true },

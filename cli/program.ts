@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, isTerminalPhase, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
+import { CANCEL_NOTE_MAX_BYTES, CANCEL_REASON_ANNOTATION } from '../core/cancel.js';
 import { collect, parseFrom, parseParameter } from './args.js';
 import { completionScript } from './completion.js';
 import { CliError, connect, type Cluster, type KubeOptions } from './kube.js';
 import { formatFindings, lintDocuments, readDocuments, type LintDocument } from './lint.js';
 import { printLogs } from './logs.js';
-import { formatDuration, renderRun, table, type RunObject } from './tree.js';
+import { formatDuration, renderRun, table, type RunObject, type SpecStep } from './tree.js';
 import { followRun, PHASE_EXIT, printer } from './watch.js';
 
 /** Where the program writes; the entry point passes the process's streams, tests their own. */
@@ -22,6 +23,9 @@ export interface Io {
   setExitCode: (code: number) => void;
   now: () => number;
 }
+
+/** How many runs back `retry` chains are followed to find the steps a run resumes. */
+const RESUME_DEPTH = 5;
 
 const readInput = (io: Io, file: string) => (file === '-' ? readFileSync(0, 'utf8') : io.readFile(file));
 
@@ -40,17 +44,52 @@ export function buildProgram(io: Io): Command {
   const cluster = (command: Command): Cluster => connect(command.optsWithGlobals<KubeOptions>());
   const getRun = async (c: Cluster, name: string) => (await c.get(ORCHESTRATION_RUN_PLURAL, name)) as unknown as RunObject;
 
+  /**
+   * The steps a run runs: its own, else its Orchestration's, else those of the run it resumes (at most
+   * RESUME_DEPTH runs back). Read now, so an Orchestration edited since the run started may differ; for the tree
+   * and the CLI's own checks, never for what the bridge runs.
+   */
+  async function runSteps(c: Cluster, run: RunObject, depth = 0): Promise<{ steps: SpecStep[]; finally: SpecStep[] } | undefined> {
+    const spec = run.spec;
+    if (spec?.steps) return { steps: spec.steps, finally: spec.finally ?? [] };
+    const ns = run.metadata.namespace ?? c.namespace;
+    if (spec?.orchestrationRef) {
+      const found = (await c.findOrchestration(ns, spec.orchestrationRef.name)) as { spec?: { steps?: SpecStep[]; finally?: SpecStep[] } } | undefined;
+      return found?.spec?.steps ? { steps: found.spec.steps, finally: (spec.finally ?? found.spec.finally ?? []) } : undefined;
+    }
+    if (spec?.resumeFrom && depth < RESUME_DEPTH) {
+      let earlier: RunObject;
+      try {
+        earlier = (await c.get(ORCHESTRATION_RUN_PLURAL, spec.resumeFrom.name, ns)) as unknown as RunObject;
+      } catch {
+        return undefined; // the resumed run is gone: its steps are unknown here
+      }
+      const from = await runSteps(c, earlier, depth + 1);
+      return from ? { steps: from.steps, finally: (spec.finally) ?? from.finally } : undefined;
+    }
+    return undefined;
+  }
+  /** The run as the tree shows it: with the steps it runs, when they come from elsewhere. */
+  const forDisplay = (run: RunObject, lists: { steps: SpecStep[]; finally: SpecStep[] } | undefined): RunObject =>
+    lists && !run.spec?.steps ? { ...run, spec: { ...run.spec, steps: lists.steps, finally: lists.finally } } : run;
+
   async function watchToEnd(c: Cluster, name: string, show: boolean): Promise<void> {
     const p = printer(io.stdout, io.now);
     let last: RunObject | undefined;
+    let lists: { steps: SpecStep[]; finally: SpecStep[] } | undefined;
+    let listsRead = false;
     // Durations grow while nothing changes: a terminal gets the tree redrawn every second.
     const ticker = show && io.stdout.isTTY ? setInterval(() => last && p.show(last), 1000) : undefined;
     try {
       const end = await followRun(c, name, (run) => {
-        last = run;
-        if (show) p.show(run);
+        if (show && !listsRead) {
+          listsRead = true;
+          void runSteps(c, run).then((found) => (lists = found), () => undefined);
+        }
+        last = forDisplay(run, lists);
+        if (show) p.show(last);
       });
-      if (show) p.finish(end);
+      if (show) p.finish(forDisplay(end, lists));
       else print(`run ${name} ${end.status?.phase ?? ''}`);
       io.setExitCode(PHASE_EXIT[end.status?.phase as keyof typeof PHASE_EXIT] ?? 3);
     } finally {
@@ -123,7 +162,7 @@ export function buildProgram(io: Io): Command {
         ];
       } else {
         const read = readDocuments(file!, readInput(io, file!));
-        if (read.findings.length > 0) throw new CliError(formatFindings(read.findings).join('\n'), 1);
+        if (read.findings.length > 0) throw new CliError(`not submitted:\n${formatFindings(read.findings).join('\n')}`);
         const others = read.documents.filter((d) => (d.raw as { kind?: unknown }).kind !== ORCHESTRATION_RUN_KIND);
         if (others.length > 0) {
           throw new CliError(`${file}: submit creates ${ORCHESTRATION_RUN_KIND}s; apply the other documents with kubectl apply (${others.map((d) => `${String((d.raw as { kind?: unknown }).kind)} #${d.index + 1}`).join(', ')})`, 64);
@@ -135,21 +174,34 @@ export function buildProgram(io: Io): Command {
           return m;
         });
         if (manifests.length === 0) throw new CliError(`${file}: no ${ORCHESTRATION_RUN_KIND} in it`, 64);
+        if (opts.name && manifests.length > 1) throw new CliError(`--name names one run; ${file} has ${manifests.length}`, 64);
+        // As kubectl: a namespace given with -n must be the manifest's, else the run would not be where it is watched.
+        const given = command.optsWithGlobals<KubeOptions>().namespace;
+        for (const m of manifests) {
+          const own = (m.metadata as { namespace?: unknown } | undefined)?.namespace;
+          if (given !== undefined && typeof own === 'string' && own !== given) throw new CliError(`the namespace of ${file} (${own}) does not match -n ${given}`, 64);
+        }
       }
       if (opts.watch && manifests.length !== 1) throw new CliError(`--watch follows one run; ${file} has ${manifests.length}`, 64);
       // The bridge's checks first: a run it would refuse is not created.
       const findings = await lintDocuments(manifests.map((raw, index) => ({ file: file ?? opts.from!, index, raw })), { namespace: c.namespace, lookup: (ns, name) => c.findOrchestration(ns, name) });
       const problems = findings.filter((f) => f.problems.length > 0);
-      if (problems.length > 0) throw new CliError(`not submitted:\n${formatFindings(problems).filter((l) => !l.includes(': note: ')).join('\n')}`, 1);
+      // Exit 3, not 1: nothing was created, which a script must tell from a watched run that Failed.
+      if (problems.length > 0) throw new CliError(`not submitted:\n${formatFindings(problems).filter((l) => !l.includes(': note: ')).join('\n')}`);
       for (const f of findings) for (const note of f.notes) io.stderr.write(`warning: ${f.kind}/${f.name}: ${note}\n`);
-      const created: string[] = [];
+      const created: { name: string; namespace: string }[] = [];
       for (const m of manifests) {
         const ns = ((m.metadata as { namespace?: string } | undefined)?.namespace) ?? c.namespace;
         const run = (await c.create(ORCHESTRATION_RUN_PLURAL, m, ns)) as unknown as RunObject;
-        created.push(run.metadata.name);
+        created.push({ name: run.metadata.name, namespace: ns });
         if (!opts.watch) print(opts.output === 'name' ? `orchestrationrun.orchestration.proompteng.ai/${run.metadata.name} created` : renderRun(run, io.now()).join('\n'));
       }
-      if (opts.watch) await watchToEnd(c, created[0]!, true);
+      if (opts.watch) {
+        const [first] = created;
+        // Watched where it was created: the manifest's namespace may not be the context's.
+        const where = first!.namespace === c.namespace ? c : connect({ ...command.optsWithGlobals<KubeOptions>(), namespace: first!.namespace });
+        await watchToEnd(where, first!.name, true);
+      }
     });
 
   program
@@ -158,10 +210,11 @@ export function buildProgram(io: Io): Command {
     .argument('<run>', 'run name')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['tree', 'json', 'yaml']).default('tree'))
     .action(async (name: string, opts: { output: string }, command: Command) => {
-      const run = await getRun(cluster(command), name);
+      const c = cluster(command);
+      const run = await getRun(c, name);
       if (opts.output === 'json') print(JSON.stringify(run, null, 2));
       else if (opts.output === 'yaml') io.stdout.write(stringify(run));
-      else print(renderRun(run, io.now()).join('\n'));
+      else print(renderRun(forDisplay(run, await runSteps(c, run).catch(() => undefined)), io.now()).join('\n'));
     });
 
   program
@@ -210,29 +263,60 @@ export function buildProgram(io: Io): Command {
       await printLogs(cluster(command), name, step, { follow: opts.follow === true }, (t) => io.stdout.write(t), (t) => io.stderr.write(t));
     });
 
-  const patchCommand = (verb: string, description: string, patch: (step?: string) => object, after: (run: string, step?: string) => string, withStep = false) => {
-    const cmd = program.command(verb).description(description).argument('<run>', 'run name');
-    if (withStep) cmd.argument('<step>', 'approval step name');
-    cmd.action(async (name: string, ...rest: unknown[]) => {
-      const command = rest[rest.length - 1] as Command;
-      const step = withStep ? (rest[0] as string) : undefined;
+  /** A lifecycle control: read the run, refuse what would change nothing, then one merge patch of its spec. */
+  const control = (verb: string, description: string) => program.command(verb).description(description).argument('<run>', 'run name');
+  async function liveRun(c: Cluster, name: string, verb: string): Promise<RunObject> {
+    const run = await getRun(c, name);
+    if (isTerminalPhase(run.status?.phase)) throw new CliError(`run ${name} already ended ${run.status?.phase}; nothing to ${verb}`);
+    return run;
+  }
+
+  control('cancel', 'Cancel a run (spec.cancel: true); its finally steps still run')
+    .option('--reason <text>', `why, in a few words: said in the run's status message, its Event and the Temporal cancel request (annotation ${CANCEL_REASON_ANNOTATION}, at most ${CANCEL_NOTE_MAX_BYTES} bytes)`)
+    .action(async (name: string, opts: { reason?: string }, command: Command) => {
+      const reason = opts.reason?.replace(/\s+/g, ' ').trim();
+      if (opts.reason !== undefined && !reason) throw new CliError('--reason is empty', 64);
+      if (reason && Buffer.byteLength(reason) > CANCEL_NOTE_MAX_BYTES) throw new CliError(`--reason is ${Buffer.byteLength(reason)} bytes; at most ${CANCEL_NOTE_MAX_BYTES}`, 64);
       const c = cluster(command);
-      const run = await getRun(c, name);
-      if (isTerminalPhase(run.status?.phase)) throw new CliError(`run ${name} already ended ${run.status?.phase}; nothing to ${verb}`);
-      if (step !== undefined) {
-        const known = run.status?.steps?.map((s) => s.name);
-        if (known && known.length > 0 && !known.includes(step)) throw new CliError(`run ${name} has no step ${step} (its steps: ${known.join(', ')})`);
-      }
-      await c.patch(ORCHESTRATION_RUN_PLURAL, name, { spec: patch(step) });
-      print(after(name, step));
+      await liveRun(c, name, 'cancel');
+      // One write: the bridge sees the reason with the cancel, never the cancel without it.
+      await c.patch(ORCHESTRATION_RUN_PLURAL, name, { ...(reason ? { metadata: { annotations: { [CANCEL_REASON_ANNOTATION]: reason } } } : {}), spec: { cancel: true } });
+      print(`run ${name} cancel requested${reason ? `: ${reason}` : ''}`);
     });
-    return cmd;
-  };
-  patchCommand('cancel', 'Cancel a run (spec.cancel: true); its finally steps still run', () => ({ cancel: true }), (r) => `run ${r} cancel requested`);
-  patchCommand('suspend', 'Hold a run: running steps go on, no new step starts (spec.suspend: true)', () => ({ suspend: true }), (r) => `run ${r} suspend requested`);
-  patchCommand('resume', 'Let a suspended run start steps again (spec.suspend: false)', () => ({ suspend: false }), (r) => `run ${r} resume requested`);
-  patchCommand('approve', "Approve a run's approval step (spec.approvals.STEP: Approved)", (s) => ({ approvals: { [s!]: 'Approved' } }), (r, s) => `run ${r} step ${s} approved`, true);
-  patchCommand('reject', "Reject a run's approval step (spec.approvals.STEP: Rejected); its dependents are skipped", (s) => ({ approvals: { [s!]: 'Rejected' } }), (r, s) => `run ${r} step ${s} rejected`, true);
+  control('suspend', 'Hold a run: running steps go on, no new step starts (spec.suspend: true)').action(async (name: string, _opts: unknown, command: Command) => {
+    const c = cluster(command);
+    await liveRun(c, name, 'suspend');
+    await c.patch(ORCHESTRATION_RUN_PLURAL, name, { spec: { suspend: true } });
+    print(`run ${name} suspend requested`);
+  });
+  control('resume', 'Let a suspended run start steps again (spec.suspend: false)').action(async (name: string, _opts: unknown, command: Command) => {
+    const c = cluster(command);
+    await liveRun(c, name, 'resume');
+    await c.patch(ORCHESTRATION_RUN_PLURAL, name, { spec: { suspend: false } });
+    print(`run ${name} resume requested`);
+  });
+  const decide = (verb: 'approve' | 'reject', decision: 'Approved' | 'Rejected', description: string) =>
+    control(verb, description)
+      .argument('<step>', 'approval step name')
+      .action(async (name: string, step: string, _opts: unknown, command: Command) => {
+        const c = cluster(command);
+        const run = await liveRun(c, name, verb);
+        const lists = await runSteps(c, run);
+        if (lists) {
+          const approvals = [...lists.steps, ...lists.finally].filter((s) => s.approval !== undefined).map((s) => s.name);
+          const all = [...lists.steps, ...lists.finally].map((s) => s.name);
+          const which = approvals.length > 0 ? `its approval steps: ${approvals.join(', ')}` : 'it has no approval step';
+          if (!all.includes(step)) throw new CliError(`run ${name} has no step ${step} (${which})`);
+          if (!approvals.includes(step)) throw new CliError(`step ${step} of run ${name} is not an approval step (${which})`);
+        }
+        const state = run.status?.steps?.find((s) => s.name === step);
+        const by = state?.approvedBy ?? state?.rejectedBy;
+        if (by !== undefined) throw new CliError(`step ${step} of run ${name} was already ${state?.approvedBy !== undefined ? 'approved' : 'rejected'} by ${by}; a decision is final`);
+        await c.patch(ORCHESTRATION_RUN_PLURAL, name, { spec: { approvals: { [step]: decision } } });
+        print(`run ${name} step ${step} ${decision.toLowerCase()}`);
+      });
+  decide('approve', 'Approved', "Approve a run's approval step (spec.approvals.STEP: Approved); it may be decided before the step starts");
+  decide('reject', 'Rejected', "Reject a run's approval step (spec.approvals.STEP: Rejected); its dependents are skipped");
 
   program
     .command('retry')
@@ -247,9 +331,12 @@ export function buildProgram(io: Io): Command {
       const phase = run.status?.phase;
       if (!isTerminalPhase(phase)) throw new CliError(`run ${name} is ${phase ?? 'Pending'}: retry resumes a run that ended (cancel it first, or wait)`);
       if (phase === 'Succeeded' && opts.rerun.length === 0) throw new CliError(`run ${name} Succeeded: name the steps to run again with --rerun STEP`, 64);
-      const known = run.status?.steps?.map((s) => s.name) ?? [];
+      // The bridge resumes from the workflow's history: a run that ended before its workflow started has none.
+      if (!run.status?.temporal?.workflowId) throw new CliError(`run ${name} ended ${phase} before its workflow started (${run.status?.message ?? 'no message'}); there is nothing to resume — fix it and submit a new run`);
+      // Finally steps always run again; --rerun names steps of the DAG.
+      const known = (run.status?.steps ?? []).filter((s) => !s.finally).map((s) => s.name);
       const unknown = opts.rerun.filter((s) => !known.includes(s));
-      if (unknown.length > 0) throw new CliError(`run ${name} has no step ${unknown.join(', ')} (its steps: ${known.join(', ')})`, 64);
+      if (unknown.length > 0) throw new CliError(`run ${name} has no step ${unknown.join(', ')} to rerun (its steps: ${known.join(', ')}; finally steps always run again)`, 64);
       const created = (await c.create(ORCHESTRATION_RUN_PLURAL, {
         apiVersion: API_GROUP_VERSION,
         kind: ORCHESTRATION_RUN_KIND,

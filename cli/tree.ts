@@ -5,9 +5,12 @@
 import { normalizeSteps } from '../core/dag/graph.js';
 import type { OrchestrationRunStatus, StepStatus } from '../core/index.js';
 
+/** A step of a spec, as the CLI reads it (the bridge parses the whole spec). */
+export type SpecStep = { name: string; dependsOn?: string[]; approval?: unknown; job?: unknown };
+
 export interface RunObject {
   metadata: { name: string; namespace?: string; creationTimestamp?: string; uid?: string };
-  spec?: { steps?: { name: string; dependsOn?: string[] }[]; finally?: { name: string; dependsOn?: string[] }[]; orchestrationRef?: { name: string } };
+  spec?: { steps?: SpecStep[]; finally?: SpecStep[]; orchestrationRef?: { name: string }; resumeFrom?: { name: string } };
   status?: OrchestrationRunStatus;
 }
 

@@ -4,7 +4,8 @@
  * into the cancel request's `reason`, and reads them from the WorkflowExecutionCancelRequested event, so
  * a cancel from the UI or the CLI (no such reason) reads as TemporalCancel by its identity.
  */
-import { Reasons } from './api/names.js';
+import { API_GROUP, Reasons } from './api/names.js';
+import { truncateBytes } from './messages.js';
 import type { OrchestrationRunStatus } from './api/orchestration-run-status.js';
 import type { Condition } from './api/orchestration-run-status.js';
 import { conditionOf, setCondition } from './conditions.js';
@@ -23,14 +24,43 @@ export interface CancelRequest {
   reason: CancelReason;
   /** Who asked: spec:<field manager>, retrigger:<run>, source-removed:<orchestration>, deletion, schedule:<schedule>, parent:<run>, temporal:<identity>. */
   cancelledBy: string;
+  /** Why, in the asker's words: the cancel-reason annotation set with spec.cancel (`kubectl orch cancel --reason`). */
+  note?: string;
+}
+
+/** Set beside spec.cancel: the reason the bridge says with the cancel (status message, Event, Temporal's cancel request). */
+export const CANCEL_REASON_ANNOTATION = `${API_GROUP}/cancel-reason`;
+/** A reason is one line of at most this many bytes: it goes into a status message and Temporal's history. */
+export const CANCEL_NOTE_MAX_BYTES = 256;
+
+/** The reason given with spec.cancel, as one bounded line; undefined when none (or only blanks) was given. */
+export function cancelNote(metadata: { annotations?: Record<string, string> | undefined } | undefined): string | undefined {
+  const raw = metadata?.annotations?.[CANCEL_REASON_ANNOTATION];
+  const line = raw?.replace(/\s+/g, ' ').trim();
+  return line ? truncateBytes(line, CANCEL_NOTE_MAX_BYTES) : undefined;
+}
+
+/** A spec.cancel request with the reason its run gives (other requests carry none). */
+export function withNote<T extends CancelRequest>(request: T, metadata: { annotations?: Record<string, string> | undefined } | undefined): T;
+export function withNote<T extends CancelRequest>(request: T | undefined, metadata: { annotations?: Record<string, string> | undefined } | undefined): T | undefined;
+export function withNote<T extends CancelRequest>(request: T | undefined, metadata: { annotations?: Record<string, string> | undefined } | undefined): T | undefined {
+  if (!request || request.reason !== Reasons.SpecCancel || request.note !== undefined) return request;
+  const note = cancelNote(metadata);
+  return note ? { ...request, note } : request;
+}
+
+/** "SpecCancel by spec:kubectl-orch: rollout stuck": a request as messages name it. */
+export function describeCancel(request: CancelRequest): string {
+  return `${request.reason} by ${request.cancelledBy}${request.note ? `: ${request.note}` : ''}`;
 }
 
 const BRIDGE_REASONS: readonly string[] = [Reasons.SpecCancel, Reasons.Retrigger, Reasons.SourceRemoved, Reasons.Deletion, Reasons.ScheduleOverlap];
 const CAUSE_PREFIX = 'orchestration-bridge:';
+const NOTE_SEPARATOR = ' -- ';
 
-/** The `reason` the bridge gives Temporal's cancel request. */
+/** The `reason` the bridge gives Temporal's cancel request (the UI shows it): who asked, and why if they said. */
 export function cancelCause(request: CancelRequest): string {
-  return `${CAUSE_PREFIX} ${request.reason} ${request.cancelledBy}`;
+  return `${CAUSE_PREFIX} ${request.reason} ${request.cancelledBy}${request.note ? `${NOTE_SEPARATOR}${request.note}` : ''}`;
 }
 
 /**
@@ -40,8 +70,8 @@ export function cancelCause(request: CancelRequest): string {
 export function cancelRequestFromHistory(cause: string | undefined, identity: string | undefined, requestedBy?: string): CancelRequest {
   const parent = /^orchestrationrun\/[^/]+\/([^/]+)\/[^/]+$/.exec(requestedBy ?? '');
   if (parent) return { reason: Reasons.ParentCancelled, cancelledBy: `parent:${parent[1]!}` };
-  const match = /^orchestration-bridge: (\w+) (.+)$/.exec(cause ?? '');
-  if (match && BRIDGE_REASONS.includes(match[1]!)) return { reason: match[1] as CancelReason, cancelledBy: match[2]! };
+  const match = /^orchestration-bridge: (\w+) (.+?)(?: -- (.+))?$/s.exec(cause ?? '');
+  if (match && BRIDGE_REASONS.includes(match[1]!)) return { reason: match[1] as CancelReason, cancelledBy: match[2]!, ...(match[3] ? { note: match[3] } : {}) };
   return { reason: Reasons.TemporalCancel, cancelledBy: `temporal:${identity || 'unknown'}` };
 }
 
@@ -102,5 +132,5 @@ export function cancelledConditions(conditions: readonly Condition[] | undefined
 
 /** The message of a run that ended Cancelled once its steps stopped. */
 export function cancelledMessage(request: CancelRequest): string {
-  return `cancelled by ${request.cancelledBy} (${request.reason}); the running steps stopped first`;
+  return `cancelled by ${request.cancelledBy} (${request.reason})${request.note ? `: ${request.note}` : ''}; the running steps stopped first`;
 }

@@ -86,6 +86,8 @@ export async function startControlPlane(tools: ToolPaths, dataDir: string, proce
     '--service-cluster-ip-range=10.96.0.0/16',
     '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
+    // KWOK's node has an InternalIP (127.0.0.1) and a Hostname no resolver knows; logs go to the IP.
+    '--kubelet-preferred-address-types=InternalIP',
     '--v=0',
   ]);
   // With --cert-dir and no --tls-cert-file the apiserver makes its own CA; the file holds the serving

@@ -86,7 +86,8 @@ export async function startControlPlane(tools: ToolPaths, dataDir: string, proce
     '--service-cluster-ip-range=10.96.0.0/16',
     '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
-    // KWOK's node has an InternalIP (127.0.0.1) and a Hostname no resolver knows; logs go to the IP.
+    // Pod logs go to a node's InternalIP (KWOK's is 127.0.0.1), never to a Hostname address (the default
+    // order's first), which for a simulated node no resolver knows.
     '--kubelet-preferred-address-types=InternalIP',
     '--v=0',
   ]);

@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Log, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, Log, type V1Pod } from '@kubernetes/client-node';
 import { JobLabels, STEP_CONTAINER } from '../core/job-step.js';
 import { ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
 import type { StepStatus } from '../core/index.js';
@@ -40,12 +40,44 @@ async function podLog(cluster: Cluster, namespace: string, pod: string, follow: 
     sink.on('finish', resolve);
     sink.on('error', reject);
   });
+  let stream: AbortController;
   try {
-    await new Log(cluster.kubeConfig).log(namespace, pod, STEP_CONTAINER, sink, { follow });
+    stream = await new Log(cluster.kubeConfig).log(namespace, pod, STEP_CONTAINER, sink, { follow });
   } catch (err) {
     throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
   }
-  await finished;
+  if (follow) await followUntilEnded(cluster, namespace, pod, finished, stream);
+  else await finished;
+}
+
+/**
+ * How long a followed stream may go on once its Pod has ended: a kubelet closes it within about a second of
+ * the container's exit, while a node that cannot tell its container ended (KWOK's) never does.
+ */
+const FOLLOW_AFTER_END_MS = 3000;
+
+/** Waits for a followed stream to end, and ends it once its Pod has ended and the stream has had its time. */
+async function followUntilEnded(cluster: Cluster, namespace: string, pod: string, finished: Promise<void>, stream: AbortController): Promise<void> {
+  let done = false;
+  const settled = finished.finally(() => (done = true));
+  for (;;) {
+    await Promise.race([settled, delay(1000, undefined, { ref: false })]);
+    if (done) return settled;
+    let current: V1Pod;
+    try {
+      current = await cluster.core().readNamespacedPod({ name: pod, namespace });
+    } catch (err) {
+      stream.abort();
+      // A Pod deleted while followed (its Job's TTL, a cancelled run) has ended too.
+      if (err instanceof ApiException && err.code === 404) return;
+      throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace });
+    }
+    if (podEnded(current)) {
+      await Promise.race([settled, delay(FOLLOW_AFTER_END_MS, undefined, { ref: false })]);
+      if (!done) stream.abort();
+      return;
+    }
+  }
 }
 
 /**
@@ -77,8 +109,9 @@ export async function printLogs(cluster: Cluster, name: string, step: string | u
       const podName = pod.metadata?.name ?? '';
       if (pods.length > 1) out(`--- attempt ${pod.metadata?.labels?.[JobLabels.attempt] ?? '?'} (pod ${podName}) ---\n`);
       try {
-        // Only the newest attempt can still be running; earlier ones are read to their end.
-        await podLog(cluster, cluster.namespace, podName, options.follow && i === pods.length - 1, out);
+        // Only the newest attempt can still be running; earlier ones, and a Pod that has ended, are read to
+        // their end (a node that cannot tell its container ended, like KWOK's, would otherwise never close).
+        await podLog(cluster, cluster.namespace, podName, options.follow && i === pods.length - 1 && !podEnded(pod), out);
       } catch (e) {
         err(`cannot read the logs of pod ${podName}: ${(e as Error).message}\n`);
         for (const line of statusLines(s)) out(`${line}\n`);
@@ -100,6 +133,10 @@ async function firstPods(cluster: Cluster, name: string, uid: string, step: stri
     const phase = run.status?.steps?.find((s) => s.name === step)?.phase;
     if (phase !== 'Pending' && phase !== 'Running') return [];
   }
+}
+
+function podEnded(pod: V1Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
 
 function isJobStep(run: RunObject, step: string): boolean {

@@ -86,6 +86,9 @@ export async function startControlPlane(tools: ToolPaths, dataDir: string, proce
     '--service-cluster-ip-range=10.96.0.0/16',
     '--allow-privileged=true',
     '--enable-priority-and-fairness=false',
+    // Pod logs go to a node's InternalIP (KWOK's is 127.0.0.1), never to a Hostname address (the default
+    // order's first), which for a simulated node no resolver knows.
+    '--kubelet-preferred-address-types=InternalIP',
     '--v=0',
   ]);
   // With --cert-dir and no --tls-cert-file the apiserver makes its own CA; the file holds the serving

@@ -2,8 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { freePort } from '../ports.js';
 import { ManagedProcess } from '../process.js';
 import { waitFor } from '../wait.js';
+import { writeKwokLogsConfig } from './kwok-logs.js';
 
 export const KWOK_NODE_NAME = 'kwok-node-0';
 const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -27,12 +29,21 @@ export async function startKwok(binary: string, kubeconfig: string, dataDir: str
   // KWOK_WORKDIR keeps a user's ~/.kwok/kwok.yaml out of the sandbox.
   const workDir = join(dataDir, 'kwok');
   mkdirSync(workDir, { recursive: true });
+  const logsConfig = writeKwokLogsConfig(workDir, KWOK_NODE_NAME);
+  // KWOK's kubelet-like server (pods/log for the apiserver): the node's status carries this address and
+  // port, and the apiserver is told to use InternalIP. Without TLS files KWOK serves a self-signed
+  // certificate, which the apiserver accepts because it has no --kubelet-certificate-authority.
+  const kubeletPort = await freePort();
   const proc = new ManagedProcess({
     name: 'kwok',
     command: binary,
     args: [
       `--kubeconfig=${kubeconfig}`,
       `--config=${STAGES}`,
+      `--config=${logsConfig}`,
+      '--node-ip=127.0.0.1',
+      `--node-port=${kubeletPort}`,
+      `--server-address=127.0.0.1:${kubeletPort}`,
       `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
       // A lease keeps the node Ready; without one the node-lifecycle timeout flaps it NotReady.
       '--node-lease-duration-seconds=40',

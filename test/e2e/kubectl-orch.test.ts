@@ -8,12 +8,17 @@ import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { JobLabels, STEP_CONTAINER } from '../../core/job-step.js';
+import { KWOK_NODE_NAME } from '../../sandbox/kubernetes/kwok.js';
+import { kwokContainerLogLines } from '../../sandbox/kubernetes/kwok-logs.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
 import { runCommand, type CommandResult } from '../support/run.js';
 import { kubectl, sandboxEnv, uniqueName } from '../support/sandbox.js';
 
 const BIN = 'dist/bin/kubectl-orch.js';
+/** What the sandbox's KWOK node logs for every container (sandbox/kubernetes/kwok-logs.ts). */
+const NODE_LOG = kwokContainerLogLines(KWOK_NODE_NAME).map((line) => `${line}\n`).join('');
 const API = 'orchestration.proompteng.ai/v1alpha1';
 
 /** Steps `hold` wait until released by their input's id; `flaky` fails (for good) the first time an id is seen. */
@@ -235,18 +240,29 @@ describe('kubectl-orch against runs', () => {
     expect((await stepOf('to-reject', 'gate')) as unknown).toMatchObject({ phase: 'Failed', rejectedBy: 'spec:kubectl-orch' });
   });
 
-  it("logs of a Job step reads the Pods found by the run's labels", async () => {
+  it("logs of a Job step reads the Pods found by the run's labels, as kubectl logs does", async () => {
     const job = { image: 'busybox:1.36', command: ['sh', '-c', 'echo hi'], env: [{ name: 'KWOK_TERMINATION_MESSAGE', value: 'said hi' }] };
     expect((await orch(['submit', file('job.yaml', [runDoc('job-run', { steps: [{ name: 'say', job }] })])])).code).toBe(0);
     const done = await h.phaseOf('job-run', ['Succeeded', 'Failed'], 120_000);
     const step = done.steps!.find((s) => s.name === 'say')!;
     expect(step.jobName).toBeDefined();
-    const logs = await orch(['logs', 'job-run', 'say']);
-    expect(logs.code).toBe(0);
-    // KWOK's simulated node serves no container logs: the CLI names the Pod it found and why it has no log,
-    // then shows what the status holds; a node that serves logs prints them instead.
-    if (logs.stderr !== '') expect(logs.stderr).toMatch(new RegExp(`^cannot read the logs of pod ${step.jobName!}-\\w+: `));
-    else expect(logs.stdout).toContain('hi');
+    // The sandbox's KWOK node serves one log for every container, through the apiserver's pods/log.
+    expect(await orch(['logs', 'job-run', 'say'])).toEqual({ code: 0, stdout: NODE_LOG, stderr: '' });
+    expect(await kubectl(['logs', '-n', h.ns, `job/${step.jobName!}`, '-c', STEP_CONTAINER])).toEqual({ code: 0, stdout: NODE_LOG, stderr: '' });
+    // -f on a step whose Pod has ended reads to the end and exits.
+    expect(await orch(['logs', '-f', 'job-run', 'say'])).toEqual({ code: 0, stdout: NODE_LOG, stderr: '' });
+  });
+
+  it('logs -f follows a running Job step until its Pod ends', async () => {
+    const job = { image: 'busybox:1.36', command: ['sleep', '6'], env: [{ name: 'KWOK_DURATION_MS', value: '6000' }] };
+    expect((await orch(['submit', file('slow-job.yaml', [runDoc('slow-job-run', { steps: [{ name: 'nap', job }] })])])).code).toBe(0);
+    await untilStep('slow-job-run', 'nap', (s) => s.phase === 'Running');
+    const followed = await orchInBackground(['logs', '-f', 'slow-job-run', 'nap']);
+    // Had it not followed, it would have returned while the Pod still ran.
+    const pods = await kubectl(['get', 'pods', '-n', h.ns, '-l', `${JobLabels.step}=nap`, '-o', 'jsonpath={.items[*].status.phase}']);
+    expect(pods.stdout).toBe('Succeeded');
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toBe(NODE_LOG);
   });
 });
 

@@ -1,8 +1,7 @@
 // kubectl-orch as a user runs it: the built binary (dist/bin/kubectl-orch.js) against the sandbox's real
 // apiserver, with a bridge and a worker of this project watching a fresh namespace. Gate activities hold
 // steps until the test releases them, so nothing here depends on how long a step takes.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -13,34 +12,23 @@ import { KWOK_NODE_NAME } from '../../sandbox/kubernetes/kwok.js';
 import { kwokContainerLogLines } from '../../sandbox/kubernetes/kwok-logs.js';
 import { waitFor } from '../../sandbox/wait.js';
 import { startBridgeHarness, type BridgeHarness } from '../support/bridge-harness.js';
+import { holdActivities } from '../support/gates.js';
 import { runCommand, type CommandResult } from '../support/run.js';
-import { kubectl, sandboxEnv, uniqueName } from '../support/sandbox.js';
+import { kubectl, sandboxEnv, temporalCli, uniqueName } from '../support/sandbox.js';
 
 const BIN = 'dist/bin/kubectl-orch.js';
 /** What the sandbox's KWOK node logs for every container (sandbox/kubernetes/kwok-logs.ts). */
 const NODE_LOG = kwokContainerLogLines(KWOK_NODE_NAME).map((line) => `${line}\n`).join('');
 const API = 'orchestration.proompteng.ai/v1alpha1';
 
-/** Steps `hold` wait until released by their input's id; `flaky` fails (for good) the first time an id is seen. */
+/** The shared `hold` gate (test/support/gates.ts), and `flaky`, which fails (for good) the first time an id is seen. */
 function gates() {
-  const releases = new Map<string, () => void>();
-  const held = new Map<string, Promise<void>>();
-  const gate = (id: string) => {
-    if (!held.has(id)) held.set(id, new Promise<void>((resolve) => releases.set(id, resolve)));
-    return held.get(id)!;
-  };
+  const held = holdActivities();
   const seen = new Set<string>();
   return {
-    release(id: string) {
-      void gate(id);
-      releases.get(id)!();
-    },
+    ...held,
     stepActivities: {
-      async hold(input: unknown) {
-        const id = (input as { id: string }).id;
-        await gate(id);
-        return `released ${id}`;
-      },
+      ...held.stepActivities,
       flaky(input: unknown) {
         const id = (input as { id: string }).id;
         if (seen.has(id)) return Promise.resolve(`second try of ${id}`);
@@ -59,18 +47,8 @@ const env = () => ({ ...process.env, KUBECONFIG: sandboxEnv().KUBECONFIG });
 /** The CLI in the harness's namespace (-n), unless the arguments say otherwise. */
 const orch = (args: string[], input?: string): Promise<CommandResult> => runCommand('node', [BIN, '-n', h.ns, ...args], { env: env(), input });
 
-/** Starts the CLI and hands back its exit, for commands that run while the test acts (--watch, wait). */
-function orchInBackground(args: string[]): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('node', [BIN, '-n', h.ns, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI started now, its exit awaited later: for commands that run while the test acts (--watch, wait). */
+const orchInBackground = (args: string[]): Promise<CommandResult> => orch(args);
 
 function file(name: string, docs: object[]): string {
   const path = join(dir, name);
@@ -97,25 +75,36 @@ afterAll(async () => {
 });
 
 describe('kubectl-orch lint', () => {
-  it('passes every example, and names each problem of a bad file with exit code 1', async () => {
-    const examples = await orch(['lint', 'examples/diamond.yaml', 'examples/template-and-run.yaml', 'examples/approval.yaml', 'examples/failure-and-retry.yaml']);
+  it('passes every example, and names each problem of a bad file, with its path, with exit code 1', async () => {
+    const all = readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => join('examples', f));
+    const examples = await orch(['lint', ...all]);
     expect(examples.stderr).toBe('');
-    expect(examples.code).toBe(0);
+    expect(examples.code, examples.stdout).toBe(0);
     const bad = file('bad.yaml', [
       runDoc('cyclic', { steps: [hold('a', 'x', { dependsOn: ['b'] }), hold('b', 'x', { dependsOn: ['a'] })] }),
-      runDoc('unknown-dep', { steps: [hold('a', 'x'), hold('b', 'x', { dependsOn: ['a', 'nope'] })] }),
+      runDoc('many', {
+        steps: [hold('a', 'x', { dependsOn: ['c'] }), hold('b', 'x', { dependsOn: ['a', 'nope'] }), { name: 'c', dependsOn: ['b'], activity: { name: 'hold', input: { id: '{{params.missing}}' } } }],
+      }),
     ]);
     const out = await orch(['lint', bad]);
     expect(out.code).toBe(1);
-    expect(out.stdout).toContain(`${bad}: OrchestrationRun/cyclic: dependency cycle: `);
-    expect(out.stdout).toContain(`${bad}#2: OrchestrationRun/unknown-dep: step "b" depends on "nope", which is not a step of this run`);
+    expect(out.stdout).toBe(
+      [
+        `${bad}: OrchestrationRun/cyclic: spec.steps[1].dependsOn[0]: dependency cycle: a → b → a`,
+        `${bad}#2: OrchestrationRun/many: spec.steps[1].dependsOn[1]: step "b" depends on "nope", which is not a step of this run`,
+        `${bad}#2: OrchestrationRun/many: spec.steps[1].dependsOn[0]: dependency cycle: a → b → c → a`,
+        `${bad}#2: OrchestrationRun/many: spec.steps[2].activity.input.id: step "c" uses {{params.missing}}, which is not a parameter of this run`,
+        '4 problems',
+        '',
+      ].join('\n'),
+    );
   });
 
   it("resolves a run's orchestrationRef from the cluster with --cluster", async () => {
     await h.apply('Orchestration', 'lint-template', { steps: [{ name: 'a', activity: { name: 'sleep', input: { seconds: '{{params.seconds}}' } } }] });
     const run = file('ref.yaml', [runDoc('of-template', { orchestrationRef: { name: 'lint-template' } })]);
     const out = await orch(['lint', '--cluster', run]);
-    expect(out.stdout).toContain('OrchestrationRun/of-template: with Orchestration lint-template: step "a" uses {{params.seconds}}, which is not a parameter of this run');
+    expect(out.stdout).toContain('OrchestrationRun/of-template: Orchestration/lint-template (in the cluster) spec.steps[0].activity.input.seconds: step "a" uses {{params.seconds}}, which is not a parameter of this run');
     expect(out.code).toBe(1);
   });
 });
@@ -164,14 +153,15 @@ describe('kubectl-orch against runs', () => {
     await untilStep(name!, 'greet', (s) => s.phase === 'Running');
     g.release('greeter-run');
     expect(await waiting).toMatchObject({ code: 0, stdout: `run ${name!} Succeeded\n` });
-    expect((await orch(['logs', name!, 'greet'])).stdout).toBe('released greeter-run\n');
+    expect((await orch(['logs', name!, 'greet'])).stdout).toBe('released\n');
   });
 
   it('submit refuses a run the bridge would refuse, naming the problem, and creates nothing', async () => {
     const path = file('refused.yaml', [runDoc('refused', { steps: [hold('a', 'x', { dependsOn: ['ghost'] })] })]);
     const out = await orch(['submit', path]);
-    expect(out.code).toBe(1);
-    expect(out.stderr).toContain('step "a" depends on "ghost", which is not a step of this run');
+    // 3, not 1: nothing was created, which a script must tell from a watched run that Failed.
+    expect(out.code).toBe(3);
+    expect(out.stderr).toContain(`error: not submitted:\n${path}: OrchestrationRun/refused: spec.steps[0].dependsOn[0]: step "a" depends on "ghost", which is not a step of this run`);
     expect((await kubectl(['get', 'orchrun', 'refused', '-n', h.ns])).code).not.toBe(0);
   });
 
@@ -194,6 +184,8 @@ describe('kubectl-orch against runs', () => {
       ['setup', 'Succeeded', true],
       ['check', 'Succeeded', false],
     ]);
+    // The retry runs the steps of the run it resumes: its tree nests them as they depend on each other.
+    expect((await orch(['get', name!])).stdout).toMatch(/\n {2}setup +Succeeded[^\n]*\n {4}check +Succeeded/);
     expect((await orch(['retry', name!])).stderr).toContain(`run ${name!} Succeeded: name the steps to run again with --rerun STEP`);
   });
 
@@ -202,10 +194,16 @@ describe('kubectl-orch against runs', () => {
     expect((await orch(['submit', file('long.yaml', [runDoc('long', { steps: [{ name: 'forever', activity: { name: 'sleep', input: { seconds: 3600 } } }] })])])).code).toBe(0);
     await untilStep('long', 'forever', (s) => s.phase === 'Running');
     const waiting = orchInBackground(['wait', 'long']);
-    const cancelled = await orch(['cancel', 'long']);
-    expect(cancelled).toMatchObject({ code: 0, stdout: 'run long cancel requested\n' });
+    const cancelled = await orch(['cancel', 'long', '--reason', 'the deploy window closed']);
+    expect(cancelled).toMatchObject({ code: 0, stdout: 'run long cancel requested: the deploy window closed\n' });
     expect((await waiting).code).toBe(2);
-    expect((await h.status('long')).cancelledBy).toBe('spec:kubectl-orch');
+    const status = await h.status('long');
+    expect(status.cancelledBy).toBe('spec:kubectl-orch');
+    expect(status.message).toBe('cancelled by spec:kubectl-orch (SpecCancel): the deploy window closed; the running steps stopped first');
+    // Temporal's history says it too: the cancel request the UI shows carries who asked and why.
+    const history = await temporalCli(['workflow', 'show', '--workflow-id', status.temporal!.workflowId, '--output', 'json']);
+    expect(history.stdout).toContain('orchestration-bridge: SpecCancel spec:kubectl-orch -- the deploy window closed');
+    expect((await orch(['cancel', 'long'])).stderr).toBe('error: run long already ended Cancelled; nothing to cancel\n');
   });
 
   it('suspend holds the next step and names kubectl-orch; resume lets it run', async () => {
@@ -216,6 +214,7 @@ describe('kubectl-orch against runs', () => {
     g.release('held-1');
     await untilStep('held', 'one', (s) => s.phase === 'Succeeded');
     expect((await stepOf('held', 'two'))?.phase).toBe('Pending');
+    expect(g.seen.order).not.toContain('held-2');
     expect((await orch(['get', 'held'])).stdout).toContain('suspended by spec:kubectl-orch');
     expect((await orch(['resume', 'held'])).code).toBe(0);
     await untilStep('held', 'two', (s) => s.phase === 'Running');
@@ -234,10 +233,12 @@ describe('kubectl-orch against runs', () => {
     g.release('to-approve-after');
     await h.phaseOf('to-approve', 'Succeeded');
     await untilStep('to-reject', 'gate', (s) => s.reason === 'WaitingForApproval');
-    expect((await orch(['approve', 'to-reject', 'nope'])).stderr).toContain('run to-reject has no step nope (its steps: gate, after)');
+    expect((await orch(['approve', 'to-reject', 'nope'])).stderr).toBe('error: run to-reject has no step nope (its approval steps: gate)\n');
+    expect((await orch(['approve', 'to-reject', 'after'])).stderr).toBe('error: step after of run to-reject is not an approval step (its approval steps: gate)\n');
     expect((await orch(['reject', 'to-reject', 'gate'])).code).toBe(0);
     await h.phaseOf('to-reject', 'Failed');
     expect((await stepOf('to-reject', 'gate')) as unknown).toMatchObject({ phase: 'Failed', rejectedBy: 'spec:kubectl-orch' });
+    expect((await orch(['approve', 'to-reject', 'gate'])).stderr).toBe('error: run to-reject already ended Failed; nothing to approve\n');
   });
 
   it("logs of a Job step reads the Pods found by the run's labels, as kubectl logs does", async () => {

@@ -1,6 +1,6 @@
 // decide(): what the bridge does for each state of a run and its workflow. Pure, so a table of cases.
 import { describe, expect, it } from 'vitest';
-import { RUNTIME_CLEANUP_FINALIZER, type Orchestration, type OrchestrationRun, type OrchestrationRunStatus } from '../../core/index.js';
+import { CANCEL_NOTE_MAX_BYTES, CANCEL_REASON_ANNOTATION, cancelNote, cancelRequestFromHistory, RUNTIME_CLEANUP_FINALIZER, withNote, type Orchestration, type OrchestrationRun, type OrchestrationRunStatus } from '../../core/index.js';
 import { decide } from '../../bridge/decide.js';
 import type { Action, Decision, ReconcileInput, WorkflowView } from '../../bridge/types.js';
 
@@ -311,6 +311,22 @@ describe('decide: cancellation', () => {
       actions: [{ type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch' }],
       requeueAfterMs: 8_000,
     });
+  });
+
+  it('says the reason given with spec.cancel (the cancel-reason annotation) in the request, to Temporal and at the end', () => {
+    const withReason = (r: OrchestrationRun, reason: string) => ({ ...r, metadata: { ...r.metadata, annotations: { [CANCEL_REASON_ANNOTATION]: reason } } });
+    const asked = at(withReason(cancelled(run(spec({ cancel: true }), { status: started })), '  window\nclosed '), running);
+    expect(patch(asked)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'Unknown', message: 'cancel requested by spec:kubectl-patch: window closed; running steps are stopping' }));
+    expect(at(withReason(run(spec({ cancel: true }), { status: pending() }), 'window closed'), running).actions).toEqual([{ type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch -- window closed' }]);
+    // Read back from the history as it was sent; a reason longer than the bound is cut to it.
+    expect(cancelRequestFromHistory('orchestration-bridge: SpecCancel spec:kubectl-patch -- window closed', 'bridge')).toEqual({ reason: 'SpecCancel', cancelledBy: 'spec:kubectl-patch', note: 'window closed' });
+    const long = cancelNote({ annotations: { [CANCEL_REASON_ANNOTATION]: 'x'.repeat(1000) } })!;
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(CANCEL_NOTE_MAX_BYTES);
+    expect(long).toMatch(/^x{200,}…$/);
+    const closed = at(withReason(run(spec({ cancel: true }), { status: pending() }), 'window closed'), { ...running, status: 'CANCELLED' });
+    expect(patch(closed)?.message).toBe('cancelled by spec:kubectl-patch (SpecCancel): window closed; the running steps stopped first');
+    // Only spec.cancel carries a reason: a deletion's cancel does not take the annotation's.
+    expect(withNote({ reason: 'Deletion', cancelledBy: 'deletion' }, { annotations: { [CANCEL_REASON_ANNOTATION]: 'x' } })).toEqual({ reason: 'Deletion', cancelledBy: 'deletion' });
   });
 
   it('forces a cancel that outlived the timeout: terminate, delete the Jobs, Cancelled/CancelTimeout with the steps Cancelled', () => {

@@ -29,7 +29,20 @@ export function statusLines(step: StepStatus): string[] {
   return [`${step.phase}${step.reason ? ` ${step.reason}` : ''} (no output)`];
 }
 
+/** A Pod's log read to its end: one request whose error (a 400 with the kubelet's reason) says what went wrong. */
+async function readLog(cluster: Cluster, namespace: string, pod: string, write: (text: string) => void): Promise<void> {
+  try {
+    write(await cluster.core().readNamespacedPodLog({ name: pod, namespace, container: STEP_CONTAINER }));
+  } catch (err) {
+    throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
+  }
+}
+
+/** A container still being created has no log yet: the apiserver answers 400 until it starts. */
+const NOT_STARTED_RETRY_MS = 1000;
+
 async function podLog(cluster: Cluster, namespace: string, pod: string, follow: boolean, write: (text: string) => void): Promise<void> {
+  if (!follow) return readLog(cluster, namespace, pod, write);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       write(chunk.toString());
@@ -41,13 +54,38 @@ async function podLog(cluster: Cluster, namespace: string, pod: string, follow: 
     sink.on('error', reject);
   });
   let stream: AbortController;
-  try {
-    stream = await new Log(cluster.kubeConfig).log(namespace, pod, STEP_CONTAINER, sink, { follow });
-  } catch (err) {
-    throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
+  for (;;) {
+    try {
+      stream = await new Log(cluster.kubeConfig).log(namespace, pod, STEP_CONTAINER, sink, { follow });
+      break;
+    } catch (err) {
+      // Waiting to start: look again while the Pod has neither started nor ended (then read what it left).
+      const current = err instanceof ApiException && err.code === 400 ? await readPod(cluster, namespace, pod) : undefined;
+      if (current && !podEnded(current) && !containerStarted(current)) {
+        await delay(NOT_STARTED_RETRY_MS);
+        continue;
+      }
+      if (current && podEnded(current)) return readLog(cluster, namespace, pod, write);
+      throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
+    }
   }
-  if (follow) await followUntilEnded(cluster, namespace, pod, finished, stream);
-  else await finished;
+  // The stream's end is not always told (a dropped connection is not passed on to the sink): the Pod is
+  // looked at every second, and the stream closed once it has ended.
+  await followUntilEnded(cluster, namespace, pod, finished, stream);
+}
+
+async function readPod(cluster: Cluster, namespace: string, pod: string): Promise<V1Pod | undefined> {
+  try {
+    return await cluster.core().readNamespacedPod({ name: pod, namespace });
+  } catch (err) {
+    if (err instanceof ApiException && err.code === 404) return undefined;
+    throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace });
+  }
+}
+
+function containerStarted(pod: V1Pod): boolean {
+  const state = pod.status?.containerStatuses?.find((c) => c.name === STEP_CONTAINER)?.state;
+  return state?.running !== undefined || state?.terminated !== undefined;
 }
 
 /**

@@ -260,6 +260,8 @@ export function buildProgram(io: Io): Command {
     .argument('[step]', 'step name')
     .option('-f, --follow', "follow the newest attempt's Pod log while it runs")
     .action(async (name: string, step: string | undefined, opts: { follow?: boolean }, command: Command) => {
+      // Steps run side by side: following them all would print one only when the one before it ended.
+      if (opts.follow && step === undefined) throw new CliError(`-f follows one step: name it (kubectl orch logs ${name} STEP -f)`, 64);
       await printLogs(cluster(command), name, step, { follow: opts.follow === true }, (t) => io.stdout.write(t), (t) => io.stderr.write(t));
     });
 

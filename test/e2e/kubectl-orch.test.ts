@@ -156,6 +156,16 @@ describe('kubectl-orch against runs', () => {
     expect((await orch(['logs', name!, 'greet'])).stdout).toBe('released\n');
   });
 
+  it("submit --watch follows the run in its manifest's namespace, and refuses an -n that differs from it", async () => {
+    const path = file('elsewhere.yaml', [{ ...runDoc('elsewhere', { steps: [{ name: 'nap', activity: { name: 'sleep', input: { seconds: 0 } } }] }), metadata: { name: 'elsewhere', namespace: h.ns } }]);
+    expect(await runCommand('node', [BIN, '-n', 'default', 'submit', path], { env: env() })).toMatchObject({ code: 64, stderr: `error: the namespace of ${path} (${h.ns}) does not match -n default\n` });
+    // No -n: the context's namespace (default) is not the run's; it is watched where it was created.
+    const out = await runCommand('node', [BIN, 'submit', path, '--watch'], { env: env() });
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('run elsewhere Succeeded');
+  });
+
   it('submit refuses a run the bridge would refuse, naming the problem, and creates nothing', async () => {
     const path = file('refused.yaml', [runDoc('refused', { steps: [hold('a', 'x', { dependsOn: ['ghost'] })] })]);
     const out = await orch(['submit', path]);

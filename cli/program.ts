@@ -3,6 +3,7 @@
  * the apiserver, as kubectl would, with the bridge's own core checks before anything is created.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, isTerminalPhase, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
@@ -27,12 +28,26 @@ export interface Io {
 /** How many runs back `retry` chains are followed to find the steps a run resumes. */
 const RESUME_DEPTH = 5;
 
+/** This package's version, from the package.json above this file (cli/ in the source, dist/cli/ once built). */
+function packageVersion(): string {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'orchestration-bridge' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look one directory up
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
+
 const readInput = (io: Io, file: string) => (file === '-' ? readFileSync(0, 'utf8') : io.readFile(file));
 
 export function buildProgram(io: Io): Command {
   const print = (line = '') => io.stdout.write(`${line}\n`);
   const program = new Command('kubectl-orch')
     .description('Lint, submit, watch and drive OrchestrationRuns (orchestration.proompteng.ai) from the command line; `kubectl orch` once on PATH.')
+    .version(packageVersion(), '--version', 'print the version of kubectl-orch')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('-n, --namespace <ns>', "namespace (default: the context's, then default)")

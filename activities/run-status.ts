@@ -11,7 +11,6 @@ import {
   fitObjectLimit,
   isTerminalPhase,
   pendingCancel,
-  withNote,
   Reasons,
   setCondition,
   type Condition,
@@ -30,7 +29,7 @@ export interface WriteRunStatusInput {
 }
 
 export interface RunObject {
-  metadata: { uid: string; resourceVersion?: string; generation?: number; annotations?: Record<string, string> };
+  metadata: { uid: string; resourceVersion?: string; generation?: number };
   status?: OrchestrationRunStatus;
 }
 
@@ -77,11 +76,10 @@ export function completeCancel(
   update: RunStatusUpdate,
   current: OrchestrationRunStatus | undefined,
   conditions: Condition[],
-  metadata?: { annotations?: Record<string, string> | undefined },
 ): { conditions: Condition[]; message?: string; reason?: string } {
   if (update.phase !== 'Cancelled') return { conditions };
   // No request recorded on the run: the cancel came from Temporal (UI, CLI); the bridge adds who asked.
-  const pending = withNote(pendingCancel(current), metadata);
+  const pending = pendingCancel(current);
   const reason = pending?.reason ?? Reasons.TemporalCancel;
   const message = pending ? cancelledMessage(pending) : 'cancelled from Temporal; the running steps stopped first';
   const at = update.completionTime ?? update.startTime;
@@ -161,7 +159,7 @@ export function createStatusActivities(kubeConfig: KubeConfig) {
         Context.current().log.info('run already ended; status write skipped', { run: `${run.namespace}/${run.name}`, phase: current.status?.phase });
         return;
       }
-      const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation), current.metadata);
+      const cancel = completeCancel(status, current.status, conditionsAfter(status, current.status?.conditions, current.metadata.generation));
       const fitted = fitToObject(status, current);
       if (fitted.stepsOmitted) {
         Context.current().log.warn('status.steps cut to fit the object size limit', { run: `${run.namespace}/${run.name}`, omitted: fitted.stepsOmitted });

@@ -57,6 +57,7 @@ export function wasForced(status: Status | undefined): boolean {
 export function requestStatus(status: Status | undefined, request: CancelRequest, message: string, now: string): StatusPatch {
   return {
     cancelledBy: request.cancelledBy,
+    ...(request.note ? { cancelReason: request.note } : {}),
     conditions: setCondition(status?.conditions, { type: 'Cancelled', status: 'Unknown', reason: request.reason, message }, now),
   };
 }
@@ -97,7 +98,7 @@ export function cancelActions(input: ReconcileInput): Decision | undefined {
   const { run, workflow, now } = input;
   const status = run.status ?? {};
   const settings = settingsOf(input);
-  const pending = withNote(pendingCancel(status), run.metadata);
+  const pending = pendingCancel(status);
   const condition = conditionOf(status.conditions, 'Cancelled');
 
   if (isTerminalPhase(status.phase)) {
@@ -213,7 +214,7 @@ export function deletionActions(input: ReconcileInput, finalizer: string): Decis
       0,
     );
   }
-  if (left > 0) return decision([{ type: 'cancelWorkflow', cause: cancelCause(withNote(pendingCancel(run.status), run.metadata) ?? request) }], left);
+  if (left > 0) return decision([{ type: 'cancelWorkflow', cause: cancelCause(pendingCancel(run.status) ?? request) }], left);
   const message = `the workflow had not closed ${cleanupMs} ms after the run was deleted; terminated it and deleted the run's Jobs`;
   return decision([
     { type: 'terminateWorkflow', reason: message, bestEffort: true },

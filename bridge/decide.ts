@@ -3,7 +3,7 @@
  * returns what to do. Level-based: the same input gives the same actions, however often it is called.
  */
 import { boundText, isChildRun, Reasons, RUN_DEADLINE_EXCEEDED, RUN_FAILED, RUN_FINALLY_FAILED, RUNTIME_CLEANUP_FINALIZER, INVALID_SPEC, STATUS_MESSAGE_MAX_BYTES, type RunPhase } from '../core/index.js';
-import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, withNote, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
+import { cancelledConditions, cancelledMessage, conditionOf, recordedCancel, isTerminalPhase, wholeSeconds, deleteAtOf, retentionOf, setCondition, type CancelRequest } from '../core/index.js';
 import { specControls } from '../core/spec-controls.js';
 import { afterForcedCancel, cancelActions, cancelledSteps, deletionActions, retriggerActions, wasForced } from './decide-cancel.js';
 import { invalidRunActions } from './decide-invalid.js';
@@ -203,7 +203,7 @@ function decideRun(input: ReconcileInput): Decision {
   const needsRef = !status.temporal || (status.temporal.runId !== workflow.runId && !isTerminalPhase(status.phase));
   const started = needsRef ? runningStatus(input, workflow.runId) : undefined;
   const startedEvent: Action[] = status.temporal ? [] : [{ type: 'event', eventType: 'Normal', reason: 'Started', message: `workflow ${input.workflowId} started` }];
-  const closed = closedStatus(workflow, now, withNote(recordedCancel(status), run.metadata));
+  const closed = closedStatus(workflow, now, recordedCancel(status));
   if (!closed && isTerminalPhase(status.phase) && status.temporal && status.temporal.runId !== workflow.runId) {
     // The closed workflow was reset in Temporal: a new run of it is running, so the run is running again.
     const message = `workflow ${input.workflowId} was reset; run ${workflow.runId} is running`;

@@ -29,20 +29,28 @@ export function statusLines(step: StepStatus): string[] {
   return [`${step.phase}${step.reason ? ` ${step.reason}` : ''} (no output)`];
 }
 
+/** A log read whole is held in memory: at most this much of it, the rest left to `kubectl logs`. */
+export const LOG_READ_MAX_BYTES = 32 * 1024 * 1024;
+
 /** A Pod's log read to its end: one request whose error (a 400 with the kubelet's reason) says what went wrong. */
-async function readLog(cluster: Cluster, namespace: string, pod: string, write: (text: string) => void): Promise<void> {
+async function readLog(cluster: Cluster, namespace: string, pod: string, write: (text: string) => void, note: (text: string) => void): Promise<void> {
+  let text: string;
   try {
-    write(await cluster.core().readNamespacedPodLog({ name: pod, namespace, container: STEP_CONTAINER }));
+    text = await cluster.core().readNamespacedPodLog({ name: pod, namespace, container: STEP_CONTAINER, limitBytes: LOG_READ_MAX_BYTES });
   } catch (err) {
     throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
   }
+  write(text);
+  if (Buffer.byteLength(text) >= LOG_READ_MAX_BYTES) note(`the log of pod ${pod} is cut at ${LOG_READ_MAX_BYTES / 1024 / 1024} MiB; kubectl logs -n ${namespace} ${pod} -c ${STEP_CONTAINER} reads it all\n`);
 }
 
 /** A container still being created has no log yet: the apiserver answers 400 until it starts. */
 const NOT_STARTED_RETRY_MS = 1000;
+/** Waiting reasons that end by themselves; any other (ErrImagePull, CreateContainerConfigError…) is told, not waited out. */
+const STARTING_REASONS = new Set(['ContainerCreating', 'PodInitializing']);
 
-async function podLog(cluster: Cluster, namespace: string, pod: string, follow: boolean, write: (text: string) => void): Promise<void> {
-  if (!follow) return readLog(cluster, namespace, pod, write);
+async function podLog(cluster: Cluster, namespace: string, pod: string, follow: boolean, write: (text: string) => void, note: (text: string) => void): Promise<void> {
+  if (!follow) return readLog(cluster, namespace, pod, write, note);
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       write(chunk.toString());
@@ -54,24 +62,35 @@ async function podLog(cluster: Cluster, namespace: string, pod: string, follow: 
     sink.on('error', reject);
   });
   let stream: AbortController;
+  let told = false;
   for (;;) {
     try {
       stream = await new Log(cluster.kubeConfig).log(namespace, pod, STEP_CONTAINER, sink, { follow });
       break;
     } catch (err) {
-      // Waiting to start: look again while the Pod has neither started nor ended (then read what it left).
       const current = err instanceof ApiException && err.code === 400 ? await readPod(cluster, namespace, pod) : undefined;
-      if (current && !podEnded(current) && !containerStarted(current)) {
+      if (current && podEnded(current)) return readLog(cluster, namespace, pod, write, note);
+      const waiting = current && !containerStarted(current) ? waitingOf(current) : undefined;
+      if (waiting && STARTING_REASONS.has(waiting.reason)) {
+        if (!told) note(`waiting for pod ${pod} to start (${waiting.reason})…\n`);
+        told = true;
         await delay(NOT_STARTED_RETRY_MS);
         continue;
       }
-      if (current && podEnded(current)) return readLog(cluster, namespace, pod, write);
+      if (waiting) throw new CliError(`pod ${pod} cannot start: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`);
       throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
     }
   }
   // The stream's end is not always told (a dropped connection is not passed on to the sink): the Pod is
   // looked at every second, and the stream closed once it has ended.
   await followUntilEnded(cluster, namespace, pod, finished, stream);
+}
+
+/** Why the step's container has not started: its waiting state, or ContainerCreating while it has none yet. */
+function waitingOf(pod: V1Pod): { reason: string; message?: string } {
+  const waiting = pod.status?.containerStatuses?.find((c) => c.name === STEP_CONTAINER)?.state?.waiting;
+  if (!waiting?.reason) return { reason: pod.status?.initContainerStatuses?.some((c) => !c.state?.terminated) ? 'PodInitializing' : 'ContainerCreating' };
+  return { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) };
 }
 
 async function readPod(cluster: Cluster, namespace: string, pod: string): Promise<V1Pod | undefined> {
@@ -149,7 +168,7 @@ export async function printLogs(cluster: Cluster, name: string, step: string | u
       try {
         // Only the newest attempt can still be running; earlier ones, and a Pod that has ended, are read to
         // their end (a node that cannot tell its container ended, like KWOK's, would otherwise never close).
-        await podLog(cluster, cluster.namespace, podName, options.follow && i === pods.length - 1 && !podEnded(pod), out);
+        await podLog(cluster, cluster.namespace, podName, options.follow && i === pods.length - 1 && !podEnded(pod), out, err);
       } catch (e) {
         err(`cannot read the logs of pod ${podName}: ${(e as Error).message}\n`);
         for (const line of statusLines(s)) out(`${line}\n`);

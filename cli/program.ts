@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, isTerminalPhase, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
-import { CANCEL_NOTE_MAX_BYTES, CANCEL_REASON_ANNOTATION } from '../core/cancel.js';
+import { CANCEL_NOTE_MAX_BYTES, CANCEL_REASON_ANNOTATION, describeCancel, pendingCancel } from '../core/cancel.js';
 import { collect, parseFrom, parseParameter } from './args.js';
 import { completionScript } from './completion.js';
 import { CliError, connect, type Cluster, type KubeOptions } from './kube.js';
@@ -65,24 +65,23 @@ export function buildProgram(io: Io): Command {
    * and the CLI's own checks, never for what the bridge runs.
    */
   async function runSteps(c: Cluster, run: RunObject, depth = 0): Promise<{ steps: SpecStep[]; finally: SpecStep[] } | undefined> {
-    const spec = run.spec;
-    if (spec?.steps) return { steps: spec.steps, finally: spec.finally ?? [] };
+    const spec = run.spec ?? {};
     const ns = run.metadata.namespace ?? c.namespace;
-    if (spec?.orchestrationRef) {
-      const found = (await c.findOrchestration(ns, spec.orchestrationRef.name)) as { spec?: { steps?: SpecStep[]; finally?: SpecStep[] } } | undefined;
-      return found?.spec?.steps ? { steps: found.spec.steps, finally: (spec.finally ?? found.spec.finally ?? []) } : undefined;
+    // As core/resolve-run.ts resolves them: the run's own lists, else its Orchestration's, else the resumed run's.
+    let template: { steps?: SpecStep[]; finally?: SpecStep[] } | undefined;
+    if (spec.orchestrationRef && (!spec.steps || !spec.finally)) {
+      template = ((await c.findOrchestration(ns, spec.orchestrationRef.name)) as { spec?: typeof template } | undefined)?.spec;
     }
-    if (spec?.resumeFrom && depth < RESUME_DEPTH) {
-      let earlier: RunObject;
+    let earlier: { steps: SpecStep[]; finally: SpecStep[] } | undefined;
+    if (spec.resumeFrom && depth < RESUME_DEPTH && (!(spec.steps ?? template?.steps) || !(spec.finally ?? template?.finally))) {
       try {
-        earlier = (await c.get(ORCHESTRATION_RUN_PLURAL, spec.resumeFrom.name, ns)) as unknown as RunObject;
+        earlier = await runSteps(c, (await c.get(ORCHESTRATION_RUN_PLURAL, spec.resumeFrom.name, ns)) as unknown as RunObject, depth + 1);
       } catch {
-        return undefined; // the resumed run is gone: its steps are unknown here
+        // the resumed run is gone: what it ran is unknown here
       }
-      const from = await runSteps(c, earlier, depth + 1);
-      return from ? { steps: from.steps, finally: (spec.finally) ?? from.finally } : undefined;
     }
-    return undefined;
+    const steps = spec.steps ?? template?.steps ?? earlier?.steps;
+    return steps ? { steps, finally: spec.finally ?? template?.finally ?? earlier?.finally ?? [] } : undefined;
   }
   /** The run as the tree shows it: with the steps it runs, when they come from elsewhere. */
   const forDisplay = (run: RunObject, lists: { steps: SpecStep[]; finally: SpecStep[] } | undefined): RunObject =>
@@ -295,7 +294,10 @@ export function buildProgram(io: Io): Command {
       if (opts.reason !== undefined && !reason) throw new CliError('--reason is empty', 64);
       if (reason && Buffer.byteLength(reason) > CANCEL_NOTE_MAX_BYTES) throw new CliError(`--reason is ${Buffer.byteLength(reason)} bytes; at most ${CANCEL_NOTE_MAX_BYTES}`, 64);
       const c = cluster(command);
-      await liveRun(c, name, 'cancel');
+      const run = await liveRun(c, name, 'cancel');
+      const pending = pendingCancel(run.status);
+      // The reason is recorded with the request (status.cancelReason): a second one would be said nowhere.
+      if (reason && pending) throw new CliError(`run ${name} is already being cancelled (${describeCancel(pending)}); its reason cannot change`);
       // One write: the bridge sees the reason with the cancel, never the cancel without it.
       await c.patch(ORCHESTRATION_RUN_PLURAL, name, { ...(reason ? { metadata: { annotations: { [CANCEL_REASON_ANNOTATION]: reason } } } : {}), spec: { cancel: true } });
       print(`run ${name} cancel requested${reason ? `: ${reason}` : ''}`);
@@ -318,13 +320,17 @@ export function buildProgram(io: Io): Command {
       .action(async (name: string, step: string, _opts: unknown, command: Command) => {
         const c = cluster(command);
         const run = await liveRun(c, name, verb);
-        const lists = await runSteps(c, run);
+        // The steps as read now (an Orchestration may have changed since the run started): a step the run's
+        // status lists is never refused for its name, only one the lists say is not an approval step.
+        const lists = await runSteps(c, run).catch(() => undefined);
         if (lists) {
-          const approvals = [...lists.steps, ...lists.finally].filter((s) => s.approval !== undefined).map((s) => s.name);
-          const all = [...lists.steps, ...lists.finally].map((s) => s.name);
+          const all = [...lists.steps, ...lists.finally];
+          const approvals = all.filter((s) => s.approval !== undefined).map((s) => s.name);
           const which = approvals.length > 0 ? `its approval steps: ${approvals.join(', ')}` : 'it has no approval step';
-          if (!all.includes(step)) throw new CliError(`run ${name} has no step ${step} (${which})`);
-          if (!approvals.includes(step)) throw new CliError(`step ${step} of run ${name} is not an approval step (${which})`);
+          const listed = run.status?.steps?.some((s) => s.name === step) === true;
+          const found = all.find((s) => s.name === step);
+          if (!found && !listed) throw new CliError(`run ${name} has no step ${step} (${which})`);
+          if (found && found.approval === undefined) throw new CliError(`step ${step} of run ${name} is not an approval step (${which})`);
         }
         const state = run.status?.steps?.find((s) => s.name === step);
         const by = state?.approvedBy ?? state?.rejectedBy;

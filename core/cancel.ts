@@ -40,11 +40,12 @@ export function cancelNote(metadata: { annotations?: Record<string, string> | un
   return line ? truncateBytes(line, CANCEL_NOTE_MAX_BYTES) : undefined;
 }
 
-/** A spec.cancel request with the reason its run gives (other requests carry none). */
-export function withNote<T extends CancelRequest>(request: T, metadata: { annotations?: Record<string, string> | undefined } | undefined): T;
-export function withNote<T extends CancelRequest>(request: T | undefined, metadata: { annotations?: Record<string, string> | undefined } | undefined): T | undefined;
-export function withNote<T extends CancelRequest>(request: T | undefined, metadata: { annotations?: Record<string, string> | undefined } | undefined): T | undefined {
-  if (!request || request.reason !== Reasons.SpecCancel || request.note !== undefined) return request;
+/**
+ * A new spec.cancel request with the reason its run gives (other requests carry none). Read once, when the
+ * request is recorded (status.cancelReason); from then on the status is what every message says.
+ */
+export function withNote(request: CancelRequest, metadata: { annotations?: Record<string, string> | undefined } | undefined): CancelRequest {
+  if (request.reason !== Reasons.SpecCancel) return request;
   const note = cancelNote(metadata);
   return note ? { ...request, note } : request;
 }
@@ -56,7 +57,8 @@ export function describeCancel(request: CancelRequest): string {
 
 const BRIDGE_REASONS: readonly string[] = [Reasons.SpecCancel, Reasons.Retrigger, Reasons.SourceRemoved, Reasons.Deletion, Reasons.ScheduleOverlap];
 const CAUSE_PREFIX = 'orchestration-bridge:';
-const NOTE_SEPARATOR = ' -- ';
+/** A field manager's name may hold any printable character, never a line break; a note is one line. */
+const NOTE_SEPARATOR = '\n';
 
 /** The `reason` the bridge gives Temporal's cancel request (the UI shows it): who asked, and why if they said. */
 export function cancelCause(request: CancelRequest): string {
@@ -70,7 +72,7 @@ export function cancelCause(request: CancelRequest): string {
 export function cancelRequestFromHistory(cause: string | undefined, identity: string | undefined, requestedBy?: string): CancelRequest {
   const parent = /^orchestrationrun\/[^/]+\/([^/]+)\/[^/]+$/.exec(requestedBy ?? '');
   if (parent) return { reason: Reasons.ParentCancelled, cancelledBy: `parent:${parent[1]!}` };
-  const match = /^orchestration-bridge: (\w+) (.+?)(?: -- (.+))?$/s.exec(cause ?? '');
+  const match = /^orchestration-bridge: (\w+) ([^\n]+)(?:\n(.+))?$/s.exec(cause ?? '');
   if (match && BRIDGE_REASONS.includes(match[1]!)) return { reason: match[1] as CancelReason, cancelledBy: match[2]!, ...(match[3] ? { note: match[3] } : {}) };
   return { reason: Reasons.TemporalCancel, cancelledBy: `temporal:${identity || 'unknown'}` };
 }
@@ -111,17 +113,17 @@ export interface PendingCancel extends CancelRequest {
 }
 
 /** The cancel recorded on the run and not yet carried out: condition Cancelled=Unknown, and cancelledBy. */
-export function pendingCancel(status: Pick<OrchestrationRunStatus, 'conditions' | 'cancelledBy'> | undefined): PendingCancel | undefined {
+export function pendingCancel(status: Pick<OrchestrationRunStatus, 'conditions' | 'cancelledBy' | 'cancelReason'> | undefined): PendingCancel | undefined {
   const condition = conditionOf(status?.conditions, 'Cancelled');
   if (condition?.status !== 'Unknown' || !condition.reason) return undefined;
-  return { reason: condition.reason as CancelReason, cancelledBy: status?.cancelledBy ?? 'unknown', requestedAt: condition.lastTransitionTime };
+  return { reason: condition.reason as CancelReason, cancelledBy: status?.cancelledBy ?? 'unknown', ...(status?.cancelReason ? { note: status.cancelReason } : {}), requestedAt: condition.lastTransitionTime };
 }
 
 /** The cancel the run's status records, asked for (Unknown) or done (True): its Cancelled condition and cancelledBy. */
-export function recordedCancel(status: Pick<OrchestrationRunStatus, 'conditions' | 'cancelledBy'> | undefined): CancelRequest | undefined {
+export function recordedCancel(status: Pick<OrchestrationRunStatus, 'conditions' | 'cancelledBy' | 'cancelReason'> | undefined): CancelRequest | undefined {
   const condition = conditionOf(status?.conditions, 'Cancelled');
   if (!condition?.reason || condition.status === 'False' || !status?.cancelledBy) return undefined;
-  return { reason: condition.reason as CancelReason, cancelledBy: status.cancelledBy };
+  return { reason: condition.reason as CancelReason, cancelledBy: status.cancelledBy, ...(status.cancelReason ? { note: status.cancelReason } : {}) };
 }
 
 /** The conditions of a run that ended Cancelled: Cancelled=True and Succeeded=False, for the same reason. */

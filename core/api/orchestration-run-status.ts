@@ -78,6 +78,11 @@ export const OrchestrationRunStatusSchema = z.object({
   completionTime: Timestamp.optional(),
   message: z.string().max(STATUS_MESSAGE_MAX_BYTES).optional(),
   cancelledBy: z.string().max(512).optional(),
+  cancelReason: z
+    .string()
+    .max(256)
+    .optional()
+    .describe('Why the run was cancelled, in the words of who asked: the cancel-reason annotation beside spec.cancel, recorded with the request.'),
   resumedFrom: z
     .object({ name: z.string().max(253), uid: z.string().max(128), workflowId: z.string().max(1024) })
     .optional()

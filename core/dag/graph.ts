@@ -18,7 +18,8 @@ export interface Dag {
 }
 
 export type GraphProblem =
-  | { kind: 'duplicate'; name: string }
+  /** index: the step (of the list) that repeats the name. */
+  | { kind: 'duplicate'; name: string; index: number }
   | { kind: 'missing'; step: string; dependsOn: string }
   | { kind: 'cycle'; cycle: string[] };
 
@@ -97,10 +98,13 @@ export function buildDag(steps: readonly GraphStep[]): { ok: true; dag: Dag } | 
   const index = new Map<string, number>();
   const problems: GraphProblem[] = [];
   normalized.forEach((step, i) => {
-    if (index.has(step.name)) problems.push({ kind: 'duplicate', name: step.name });
+    if (index.has(step.name)) problems.push({ kind: 'duplicate', name: step.name, index: i });
     else index.set(step.name, i);
   });
-  const deps = normalized.map((step) => {
+  // Sequential fallback by position: with a name repeated, the step after the repeat still waits for it.
+  const sequential = !steps.some((s) => s.dependsOn !== undefined);
+  const deps = normalized.map((step, i) => {
+    if (sequential) return i > 0 ? [i - 1] : [];
     const out: number[] = [];
     for (const dep of new Set(step.dependsOn)) {
       const at = index.get(dep);

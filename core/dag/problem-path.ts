@@ -83,11 +83,9 @@ function dependsOnPath(list: readonly ValidatableStep[], base: string, stepName:
 export function problemPath(problem: SpecProblem, steps: readonly ValidatableStep[], finallySteps: readonly ValidatableStep[], paths: ListPaths): string {
   const within = (list: readonly ValidatableStep[], base: string, p: SpecProblem): string => {
     switch (p.kind) {
-      case 'duplicate': {
-        // The second step of that name is the one to rename.
-        const second = list.findIndex((s, i) => s.name === p.name && indexOf(list, p.name) !== i);
-        return second < 0 ? base : `${base}[${second}].name`;
-      }
+      case 'duplicate':
+        // The step that repeats the name is the one to rename.
+        return `${base}[${p.index}].name`;
       case 'missing':
         return dependsOnPath(list, base, p.step, p.dependsOn);
       case 'cycle':

@@ -212,7 +212,8 @@ describe('kubectl-orch against runs', () => {
     expect(status.message).toBe('cancelled by spec:kubectl-orch (SpecCancel): the deploy window closed; the running steps stopped first');
     // Temporal's history says it too: the cancel request the UI shows carries who asked and why.
     const history = await temporalCli(['workflow', 'show', '--workflow-id', status.temporal!.workflowId, '--output', 'json']);
-    expect(history.stdout).toContain('orchestration-bridge: SpecCancel spec:kubectl-orch -- the deploy window closed');
+    expect(history.stdout).toContain(JSON.stringify('orchestration-bridge: SpecCancel spec:kubectl-orch\nthe deploy window closed').slice(1, -1));
+    expect(status.cancelReason).toBe('the deploy window closed');
     expect((await orch(['cancel', 'long'])).stderr).toBe('error: run long already ended Cancelled; nothing to cancel\n');
   });
 

@@ -313,18 +313,25 @@ describe('decide: cancellation', () => {
     });
   });
 
-  it('says the reason given with spec.cancel (the cancel-reason annotation) in the request, to Temporal and at the end', () => {
+  it('records the reason given with spec.cancel (the cancel-reason annotation) with the request, and says it from the status after', () => {
     const withReason = (r: OrchestrationRun, reason: string) => ({ ...r, metadata: { ...r.metadata, annotations: { [CANCEL_REASON_ANNOTATION]: reason } } });
     const asked = at(withReason(cancelled(run(spec({ cancel: true }), { status: started })), '  window\nclosed '), running);
+    expect(patch(asked)).toMatchObject({ cancelledBy: 'spec:kubectl-patch', cancelReason: 'window closed' });
     expect(patch(asked)?.conditions).toContainEqual(expect.objectContaining({ type: 'Cancelled', status: 'Unknown', message: 'cancel requested by spec:kubectl-patch: window closed; running steps are stopping' }));
-    expect(at(withReason(run(spec({ cancel: true }), { status: pending() }), 'window closed'), running).actions).toEqual([{ type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch -- window closed' }]);
-    // Read back from the history as it was sent; a reason longer than the bound is cut to it.
-    expect(cancelRequestFromHistory('orchestration-bridge: SpecCancel spec:kubectl-patch -- window closed', 'bridge')).toEqual({ reason: 'SpecCancel', cancelledBy: 'spec:kubectl-patch', note: 'window closed' });
+    // Once recorded, the status is what is said: an annotation changed since changes nothing.
+    const recorded: OrchestrationRunStatus = { ...pending(), cancelReason: 'window closed' };
+    expect(at(withReason(run(spec({ cancel: true }), { status: recorded }), 'something else'), running).actions).toEqual([
+      { type: 'cancelWorkflow', cause: 'orchestration-bridge: SpecCancel spec:kubectl-patch\nwindow closed' },
+    ]);
+    expect(patch(at(withReason(run(spec({ cancel: true }), { status: recorded }), 'something else'), { ...running, status: 'CANCELLED' }))?.message).toBe(
+      'cancelled by spec:kubectl-patch (SpecCancel): window closed; the running steps stopped first',
+    );
+    // Read back from the history as it was sent, whatever the field manager's name holds; the bound cuts a long reason.
+    expect(cancelRequestFromHistory('orchestration-bridge: SpecCancel spec:ops -- bot\nwindow closed', 'bridge')).toEqual({ reason: 'SpecCancel', cancelledBy: 'spec:ops -- bot', note: 'window closed' });
+    expect(cancelRequestFromHistory('orchestration-bridge: SpecCancel spec:ops -- bot', 'bridge')).toEqual({ reason: 'SpecCancel', cancelledBy: 'spec:ops -- bot' });
     const long = cancelNote({ annotations: { [CANCEL_REASON_ANNOTATION]: 'x'.repeat(1000) } })!;
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(CANCEL_NOTE_MAX_BYTES);
     expect(long).toMatch(/^x{200,}…$/);
-    const closed = at(withReason(run(spec({ cancel: true }), { status: pending() }), 'window closed'), { ...running, status: 'CANCELLED' });
-    expect(patch(closed)?.message).toBe('cancelled by spec:kubectl-patch (SpecCancel): window closed; the running steps stopped first');
     // Only spec.cancel carries a reason: a deletion's cancel does not take the annotation's.
     expect(withNote({ reason: 'Deletion', cancelledBy: 'deletion' }, { annotations: { [CANCEL_REASON_ANNOTATION]: 'x' } })).toEqual({ reason: 'Deletion', cancelledBy: 'deletion' });
   });

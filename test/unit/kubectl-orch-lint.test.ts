@@ -93,6 +93,16 @@ describe('lint', () => {
     ]);
   });
 
+  it('names each repeat of a name at its own step, and a repeat does not break the order of a list without dependsOn', async () => {
+    expect(await lint(run('r', '  steps:\n    - {name: a, activity: {name: sleep}}\n    - {name: a, activity: {name: sleep}}\n    - {name: a, activity: {name: sleep}}'))).toEqual([
+      'f.yaml: OrchestrationRun/r: spec.steps[1].name: duplicate step name "a"',
+      'f.yaml: OrchestrationRun/r: spec.steps[2].name: duplicate step name "a"',
+    ]);
+    // c runs after the second a, which runs after b: {{steps.b.output}} is an ancestor's, whatever the names.
+    const spec = '  steps:\n    - {name: a, activity: {name: sleep}}\n    - {name: b, activity: {name: sleep}}\n    - {name: a, activity: {name: sleep}}\n    - {name: c, activity: {name: sleep, input: {x: "{{steps.b.output}}"}}}';
+    expect(await lint(run('r', spec))).toEqual(['f.yaml: OrchestrationRun/r: spec.steps[2].name: duplicate step name "a"']);
+  });
+
   it('names two independent cycles', async () => {
     const spec = '  steps:\n    - {name: a, dependsOn: [b], activity: {name: sleep}}\n    - {name: b, dependsOn: [a], activity: {name: sleep}}\n    - {name: c, dependsOn: [d], activity: {name: sleep}}\n    - {name: d, dependsOn: [c], activity: {name: sleep}}';
     const lines = await lint(run('r', spec));

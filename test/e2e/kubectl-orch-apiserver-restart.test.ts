@@ -1,0 +1,135 @@
+// kubectl-orch (the built binary) against a control plane of its own, whose kube-apiserver the test stops and
+// starts again while `wait` follows a run: the user's wait rides out the outage and still exits with the run's
+// phase code. Restarting the shared sandbox's apiserver would disturb every other test, so this one starts its
+// own (etcd and kube-apiserver, as test/chaos/apiserver-restart.test.ts does). No bridge runs here: the test
+// writes the run's status itself, as the bridge would, so the only moving part is the CLI.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { startControlPlane, type ControlPlane } from '../../sandbox/kubernetes/control-plane.js';
+import { installCrds } from '../../sandbox/kubernetes/apply.js';
+import { ManagedProcess, stopAll } from '../../sandbox/process.js';
+import { ensureTools } from '../../sandbox/tools/index.js';
+import { waitFor } from '../../sandbox/wait.js';
+import { runCommand, type CommandResult } from '../support/run.js';
+import { uniqueName } from '../support/sandbox.js';
+
+const BIN = 'dist/bin/kubectl-orch.js';
+// The outage is the fault under test, not a synchronisation.
+const OUTAGE_S = 10;
+const dir = mkdtempSync(join(tmpdir(), 'kubectl-orch-restart-'));
+const servers: ManagedProcess[] = [];
+let cluster: ControlPlane;
+let ns: string;
+
+const env = () => ({ ...process.env, KUBECONFIG: cluster.kubeconfig });
+const kubectl = (args: string[], input?: string) => runCommand('kubectl', args, { env: env(), input });
+const orch = (args: string[]) => runCommand('node', [BIN, '-n', ns, ...args], { env: env() });
+
+/** The CLI running while the test acts; `output` is what it printed so far. */
+function orchInBackground(args: string[]) {
+  const child = spawn('node', [BIN, '-n', ns, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const seen = { stdout: '', stderr: '', exited: false };
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (seen.stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (seen.stderr += c));
+  const exit = new Promise<CommandResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      seen.exited = true;
+      resolve({ code, stdout: seen.stdout, stderr: seen.stderr });
+    });
+  });
+  return { seen, exit, kill: () => child.kill() };
+}
+
+async function createRun(name: string): Promise<void> {
+  const doc = { apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name }, spec: { steps: [{ name: 'work', activity: { name: 'sleep', input: { seconds: 1 } } }] } };
+  const applied = await kubectl(['apply', '-n', ns, '-f', '-'], stringify(doc));
+  expect(applied.code, applied.stderr).toBe(0);
+}
+
+/** What the bridge would write: the run's phase. Retried, as the apiserver may still be coming back. */
+async function setPhase(name: string, phase: string): Promise<void> {
+  await waitFor(
+    async () => ((await kubectl(['patch', 'orchestrationrun', name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase } })])).code === 0 ? true : undefined),
+    { what: `status.phase ${phase} on ${name}`, timeoutMs: 60_000 },
+  );
+}
+
+beforeAll(async () => {
+  cluster = await startControlPlane(await ensureTools(() => undefined), dir, servers);
+  await installCrds(cluster.kubeconfig);
+  ns = uniqueName('orchrestart');
+  const created = await kubectl(['create', 'namespace', ns]);
+  expect(created.code, created.stderr).toBe(0);
+}, 300_000);
+afterAll(async () => {
+  await stopAll(servers).catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('kubectl-orch wait while kube-apiserver restarts', () => {
+  it(`rides out ${OUTAGE_S} s without an apiserver and exits with the run's phase code`, { timeout: 300_000 }, async () => {
+    await createRun('outlives-outage');
+    await setPhase('outlives-outage', 'Running');
+    const waiting = orchInBackground(['wait', 'outlives-outage', '--watch']);
+    // The first state printed: the run was read, the watch starts next.
+    await waitFor(() => (waiting.seen.stdout.includes('run outlives-outage Running') || waiting.seen.exited ? true : undefined), { what: 'wait printing the run', timeoutMs: 60_000 });
+    await delay(1000);
+    const apiserver = servers.find((s) => s.name === 'kube-apiserver' && s.running)!;
+    await apiserver.stop();
+    await delay(OUTAGE_S * 1000);
+    expect(waiting.seen.exited, `wait ended during the outage: ${waiting.seen.stderr}`).toBe(false);
+    servers.push(new ManagedProcess(apiserver.options));
+    await waitFor(async () => ((await kubectl(['get', '--raw', '/readyz'])).code === 0 ? true : undefined), { what: 'kube-apiserver ready again', timeoutMs: 120_000 });
+    expect(waiting.seen.exited, `wait ended after the outage: ${waiting.seen.stderr}`).toBe(false);
+    await setPhase('outlives-outage', 'Failed');
+    const out = await waiting.exit;
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('run outlives-outage Failed');
+  });
+
+  it('says so, with exit code 3, when the run is deleted while it waits', async () => {
+    await createRun('deleted-midway');
+    await setPhase('deleted-midway', 'Running');
+    const waiting = orchInBackground(['wait', 'deleted-midway']);
+    await delay(2000);
+    expect(waiting.seen.exited, waiting.seen.stderr).toBe(false);
+    const deleted = await kubectl(['delete', 'orchestrationrun', 'deleted-midway', '-n', ns, '--wait=false']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const out = await waiting.exit;
+    expect(out.stderr).toBe(`error: run deleted-midway was deleted in namespace ${ns} before it ended\n`);
+    expect(out.code).toBe(3);
+  });
+
+  it('names a namespace that does not exist, and an unreachable server in one line', async () => {
+    const missing = await runCommand('node', [BIN, '-n', 'no-such-ns', 'submit', '-'], {
+      env: env(),
+      input: stringify({ apiVersion: 'orchestration.proompteng.ai/v1alpha1', kind: 'OrchestrationRun', metadata: { name: 'x' }, spec: { steps: [{ name: 'a', activity: { name: 'sleep', input: { seconds: 1 } } }] } }),
+    });
+    expect(missing.stderr).toBe('error: namespace no-such-ns not found\n');
+    expect(missing.code).toBe(3);
+    // The same cluster's credentials, at a port where nothing listens.
+    const closed = join(dir, 'closed.kubeconfig');
+    writeFileSync(closed, readFileSync(cluster.kubeconfig, 'utf8').replace(/server: \S+/, 'server: https://127.0.0.1:1'));
+    const refused = await runCommand('node', [BIN, '--kubeconfig', closed, 'get', 'x'], { env: env() });
+    expect(refused.stderr).toBe('error: cannot reach the Kubernetes API server at https://127.0.0.1:1 (connection refused, ECONNREFUSED): is the cluster up, and is this the right kubeconfig context?\n');
+    expect(refused.code).toBe(3);
+  });
+
+  it('writes whole output to a pipe and ends quietly when the reader stops early', async () => {
+    for (let i = 0; i < 3; i++) await createRun(`piped-${i}`);
+    const whole = await orch(['get', 'piped-0', '-o', 'json']);
+    expect(whole.code, whole.stderr).toBe(0);
+    expect((JSON.parse(whole.stdout) as { metadata: { name: string } }).metadata.name).toBe('piped-0');
+    // A reader that is gone before anything is written: the writes fail with EPIPE, which is no error of ours.
+    const gone = await runCommand('bash', ['-c', `set -o pipefail; node ${BIN} -n ${ns} get piped-0 -o json | true`], { env: env() });
+    expect(gone.stderr).toBe('');
+    expect(gone.code).toBe(0);
+  });
+});

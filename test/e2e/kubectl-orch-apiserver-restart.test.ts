@@ -3,7 +3,7 @@
 // phase code. Restarting the shared sandbox's apiserver would disturb every other test, so this one starts its
 // own (etcd and kube-apiserver, as test/chaos/apiserver-restart.test.ts does). No bridge runs here: the test
 // writes the run's status itself, as the bridge would, so the only moving part is the CLI.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kubectl-orch-restart-'));
 const servers: ManagedProcess[] = [];
 let cluster: ControlPlane;
 let ns: string;
+/** Background CLIs, ended after the tests whatever their outcome. */
+const children: ChildProcess[] = [];
 
 const env = () => ({ ...process.env, KUBECONFIG: cluster.kubeconfig });
 const kubectl = (args: string[], input?: string) => runCommand('kubectl', args, { env: env(), input });
@@ -33,6 +35,7 @@ const orch = (args: string[]) => runCommand('node', [BIN, '-n', ns, ...args], { 
 /** The CLI running while the test acts; `output` is what it printed so far. */
 function orchInBackground(args: string[]) {
   const child = spawn('node', [BIN, '-n', ns, ...args], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   const seen = { stdout: '', stderr: '', exited: false };
   child.stdout.setEncoding('utf8').on('data', (c: string) => (seen.stdout += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (seen.stderr += c));
@@ -43,7 +46,7 @@ function orchInBackground(args: string[]) {
       resolve({ code, stdout: seen.stdout, stderr: seen.stderr });
     });
   });
-  return { seen, exit, kill: () => child.kill() };
+  return { seen, exit };
 }
 
 async function createRun(name: string): Promise<void> {
@@ -68,6 +71,7 @@ beforeAll(async () => {
   expect(created.code, created.stderr).toBe(0);
 }, 300_000);
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill();
   await stopAll(servers).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
@@ -82,10 +86,14 @@ describe('kubectl-orch wait while kube-apiserver restarts', () => {
     await delay(1000);
     const apiserver = servers.find((s) => s.name === 'kube-apiserver' && s.running)!;
     await apiserver.stop();
-    await delay(OUTAGE_S * 1000);
-    expect(waiting.seen.exited, `wait ended during the outage: ${waiting.seen.stderr}`).toBe(false);
-    servers.push(new ManagedProcess(apiserver.options));
-    await waitFor(async () => ((await kubectl(['get', '--raw', '/readyz'])).code === 0 ? true : undefined), { what: 'kube-apiserver ready again', timeoutMs: 120_000 });
+    try {
+      await delay(OUTAGE_S * 1000);
+      expect(waiting.seen.exited, `wait ended during the outage: ${waiting.seen.stderr}`).toBe(false);
+    } finally {
+      // Back up whatever happened, so the other tests have an apiserver.
+      servers.push(new ManagedProcess(apiserver.options));
+      await waitFor(async () => ((await kubectl(['get', '--raw', '/readyz'])).code === 0 ? true : undefined), { what: 'kube-apiserver ready again', timeoutMs: 120_000 });
+    }
     expect(waiting.seen.exited, `wait ended after the outage: ${waiting.seen.stderr}`).toBe(false);
     await setPhase('outlives-outage', 'Failed');
     const out = await waiting.exit;

@@ -238,9 +238,9 @@ export const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
  * client-node would fall back to http://localhost:8080 and fail each request with a stack; here it is one line
  * that names the paths tried.
  */
-export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+export function userKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, home = homedir()): KubeConfig {
   const kubeConfig = new KubeConfig();
-  const tried = file !== undefined ? [file] : env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter((f) => f !== '') : [join(homedir(), '.kube', 'config')];
+  const tried = file !== undefined ? [file] : env.KUBECONFIG ? env.KUBECONFIG.split(delimiter).filter((f) => f !== '') : [join(home, '.kube', 'config')];
   const found = file !== undefined ? tried : tried.filter((f) => existsSync(f));
   try {
     if (found.length > 0) {
@@ -265,7 +265,7 @@ export function loadKubeConfig(file: string | undefined, env: NodeJS.ProcessEnv 
 
 /** One cluster connection as the options name it, with the namespace commands act in. */
 export function connect(options: KubeOptions) {
-  const kubeConfig = loadKubeConfig(options.kubeconfig);
+  const kubeConfig = userKubeConfig(options.kubeconfig);
   if (options.context) {
     if (!kubeConfig.getContextObject(options.context)) throw new CliError(`context ${options.context} is not in the kubeconfig`);
     kubeConfig.setCurrentContext(options.context);

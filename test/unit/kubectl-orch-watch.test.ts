@@ -1,6 +1,6 @@
 // The retry policy kubectl-orch's wait and submit --watch use against the apiserver, on a fake clock: which
 // failures are retried, how long it pauses, when it gives up and what it says then. (That a real apiserver
-// restart is ridden out is test/e2e/kubectl-orch-apiserver-restart.test.ts.)
+// restart is ridden out is test/e2e/kubectl-orch-own-apiserver.test.ts.)
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { Backoff, CliError, isTransient, retryDelay, RETRY_POLICY, withRetries, type Clock } from '../../cli/kube.js';

@@ -1,12 +1,13 @@
-// kubectl-orch (the built binary) against a control plane of its own, whose kube-apiserver the test stops and
-// starts again while `wait` follows a run: the user's wait rides out the outage and still exits with the run's
-// phase code. Restarting the shared sandbox's apiserver would disturb every other test, so this one starts its
-// own (etcd and kube-apiserver, as test/chaos/apiserver-restart.test.ts does). No bridge runs here: the test
-// writes the run's status itself, as the bridge would, so the only moving part is the CLI.
+// kubectl-orch (the built binary) against a control plane of its own (etcd and kube-apiserver, as
+// test/chaos/apiserver-restart.test.ts starts them), whose kube-apiserver the first test stops and starts again
+// while `wait` follows a run: the user's wait rides out the outage and still exits with the run's phase code.
+// Restarting the shared sandbox's apiserver would disturb every other test. No bridge runs here: the test writes
+// the run's status itself, as the bridge would, so the only moving part is the CLI. The same cluster serves the
+// cases that need no bridge either: a run deleted mid-wait, the error lines, piped output and completion.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -139,5 +140,22 @@ describe('kubectl-orch wait while kube-apiserver restarts', () => {
     const gone = await runCommand('bash', ['-c', `set -o pipefail; node ${BIN} -n ${ns} get piped-0 -o json | true`], { env: env() });
     expect(gone.stderr).toBe('');
     expect(gone.code).toBe(0);
+  });
+
+  it("completes `kubectl orch -n NS get <TAB>` through kubectl's plugin completion, and the bash script alike", async () => {
+    await createRun('complete-me');
+    // kubectl finds the plugin and its completer on PATH, as after `npm install -g`.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    for (const name of ['kubectl-orch', 'kubectl_complete-orch']) if (!existsSync(join(bin, name))) symlinkSync(resolve(`dist/bin/${name}.js`), join(bin, name));
+    const pathEnv = { ...env(), PATH: `${bin}${delimiter}${process.env.PATH ?? ''}` };
+    const viaKubectl = await runCommand('kubectl', ['__complete', 'orch', '-n', ns, 'get', 'comp'], { env: pathEnv });
+    expect(viaKubectl.stdout.split('\n').filter((l) => l !== '')).toEqual(['complete-me', ':4']);
+    const flags = await runCommand('kubectl', ['__complete', 'orch', 'list', '--a'], { env: pathEnv });
+    expect(flags.stdout.split('\n').filter((l) => l !== '')).toEqual(['--all-namespaces', ':4']);
+    const script = `source <(kubectl-orch completion bash)
+COMP_WORDS=(kubectl-orch -n ${ns} wait comp); COMP_CWORD=4; _kubectl_orch; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const viaBash = await runCommand('bash', ['-c', script], { env: pathEnv });
+    expect(viaBash).toMatchObject({ code: 0, stdout: 'complete-me\n' });
   });
 });

@@ -163,7 +163,12 @@ _kubectl_orch() {
   local out last directive=0
   local -a lines
   COMPREPLY=()
-  out=$(${COMPLETER} "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || { compopt -o default 2>/dev/null; return; }
+  if ! command -v ${COMPLETER} >/dev/null; then
+    # Without the completer (only kubectl-orch copied to PATH): the commands, then files.
+    if (( COMP_CWORD == 1 )); then COMPREPLY=( $(compgen -W "${COMMAND_NAMES.join(' ')}" -- "\${COMP_WORDS[1]}") ); else compopt -o default 2>/dev/null; fi
+    return
+  fi
+  out=$(${COMPLETER} "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return
   mapfile -t lines <<<"$out"
   last="\${lines[\${#lines[@]}-1]}"
   if [[ $last == :* ]]; then directive=\${last#:}; unset 'lines[\${#lines[@]}-1]'; fi

@@ -7,7 +7,8 @@
  */
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, isTerminalPhase, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
-import { Backoff, CliError, RETRY_POLICY, realClock, withRetries, type Action, type Clock, type Cluster, type RetryPolicy } from './kube.js';
+import { CliError, type Action, type Cluster } from './kube.js';
+import { Backoff, RETRY_POLICY, realClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
 import { changes, renderRun, type RunObject } from './tree.js';
 
 /** Exit codes of `submit --watch` and `wait`: the run's end. */

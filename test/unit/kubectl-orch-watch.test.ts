@@ -3,7 +3,8 @@
 // restart is ridden out is test/e2e/kubectl-orch-own-apiserver.test.ts.)
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { Backoff, CliError, isTransient, retryDelay, RETRY_POLICY, withRetries, type Clock } from '../../cli/kube.js';
+import { CliError, isTransient } from '../../cli/kube.js';
+import { Backoff, retryDelay, RETRY_POLICY, withRetries, type Clock } from '../../cli/retry.js';
 
 /** A clock whose sleeps pass at once and are recorded. */
 function fakeClock(): Clock & { slept: number[] } {

@@ -116,6 +116,31 @@ describe('kubectl-orch wait while kube-apiserver restarts', () => {
     expect(out.code).toBe(3);
   });
 
+  it('names the watch verb when a user may get and list runs but not watch them, at once and without retrying', async () => {
+    await createRun('not-watchable');
+    await setPhase('not-watchable', 'Running');
+    const sa = uniqueName('no-watch');
+    for (const args of [
+      ['create', 'serviceaccount', sa, '-n', ns],
+      ['create', 'role', sa, '-n', ns, '--verb=get,list', '--resource=orchestrationruns.orchestration.proompteng.ai'],
+      ['create', 'rolebinding', sa, '-n', ns, `--role=${sa}`, `--serviceaccount=${ns}:${sa}`],
+    ]) {
+      const done = await kubectl(args);
+      expect(done.code, done.stderr).toBe(0);
+    }
+    const token = (await kubectl(['create', 'token', sa, '-n', ns])).stdout.trim();
+    const config = join(dir, 'no-watch.kubeconfig');
+    writeFileSync(config, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'sa',
+      clusters: [{ name: 'own', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
+      users: [{ name: sa, user: { token } }],
+      contexts: [{ name: 'sa', context: { cluster: 'own', user: sa, namespace: ns } }],
+    }));
+    const out = await runCommand('node', [BIN, '--kubeconfig', config, 'wait', 'not-watchable'], { env: env() });
+    expect(out.stderr).toBe(`error: no access: you may not watch orchestrationruns.orchestration.proompteng.ai in namespace ${ns}\n`);
+    expect(out.code).toBe(3);
+  });
+
   it('names a namespace that does not exist, and an unreachable server in one line', async () => {
     const missing = await runCommand('node', [BIN, '-n', 'no-such-ns', 'submit', '-'], {
       env: env(),

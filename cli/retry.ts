@@ -39,6 +39,8 @@ export class Backoff {
     private readonly action: Action,
     private readonly policy: RetryPolicy = RETRY_POLICY,
     private readonly clock: Clock = realClock,
+    /** Told of each retry (`failures` 1 is the first of a run of failures), so a user can be told too. */
+    private readonly onRetry?: (explained: Error, failures: number) => void,
   ) {}
 
   succeeded(): void {
@@ -56,13 +58,15 @@ export class Backoff {
       const server = action.server ? ` at ${action.server}` : '';
       throw new CliError(`gave up after ${Math.round((now - this.since) / 1000)} s of failures from the Kubernetes API server${server}: ${explained.message}`, 3, { cause: err });
     }
-    await this.clock.sleep(retryDelay(this.policy, ++this.failures));
+    this.failures++;
+    this.onRetry?.(explained, this.failures);
+    await this.clock.sleep(retryDelay(this.policy, this.failures));
   }
 }
 
 /** `attempt` until it succeeds, pausing after each transient failure as `Backoff` does. */
-export async function withRetries<T>(action: Action, attempt: () => Promise<T>, policy: RetryPolicy = RETRY_POLICY, clock: Clock = realClock): Promise<T> {
-  const backoff = new Backoff(action, policy, clock);
+export async function withRetries<T>(action: Action, attempt: () => Promise<T>, policy: RetryPolicy = RETRY_POLICY, clock: Clock = realClock, onRetry?: (explained: Error, failures: number) => void): Promise<T> {
+  const backoff = new Backoff(action, policy, clock, onRetry);
   for (;;) {
     try {
       return await attempt();

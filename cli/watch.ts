@@ -21,6 +21,8 @@ const WATCH_GRACE_MS = 60_000;
 export interface FollowOptions {
   policy?: RetryPolicy;
   clock?: Clock;
+  /** One line when the apiserver starts failing (not on every retry), e.g. for stderr. */
+  onRetry?: (message: string) => void;
 }
 
 /**
@@ -74,13 +76,16 @@ export async function followRun(cluster: Cluster, name: string, seen: (run: RunO
   const policy = options.policy ?? RETRY_POLICY;
   const clock = options.clock ?? realClock;
   const action = (verb: string): Action => ({ verb, plural: ORCHESTRATION_RUN_PLURAL, name, namespace, server: cluster.server });
+  const onRetry = (explained: Error, failures: number) => {
+    if (failures === 1) options.onRetry?.(`retrying for up to ${Math.round(policy.giveUpAfterMs / 1000)} s: ${explained.message}`);
+  };
   // A missing run is said as such (not found) before anything is watched.
-  const current = (await withRetries(action('get'), () => cluster.get(ORCHESTRATION_RUN_PLURAL, name, namespace), policy, clock)) as unknown as RunObject;
+  const current = (await withRetries(action('get'), () => cluster.get(ORCHESTRATION_RUN_PLURAL, name, namespace), policy, clock, onRetry)) as unknown as RunObject;
   seen(current);
   if (isTerminalPhase(current.status?.phase)) return current;
 
   const deleted = () => new CliError(`run ${name} was deleted in namespace ${namespace} before it ended`);
-  const backoff = new Backoff(action('watch'), policy, clock);
+  const backoff = new Backoff(action('watch'), policy, clock, onRetry);
   return new Promise<RunObject>((resolve, reject) => {
     let done = false;
     const finish = (end: RunObject | Error) => {

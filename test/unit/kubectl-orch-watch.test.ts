@@ -78,10 +78,13 @@ describe('backoff', () => {
 
   it('starts counting again after a success', async () => {
     const clock = fakeClock();
-    const backoff = new Backoff(action, RETRY_POLICY, clock);
+    const told: number[] = [];
+    const backoff = new Backoff(action, RETRY_POLICY, clock, (_explained, failures) => told.push(failures));
     for (let i = 0; i < 5; i++) await backoff.failed(refused());
     backoff.succeeded();
     await backoff.failed(refused());
     expect(clock.slept).toEqual([500, 1000, 2000, 4000, 8000, 500]);
+    // A caller tells the user once per run of failures: when the count is 1.
+    expect(told).toEqual([1, 2, 3, 4, 5, 1]);
   });
 });

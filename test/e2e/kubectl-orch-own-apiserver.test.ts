@@ -85,6 +85,7 @@ describe('kubectl-orch wait while kube-apiserver restarts', () => {
     // The first state printed: the run was read, the watch starts next.
     await waitFor(() => (waiting.seen.stdout.includes('run outlives-outage Running') || waiting.seen.exited ? true : undefined), { what: 'wait printing the run', timeoutMs: 60_000 });
     await delay(1000);
+    const before = (await kubectl(['get', 'orchestrationrun', 'outlives-outage', '-n', ns, '-o', 'jsonpath={.metadata.resourceVersion}'])).stdout;
     const apiserver = servers.find((s) => s.name === 'kube-apiserver' && s.running)!;
     await apiserver.stop();
     try {
@@ -96,6 +97,10 @@ describe('kubectl-orch wait while kube-apiserver restarts', () => {
       await waitFor(async () => ((await kubectl(['get', '--raw', '/readyz'])).code === 0 ? true : undefined), { what: 'kube-apiserver ready again', timeoutMs: 120_000 });
     }
     expect(waiting.seen.exited, `wait ended after the outage: ${waiting.seen.stderr}`).toBe(false);
+    // A restarted apiserver's watch cache starts after the run's resourceVersion: a watch resumed from it is
+    // 410 Gone, so the wait above went through the relist, not only through reconnecting.
+    const resumed = await kubectl(['get', '--raw', `/apis/orchestration.proompteng.ai/v1alpha1/namespaces/${ns}/orchestrationruns?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Doutlives-outage&resourceVersion=${before}`]);
+    expect(resumed.stdout).toContain('"code":410');
     await setPhase('outlives-outage', 'Failed');
     const out = await waiting.exit;
     expect(out.stderr).toBe('');

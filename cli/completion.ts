@@ -160,20 +160,22 @@ export function completionScript(shell: 'bash' | 'zsh'): string {
   const bash = `# kubectl-orch bash completion: source <(kubectl-orch completion bash)
 # (\`kubectl orch <TAB>\` needs no script: kubectl runs ${COMPLETER}, installed beside kubectl-orch.)
 _kubectl_orch() {
-  local out last directive=0
-  local -a lines
+  local out line directive=0
   COMPREPLY=()
   if ! command -v ${COMPLETER} >/dev/null; then
     # Without the completer (only kubectl-orch copied to PATH): the commands, then files.
-    if (( COMP_CWORD == 1 )); then COMPREPLY=( $(compgen -W "${COMMAND_NAMES.join(' ')}" -- "\${COMP_WORDS[1]}") ); else compopt -o default 2>/dev/null; fi
+    if (( COMP_CWORD == 1 )); then COMPREPLY=( $(compgen -W "${COMMAND_NAMES.join(' ')}" -- "\${COMP_WORDS[COMP_CWORD]}") ); else compopt -o default 2>/dev/null; fi
     return
   fi
   out=$(${COMPLETER} "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return
-  mapfile -t lines <<<"$out"
-  last="\${lines[\${#lines[@]}-1]}"
-  if [[ $last == :* ]]; then directive=\${last#:}; unset 'lines[\${#lines[@]}-1]'; fi
-  local line
-  for line in "\${lines[@]}"; do [[ -n $line ]] && COMPREPLY+=("$line"); done
+  # One candidate a line, then :directive (read line by line: zsh's bashcompinit has no mapfile).
+  while IFS= read -r line; do
+    case $line in
+      :*) directive=\${line#:} ;;
+      '') ;;
+      *) COMPREPLY+=("$line") ;;
+    esac
+  done <<<"$out"
   if (( \${#COMPREPLY[@]} == 0 && (directive & ${DIRECTIVE.noFileComp}) == 0 )); then compopt -o default 2>/dev/null; fi
 }
 complete -F _kubectl_orch kubectl-orch

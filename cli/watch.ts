@@ -1,64 +1,138 @@
 /**
- * Following a run until it ends: client-node's Watch on the one object (a fieldSelector on its name), started
- * again from a fresh read whenever the apiserver closes it, as watches are closed every few minutes.
+ * Following a run until it ends with client-node's ListWatch on the one object (a fieldSelector on its name):
+ * it lists, watches from that resourceVersion, watches again when the apiserver closes a watch (timeoutSeconds
+ * bounds each one) and lists again on 410 Gone. What it leaves to its user is an error: a transient one (the
+ * apiserver restarting, a dropped connection, 5xx, 429) is retried after a capped exponential pause for up to
+ * RETRY_POLICY.giveUpAfterMs of failures in a row; any other is explained (`no access: you may not watch …`).
  */
-import { Watch } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { API_GROUP, API_VERSION, isTerminalPhase, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
-import { CliError, type Cluster } from './kube.js';
+import { CliError, type Action, type Cluster } from './kube.js';
+import { Backoff, RETRY_POLICY, realClock, withRetries, type Clock, type RetryPolicy } from './retry.js';
 import { changes, renderRun, type RunObject } from './tree.js';
 
 /** Exit codes of `submit --watch` and `wait`: the run's end. */
 export const PHASE_EXIT: Record<'Succeeded' | 'Failed' | 'Cancelled', number> = { Succeeded: 0, Failed: 1, Cancelled: 2 };
 
-/** Calls `seen` with each new state of the run; resolves with the run once it is Succeeded, Failed or Cancelled. */
-export async function followRun(cluster: Cluster, name: string, seen: (run: RunObject) => void, namespace = cluster.namespace): Promise<RunObject> {
-  const watch = new Watch(cluster.kubeConfig);
-  const path = `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${ORCHESTRATION_RUN_PLURAL}`;
-  let failures = 0;
-  for (;;) {
-    const current = (await cluster.get(ORCHESTRATION_RUN_PLURAL, name, namespace)) as unknown as RunObject & { metadata: { resourceVersion?: string } };
-    seen(current);
-    if (isTerminalPhase(current.status?.phase)) return current;
-    const ended = await watchOnce(watch, path, name, current.metadata.resourceVersion, seen);
-    if (ended instanceof CliError) throw ended;
-    if (ended instanceof Error) {
-      // A closed watch is normal (the apiserver ends them); one that keeps failing is not.
-      if (++failures >= 5) throw new CliError(`cannot watch run ${name}: ${ended.message}`);
-      continue;
+/** The apiserver ends each watch after this long (it picks 5–10 min when not told); the client gives it a minute more. */
+export const WATCH_TIMEOUT_SECONDS = 300;
+const WATCH_GRACE_MS = 60_000;
+
+export interface FollowOptions {
+  policy?: RetryPolicy;
+  clock?: Clock;
+  /** One line when the apiserver starts failing (not on every retry), e.g. for stderr. */
+  onRetry?: (message: string) => void;
+}
+
+/**
+ * A Watch whose requests carry timeoutSeconds and bookmarks, are aborted by the client when nothing at all
+ * (not even a bookmark) came for a minute past that (a connection the network dropped without a reset), and
+ * report each sign of a working connection.
+ */
+class BoundedWatch extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly alive: () => void,
+  ) {
+    super(config);
+  }
+
+  override async watch(path: string, queryParams: Record<string, unknown>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+    let timer: NodeJS.Timeout | undefined;
+    const controller = await super.watch(
+      path,
+      { ...queryParams, timeoutSeconds: WATCH_TIMEOUT_SECONDS, allowWatchBookmarks: true },
+      (phase, obj, watchObj) => {
+        this.alive();
+        callback(phase, obj, watchObj);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        // A watch the apiserver ended after its timeout worked; one that failed did not.
+        if (!err) this.alive();
+        done(err);
+      },
+    );
+    if (!controller.signal.aborted) {
+      timer = setTimeout(() => controller.abort(), WATCH_TIMEOUT_SECONDS * 1000 + WATCH_GRACE_MS);
+      timer.unref();
     }
-    failures = 0;
-    if (ended !== 'closed') return ended;
+    return controller;
   }
 }
 
-/** One watch request: the run once it ended, 'closed' when the apiserver ended the watch, or its error. */
-function watchOnce(watch: Watch, path: string, name: string, resourceVersion: string | undefined, seen: (run: RunObject) => void): Promise<RunObject | 'closed' | Error> {
-  return new Promise((resolve) => {
-    let settled = false;
-    let controller: AbortController | undefined;
-    const settle = (value: RunObject | 'closed' | Error) => {
-      if (settled) return;
-      settled = true;
-      controller?.abort();
-      resolve(value);
+type Versioned = RunObject & KubernetesObject;
+
+/** A failed list inside the informer, told apart from a failed watch so the message names the verb. */
+class ListFailure extends Error {
+  constructor(cause: unknown) {
+    super('list failed', { cause });
+  }
+}
+
+/** Calls `seen` with each new state of the run; resolves with the run once it is Succeeded, Failed or Cancelled. */
+export async function followRun(cluster: Cluster, name: string, seen: (run: RunObject) => void, namespace = cluster.namespace, options: FollowOptions = {}): Promise<RunObject> {
+  const policy = options.policy ?? RETRY_POLICY;
+  const clock = options.clock ?? realClock;
+  const action = (verb: string): Action => ({ verb, plural: ORCHESTRATION_RUN_PLURAL, name, namespace, server: cluster.server });
+  const onRetry = (explained: Error, failures: number) => {
+    if (failures === 1) options.onRetry?.(`retrying for up to ${Math.round(policy.giveUpAfterMs / 1000)} s: ${explained.message}`);
+  };
+  // A missing run is said as such (not found) before anything is watched.
+  const current = (await withRetries(action('get'), () => cluster.get(ORCHESTRATION_RUN_PLURAL, name, namespace), policy, clock, onRetry)) as unknown as RunObject;
+  seen(current);
+  if (isTerminalPhase(current.status?.phase)) return current;
+
+  const deleted = () => new CliError(`run ${name} was deleted in namespace ${namespace} before it ended`);
+  const backoff = new Backoff(action('watch'), policy, clock, onRetry);
+  return new Promise<RunObject>((resolve, reject) => {
+    let done = false;
+    const finish = (end: RunObject | Error) => {
+      if (done) return;
+      done = true;
+      void informer.stop();
+      if (end instanceof Error) reject(end);
+      else resolve(end);
     };
-    watch
-      .watch(
-        path,
-        { fieldSelector: `metadata.name=${name}`, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
-        (type, obj: RunObject) => {
-          if (type === 'DELETED') return settle(new CliError(`run ${name} was deleted before it ended`));
-          if (type !== 'ADDED' && type !== 'MODIFIED') return;
-          seen(obj);
-          if (isTerminalPhase(obj.status?.phase)) settle(obj);
-        },
-        (err: unknown) => settle(err ? (err instanceof Error ? err : new Error(JSON.stringify(err))) : 'closed'),
-      )
-      .then((started) => {
-        controller = started;
-        if (settled) started.abort();
-      })
-      .catch((err: unknown) => settle(err instanceof Error ? err : new Error(String(err))));
+    const fail = (e: unknown) => finish(e instanceof Error ? e : new Error(String(e)));
+    const listFn = async (): Promise<KubernetesListObject<Versioned>> => {
+      let list: KubernetesListObject<Versioned>;
+      try {
+        list = (await cluster.custom.listNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: ORCHESTRATION_RUN_PLURAL, fieldSelector: `metadata.name=${name}` })) as KubernetesListObject<Versioned>;
+      } catch (err) {
+        throw new ListFailure(err);
+      }
+      backoff.succeeded();
+      // Gone between the first read and this list (or during an outage that outlived the watch cache).
+      if (list.items.length === 0) finish(deleted());
+      return list;
+    };
+    const informer = new ListWatch<Versioned>(
+      `/apis/${API_GROUP}/${API_VERSION}/namespaces/${namespace}/${ORCHESTRATION_RUN_PLURAL}`,
+      new BoundedWatch(cluster.kubeConfig, () => backoff.succeeded()),
+      listFn,
+      false,
+      undefined,
+      `metadata.name=${name}`,
+    );
+    const changed = (run: Versioned) => {
+      if (done) return;
+      seen(run);
+      if (isTerminalPhase(run.status?.phase)) finish(run);
+    };
+    informer.on('add', changed);
+    informer.on('update', changed);
+    informer.on('delete', () => finish(deleted()));
+    informer.on('error', (err: unknown) => {
+      // Stopping the informer aborts its watch, which it reports as one more error.
+      if (done) return;
+      const [cause, verb] = err instanceof ListFailure ? [err.cause, 'list'] : [err, 'watch'];
+      backoff.failed(cause, action(verb)).then(() => {
+        if (!done) informer.start().catch(fail);
+      }, fail);
+    });
+    informer.start().catch(fail);
   });
 }
 

@@ -18,7 +18,7 @@ async function stepPods(cluster: Cluster, namespace: string, uid: string, step: 
     const attempt = (p: V1Pod) => Number(p.metadata?.labels?.[JobLabels.attempt] ?? 0);
     return pods.items.sort((a, b) => attempt(a) - attempt(b) || String(a.metadata?.creationTimestamp).localeCompare(String(b.metadata?.creationTimestamp)));
   } catch (err) {
-    throw explain(err, { verb: 'list', plural: 'pods', namespace });
+    throw explain(err, { verb: 'list', plural: 'pods', namespace, server: cluster.server });
   }
 }
 
@@ -38,7 +38,7 @@ async function readLog(cluster: Cluster, namespace: string, pod: string, write: 
   try {
     text = await cluster.core().readNamespacedPodLog({ name: pod, namespace, container: STEP_CONTAINER, limitBytes: LOG_READ_MAX_BYTES });
   } catch (err) {
-    throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
+    throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace, server: cluster.server });
   }
   write(text);
   if (Buffer.byteLength(text) >= LOG_READ_MAX_BYTES) note(`the log of pod ${pod} is cut at ${LOG_READ_MAX_BYTES / 1024 / 1024} MiB; kubectl logs -n ${namespace} ${pod} -c ${STEP_CONTAINER} reads it all\n`);
@@ -78,7 +78,7 @@ async function podLog(cluster: Cluster, namespace: string, pod: string, follow: 
         continue;
       }
       if (waiting) throw new CliError(`pod ${pod} cannot start: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`);
-      throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace });
+      throw explain(err, { verb: 'get', plural: 'pods/log', name: pod, namespace, server: cluster.server });
     }
   }
   // The stream's end is not always told (a dropped connection is not passed on to the sink): the Pod is
@@ -98,7 +98,7 @@ async function readPod(cluster: Cluster, namespace: string, pod: string): Promis
     return await cluster.core().readNamespacedPod({ name: pod, namespace });
   } catch (err) {
     if (err instanceof ApiException && err.code === 404) return undefined;
-    throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace });
+    throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace, server: cluster.server });
   }
 }
 
@@ -127,7 +127,7 @@ async function followUntilEnded(cluster: Cluster, namespace: string, pod: string
       stream.abort();
       // A Pod deleted while followed (its Job's TTL, a cancelled run) has ended too.
       if (err instanceof ApiException && err.code === 404) return;
-      throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace });
+      throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace, server: cluster.server });
     }
     if (podEnded(current)) {
       await Promise.race([settled, delay(FOLLOW_AFTER_END_MS, undefined, { ref: false })]);

@@ -95,14 +95,16 @@ export function buildProgram(io: Io): Command {
     // Durations grow while nothing changes: a terminal gets the tree redrawn every second.
     const ticker = show && io.stdout.isTTY ? setInterval(() => last && p.show(last), 1000) : undefined;
     try {
-      const end = await followRun(c, name, (run) => {
+      const seen = (run: RunObject) => {
         if (show && !listsRead) {
           listsRead = true;
           void runSteps(c, run).then((found) => (lists = found), () => undefined);
         }
         last = forDisplay(run, lists);
         if (show) p.show(last);
-      });
+      };
+      // Retries through an apiserver outage are said once on stderr, so a quiet wait is never a mystery.
+      const end = await followRun(c, name, seen, c.namespace, { onRetry: (m) => io.stderr.write(`warning: ${m}\n`) });
       if (show) p.finish(forDisplay(end, lists));
       else print(`run ${name} ${end.status?.phase ?? ''}`);
       io.setExitCode(PHASE_EXIT[end.status?.phase as keyof typeof PHASE_EXIT] ?? 3);

@@ -26,7 +26,7 @@ interface CommandSpec {
 
 const HELP: FlagSpec = { names: ['-h', '--help'] };
 /** The flags every command takes (-A is `list`'s alone). */
-export const GLOBAL_FLAGS: readonly FlagSpec[] = [{ names: ['--kubeconfig'], value: 'file' }, { names: ['--context'], value: 'context' }, { names: ['-n', '--namespace'], value: 'namespace' }, HELP];
+export const GLOBAL_FLAGS: readonly FlagSpec[] = [{ names: ['--kubeconfig'], value: 'file' }, { names: ['--context'], value: 'context' }, { names: ['-n', '--namespace'], value: 'namespace' }, { names: ['--version'] }, HELP];
 
 const output = (...formats: string[]): FlagSpec => ({ names: ['-o', '--output'], value: formats });
 const watch: FlagSpec = { names: ['-w', '--watch'] };
@@ -40,7 +40,7 @@ export const COMMANDS: Record<CommandName, CommandSpec> = {
   list: { flags: [{ names: ['-A', '--all-namespaces'] }, output('table', 'name')], args: [] },
   wait: { flags: [watch], args: ['run'] },
   logs: { flags: [{ names: ['-f', '--follow'] }], args: ['run', 'step'] },
-  cancel: runOnly,
+  cancel: { flags: [{ names: ['--reason'], value: 'text' }], args: ['run'] },
   retry: { flags: [{ names: ['--rerun'], value: 'step' }, { names: ['--name'], value: 'text' }, watch], args: ['run'] },
   suspend: runOnly,
   resume: runOnly,

@@ -81,7 +81,21 @@ export function table(rows: readonly string[][]): string[] {
 }
 
 /** The run's header, its step tree and, when it has one, the Temporal UI link. */
-export function renderRun(run: RunObject, now: number): string[] {
+/**
+ * The step rows kept when at most `max` fit: the steps at work or failed first (what a watcher looks for), then
+ * the others in list order; kept rows stay in list order, and a row after them counts the rest.
+ */
+function fitSteps(steps: readonly StepStatus[], max: number | undefined): { kept: StepStatus[]; hidden: number } {
+  if (max === undefined || steps.length <= max) return { kept: [...steps], hidden: 0 };
+  const room = Math.max(1, max);
+  const urgent = (s: StepStatus) => s.phase === 'Running' || s.phase === 'Failed';
+  const order = [...steps.keys()].sort((a, b) => Number(urgent(steps[b]!)) - Number(urgent(steps[a]!)) || a - b);
+  const chosen = new Set(order.slice(0, room));
+  return { kept: steps.filter((_, i) => chosen.has(i)), hidden: steps.length - chosen.size };
+}
+
+/** `maxStepRows`: the most step rows drawn (a terminal's height); the rest are counted, `get` shows them all. */
+export function renderRun(run: RunObject, now: number, options: { maxStepRows?: number } = {}): string[] {
   const status = run.status ?? {};
   const phase = status.phase ?? 'Pending';
   const header = [
@@ -98,12 +112,14 @@ export function renderRun(run: RunObject, now: number): string[] {
   const specSteps = [...(run.spec?.steps ?? [])];
   const depth = depths(specSteps);
   const finallyDepth = depths(run.spec?.finally ?? []);
-  const rows = (status.steps ?? []).map((step) => {
+  const { kept, hidden } = fitSteps(status.steps ?? [], options.maxStepRows);
+  const rows = kept.map((step) => {
     const d = step.finally ? (finallyDepth.get(step.name) ?? 0) : (depth.get(step.name) ?? 0);
     const name = `${'  '.repeat(d)}${step.finally ? '⤷ ' : ''}${step.name}`;
     return [`  ${name}`, step.phase, durationOf(step.startTime, step.completionTime, now), stepDetail(step)];
   });
   if (rows.length > 0) lines.push(...table([['  STEP', 'PHASE', 'DURATION', 'DETAILS'], ...rows]));
+  if (hidden > 0) lines.push(`  … ${hidden} more step${hidden === 1 ? '' : 's'} (kubectl orch get ${run.metadata.name} shows all)`);
   if (status.temporal?.uiUrl) lines.push(`Temporal UI: ${status.temporal.uiUrl}`);
   return lines;
 }

@@ -147,7 +147,9 @@ export function printer(out: NodeJS.WriteStream, now: () => number = Date.now) {
   return {
     show(run: RunObject) {
       if (tty) {
-        const lines = renderRun(run, now());
+        // A drawing taller than the screen could not be moved up over: the steps are cut to fit its height
+        // (header, message, column titles, the count of the rest and the UI link take up to 8 rows).
+        const lines = renderRun(run, now(), out.rows > 0 ? { maxStepRows: Math.max(3, out.rows - 8) } : {});
         // Move up over the last drawing (a line longer than the terminal is wide took more than one row; the
         // UI link is not cut, so it stays whole to click) and clear to the end of the screen, then draw again.
         out.write(`${drawn > 0 ? `\x1b[${drawn}F\x1b[J` : ''}${lines.join('\n')}\n`);

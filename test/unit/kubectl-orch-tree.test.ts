@@ -110,6 +110,19 @@ describe('watch printer', () => {
     expect(written[1]!.startsWith('\x1b[12F\x1b[J')).toBe(true);
   });
 
+  it('cuts a tree taller than the terminal to the steps at work or failed, then the first, and counts the rest', () => {
+    const steps = Array.from({ length: 40 }, (_, i) => ({ name: `s${i}`, phase: i === 30 ? 'Running' : i === 12 ? 'Failed' : i < 12 ? 'Succeeded' : 'Pending' }));
+    const tall: RunObject = { metadata: { name: 'tall' }, status: { phase: 'Running', steps: steps as never } };
+    const written: string[] = [];
+    const out = { isTTY: true, columns: 200, rows: 12, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream;
+    printer(out, () => NOW).show(tall);
+    const lines = written[0]!.split('\n').slice(0, -1);
+    // 12 rows: 4 step rows, the failed s12 and running s30 first, then s0 and s1, in list order.
+    expect(lines.filter((l) => /^ {2}s\d+ /.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual(['s0', 's1', 's12', 's30']);
+    expect(lines.at(-1)).toBe('  … 36 more steps (kubectl orch get tall shows all)');
+    expect(lines.length).toBeLessThanOrEqual(12);
+  });
+
   it('writes only the changes, then the tree at the end, when not on a terminal', () => {
     const { written, out } = sink(false);
     const p = printer(out, () => NOW);

@@ -189,4 +189,14 @@ COMP_WORDS=(kubectl-orch -n ${ns} wait comp); COMP_CWORD=4; _kubectl_orch; print
     const viaBash = await runCommand('bash', ['-c', script], { env: pathEnv });
     expect(viaBash).toMatchObject({ code: 0, stdout: 'complete-me\n' });
   });
+
+  // Last: it removes the CRD the other tests use.
+  it('tells a user whose cluster lacks the CRDs to install them', async () => {
+    const removed = await kubectl(['delete', 'crd', 'orchestrationruns.orchestration.proompteng.ai', '--wait=true']);
+    expect(removed.code, removed.stderr).toBe(0);
+    await waitFor(async () => ((await kubectl(['get', 'orchestrationruns', '-n', ns])).code !== 0 ? true : undefined), { what: 'the CRD gone from discovery', timeoutMs: 60_000 });
+    const out = await orch(['list']);
+    expect(out.code).toBe(3);
+    expect(out.stderr).toMatch(/^error: the server has no resource type orchestrationruns\.orchestration\.proompteng\.ai: the orchestration-bridge CRDs are not installed in this cluster; install them with /);
+  });
 });

@@ -120,14 +120,17 @@ async function followUntilEnded(cluster: Cluster, namespace: string, pod: string
   for (;;) {
     await Promise.race([settled, delay(1000, undefined, { ref: false })]);
     if (done) return settled;
-    let current: V1Pod;
+    let current: V1Pod | undefined;
     try {
-      current = await cluster.core().readNamespacedPod({ name: pod, namespace });
+      current = await readPod(cluster, namespace, pod);
     } catch (err) {
       stream.abort();
-      // A Pod deleted while followed (its Job's TTL, a cancelled run) has ended too.
-      if (err instanceof ApiException && err.code === 404) return;
-      throw explain(err, { verb: 'get', plural: 'pods', name: pod, namespace, server: cluster.server });
+      throw err;
+    }
+    // A Pod deleted while followed (its Job's TTL, a cancelled run) has ended too.
+    if (!current) {
+      stream.abort();
+      return;
     }
     if (podEnded(current)) {
       await Promise.race([settled, delay(FOLLOW_AFTER_END_MS, undefined, { ref: false })]);

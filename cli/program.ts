@@ -8,6 +8,7 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { stringify } from 'yaml';
 import { API_GROUP_VERSION, isTerminalPhase, ORCHESTRATION_RUN_KIND, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
 import { CANCEL_NOTE_MAX_BYTES, CANCEL_REASON_ANNOTATION, describeCancel, pendingCancel } from '../core/cancel.js';
+import { singleLine } from '../core/messages.js';
 import { collect, parseFrom, parseParameter } from './args.js';
 import { completionScript } from './completion.js';
 import { CliError, connect, type Cluster, type KubeOptions } from './kube.js';
@@ -292,7 +293,7 @@ export function buildProgram(io: Io): Command {
   control('cancel', 'Cancel a run (spec.cancel: true); its finally steps still run')
     .option('--reason <text>', `why, in a few words: said in the run's status message, its Event and the Temporal cancel request (annotation ${CANCEL_REASON_ANNOTATION}, at most ${CANCEL_NOTE_MAX_BYTES} bytes)`)
     .action(async (name: string, opts: { reason?: string }, command: Command) => {
-      const reason = opts.reason?.replace(/\s+/g, ' ').trim();
+      const reason = opts.reason === undefined ? undefined : singleLine(opts.reason);
       if (opts.reason !== undefined && !reason) throw new CliError('--reason is empty', 64);
       if (reason && Buffer.byteLength(reason) > CANCEL_NOTE_MAX_BYTES) throw new CliError(`--reason is ${Buffer.byteLength(reason)} bytes; at most ${CANCEL_NOTE_MAX_BYTES}`, 64);
       const c = cluster(command);

@@ -4,6 +4,7 @@
  */
 import { normalizeSteps } from '../core/dag/graph.js';
 import type { OrchestrationRunStatus, StepStatus } from '../core/index.js';
+import { singleLine } from '../core/messages.js';
 
 /** A step of a spec, as the CLI reads it (the bridge parses the whole spec). */
 export type SpecStep = { name: string; dependsOn?: string[]; approval?: unknown; job?: unknown };
@@ -69,7 +70,7 @@ function stepDetail(step: StepStatus): string {
 }
 
 const oneLine = (text: string, max = 120): string => {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = singleLine(text);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 };
 

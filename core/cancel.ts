@@ -5,7 +5,7 @@
  * a cancel from the UI or the CLI (no such reason) reads as TemporalCancel by its identity.
  */
 import { API_GROUP, Reasons } from './api/names.js';
-import { truncateBytes } from './messages.js';
+import { singleLine, truncateBytes } from './messages.js';
 import type { OrchestrationRunStatus } from './api/orchestration-run-status.js';
 import type { Condition } from './api/orchestration-run-status.js';
 import { conditionOf, setCondition } from './conditions.js';
@@ -36,7 +36,7 @@ export const CANCEL_NOTE_MAX_BYTES = 256;
 /** The reason given with spec.cancel, as one bounded line; undefined when none (or only blanks) was given. */
 export function cancelNote(metadata: { annotations?: Record<string, string> | undefined } | undefined): string | undefined {
   const raw = metadata?.annotations?.[CANCEL_REASON_ANNOTATION];
-  const line = raw?.replace(/\s+/g, ' ').trim();
+  const line = raw === undefined ? undefined : singleLine(raw);
   return line ? truncateBytes(line, CANCEL_NOTE_MAX_BYTES) : undefined;
 }
 

@@ -32,6 +32,11 @@ export function utf8Bytes(text: string): number {
 
 const ELLIPSIS = '…';
 
+/** A text as one line: every run of whitespace (line breaks included) one space, none at either end. */
+export function singleLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 /** Cuts a text to at most `maxBytes` UTF-8 bytes, ending it with "…" when cut; never splits a surrogate pair. */
 export function truncateBytes(text: string, maxBytes: number): string {
   if (utf8Bytes(text) <= maxBytes) return text;

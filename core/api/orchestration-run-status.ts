@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CONDITION_TYPES, RUN_PHASES, STEP_PHASES } from './names.js';
 import { CancellationPolicySchema } from './policy.js';
 import { MAX_STEPS } from './step.js';
+import { CANCEL_NOTE_MAX_BYTES } from '../cancel.js';
 import { STATUS_MESSAGE_MAX_BYTES } from '../messages.js';
 
 const Timestamp = z.string().meta({ format: 'date-time' });
@@ -80,7 +81,7 @@ export const OrchestrationRunStatusSchema = z.object({
   cancelledBy: z.string().max(512).optional(),
   cancelReason: z
     .string()
-    .max(256)
+    .max(CANCEL_NOTE_MAX_BYTES)
     .optional()
     .describe('Why the run was cancelled, in the words of who asked: the cancel-reason annotation beside spec.cancel, recorded with the request.'),
   resumedFrom: z

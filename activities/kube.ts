@@ -16,11 +16,17 @@ export function apiStatus(err: unknown): number | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number' ? err.code : undefined;
 }
 
-/** The apiserver's own message (a Status object's `message`), else the error's text. */
-export function apiErrorMessage(err: unknown): string {
+/** The body of client-node's error as an object (a Status, as the apiserver sends it), if it has one. */
+export function apiErrorBody(err: unknown): Record<string, unknown> | undefined {
   const body: unknown = typeof err === 'object' && err !== null && 'body' in err ? err.body : undefined;
   const parsed: unknown = typeof body === 'string' ? safeJson(body) : body;
-  if (typeof parsed === 'object' && parsed !== null && 'message' in parsed && typeof parsed.message === 'string') return parsed.message;
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+}
+
+/** The apiserver's own message (a Status object's `message`), else the error's text. */
+export function apiErrorMessage(err: unknown): string {
+  const message = apiErrorBody(err)?.message;
+  if (typeof message === 'string') return message;
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ApiException, BatchV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { apiErrorBody } from '../activities/kube.js';
 import { API_GROUP, API_VERSION, ORCHESTRATION_PLURAL, ORCHESTRATION_RUN_PLURAL } from '../core/api/names.js';
 
 export interface KubeOptions {
@@ -58,8 +59,8 @@ export interface ApiFailure {
  */
 export function apiFailure(err: unknown): ApiFailure | undefined {
   if (err instanceof ApiException) {
-    const body: unknown = typeof err.body === 'string' ? safeJson(err.body) : err.body;
-    return { code: err.code, ...(typeof body === 'object' && body !== null ? { status: body } : {}) };
+    const status = apiErrorBody(err);
+    return { code: err.code, ...(status ? { status } : {}) };
   }
   const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
   return typeof statusCode === 'number' ? { code: statusCode } : undefined;
@@ -146,15 +147,6 @@ export function explain(err: unknown, action: Action): Error {
   if (code === 401) return new CliError(`not authenticated to the cluster: check your kubeconfig's credentials${message ? ` (${message})` : ''}`, 3, { cause: err });
   const server = code >= 500 || code === 429 ? (action.server ? ` (server ${action.server})` : '') : '';
   return new CliError(`${action.verb} ${action.plural}${action.name ? ` ${action.name}` : ''}${where} failed: HTTP ${code}${message ? `: ${message}` : ''}${server}`, 3, { cause: err });
-}
-
-function safeJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The apiserver's own sentence from an error's Status body, or the body as it came. */

@@ -94,30 +94,30 @@ function findCycles(names: readonly string[], deps: readonly (readonly number[])
  * those edges (a duplicate name is its first step), for checks that go on past the graph's.
  */
 export function buildDag(steps: readonly GraphStep[]): { ok: true; dag: Dag } | { ok: false; problems: GraphProblem[]; partial: Dag } {
-  const normalized = normalizeSteps(steps);
   const index = new Map<string, number>();
   const problems: GraphProblem[] = [];
-  normalized.forEach((step, i) => {
+  steps.forEach((step, i) => {
     if (index.has(step.name)) problems.push({ kind: 'duplicate', name: step.name, index: i });
     else index.set(step.name, i);
   });
-  // Sequential fallback by position: with a name repeated, the step after the repeat still waits for it.
+  // The sequential fallback (normalizeSteps' rule) by position: with a name repeated, the step after the
+  // repeat still waits for it.
   const sequential = !steps.some((s) => s.dependsOn !== undefined);
-  const deps = normalized.map((step, i) => {
+  const deps = steps.map((step, i) => {
     if (sequential) return i > 0 ? [i - 1] : [];
     const out: number[] = [];
-    for (const dep of new Set(step.dependsOn)) {
+    for (const dep of new Set(step.dependsOn ?? [])) {
       const at = index.get(dep);
       if (at === undefined) problems.push({ kind: 'missing', step: step.name, dependsOn: dep });
       else out.push(at);
     }
     return out;
   });
-  const names = normalized.map((s) => s.name);
+  const names = steps.map((s) => s.name);
   for (const cycle of findCycles(names, deps)) problems.push({ kind: 'cycle', cycle });
   const dependents: number[][] = names.map(() => []);
   deps.forEach((ds, i) => ds.forEach((d) => dependents[d]!.push(i)));
-  const dag: Dag = { names, deps, dependents, continueOnFailure: normalized.map((s) => s.continueOnFailure === true) };
+  const dag: Dag = { names, deps, dependents, continueOnFailure: steps.map((s) => s.continueOnFailure === true) };
   return problems.length > 0 ? { ok: false, problems, partial: dag } : { ok: true, dag };
 }
 
